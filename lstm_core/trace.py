@@ -1,0 +1,162 @@
+"""`trace`: run the engine and keep every intermediate of every layer, direction and timestep.
+
+``trace(model, x)[layer, direction]`` is a `LayerTrace` whose tensors are time-major ``(T, B, ·)`` in real
+time order for both directions (``visit_order`` says in which order the direction computed them). Padded
+steps of a packed batch hold NaN. The same loop and the same `cell_step` as the forward pass produce it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any, Sequence
+
+import torch
+from torch import Tensor
+
+from . import limits
+from .recurrence import Recording, finish, prepare, run_layers
+
+STEP_FIELDS = ("pre", "i", "f", "g", "o", "c", "h_full", "h")
+
+
+@dataclass(frozen=True)
+class Clamp:
+    """What-if: force ``gate`` ("i", "f", "g" or "o") to ``value`` for ``units`` at ``steps`` (None = all)."""
+
+    gate: str
+    value: float
+    layer: int = 0
+    direction: int = 0
+    units: Sequence[int] | None = None
+    steps: Sequence[int] | None = None
+
+
+@dataclass
+class LayerTrace:
+    """One layer and direction over time. Tensors (or numpy arrays after `Trace.numpy`), time-major."""
+
+    layer: int
+    direction: int
+    visit_order: tuple[int, ...]
+    x: Any  # (T, B, in) this layer's input
+    pre: Any  # (T, B, 4H) pre-activations, gate order i, f, g, o
+    i: Any  # (T, B, H)
+    f: Any
+    g: Any
+    o: Any
+    c: Any  # (T, B, H) cell state after the step
+    h_full: Any  # (T, B, H) o * tanh(c) before projection
+    h: Any  # (T, B, H_out) hidden state after the step
+    h_prev: Any  # (T, B, H_out) hidden state entering the step
+    c_prev: Any  # (T, B, H) cell state entering the step
+
+    def _pre(self, k: int):
+        hidden = self.c.shape[-1]
+        return self.pre[..., k * hidden : (k + 1) * hidden]
+
+    pre_i = property(lambda self: self._pre(0))
+    pre_f = property(lambda self: self._pre(1))
+    pre_g = property(lambda self: self._pre(2))
+    pre_o = property(lambda self: self._pre(3))
+
+    def tensors(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("layer", "direction",
+                                                                                      "visit_order")}
+
+
+@dataclass
+class Trace:
+    """Everything one run computed. ``output/h_n/c_n`` are exactly what ``model(input, hx)`` returns."""
+
+    config: Any  # LSTMConfig
+    kind: str  # "batched" | "unbatched" | "packed"
+    output: Any  # as the forward pass returns it (Tensor or PackedSequence)
+    h_n: Any
+    c_n: Any
+    output_padded: Any  # (T, B, D*H_out) time-major, NaN at padded steps: convenient for plotting
+    lengths: Any  # (B,) real length of each sequence
+    layers: dict  # (layer, direction) -> LayerTrace
+
+    @property
+    def T(self) -> int:
+        return self.output_padded.shape[0]
+
+    @property
+    def B(self) -> int:
+        return self.output_padded.shape[1]
+
+    @property
+    def num_layers(self) -> int:
+        return self.config.num_layers
+
+    @property
+    def num_directions(self) -> int:
+        return self.config.num_directions
+
+    def __getitem__(self, key: tuple[int, int]) -> LayerTrace:
+        return self.layers[key]
+
+    def numpy(self) -> Trace:
+        """The same trace with numpy arrays (detached, CPU) for plotting; output stays as returned."""
+        def np_(t):
+            return t.detach().cpu().numpy() if isinstance(t, Tensor) else t
+
+        layers = {k: replace(lt, **{n: np_(v) for n, v in lt.tensors().items()}) for k, lt in self.layers.items()}
+        return replace(self, h_n=np_(self.h_n), c_n=np_(self.c_n), output_padded=np_(self.output_padded),
+                       lengths=np_(self.lengths), layers=layers)
+
+    def arrays(self) -> dict:
+        """Flat ``{"l0_d1_f": array, ...}`` of every recorded array, plus output, h_n, c_n and lengths."""
+        tr = self.numpy()
+        flat = {"output": tr.output_padded, "h_n": tr.h_n, "c_n": tr.c_n, "lengths": tr.lengths}
+        for (layer, direction), lt in tr.layers.items():
+            flat |= {f"l{layer}_d{direction}_{name}": value for name, value in lt.tensors().items()}
+        return flat
+
+
+def trace(model, input, hx=None, clamps: Sequence[Clamp] = (), *, requires_grad: bool = False,
+          max_values: int | None = limits.MAX_TRACE_VALUES) -> Trace:
+    """Run ``model`` on ``input`` (3-D, unbatched 2-D or PackedSequence) recording every intermediate.
+
+    ``requires_grad=True`` keeps the autograd graph (e.g. for ∂L/∂h_t); otherwise runs under no_grad.
+    ``max_values`` caps the number of recorded numbers (`limits.LimitError` when exceeded; None = no cap).
+    """
+    cfg = model.config
+    with torch.set_grad_enabled(requires_grad):
+        prep = prepare(model, input, hx)
+        steps, batch = prep.x.size(0), prep.x.size(1)
+        if max_values is not None:
+            count = limits.trace_value_count(cfg, batch, steps)
+            if count > max_values:
+                raise limits.LimitError("traced values", count, max_values)
+        rec = Recording()
+        out, h_n, c_n = run_layers(model, prep, rec, clamps)
+        output, (h_n_out, c_n_out) = finish(model, prep, out, h_n, c_n)
+        lengths = prep.lengths if prep.lengths is not None else torch.full((batch,), steps, dtype=torch.long)
+        valid = (torch.arange(steps)[:, None] < lengths[None, :]).unsqueeze(-1)  # (T, B, 1)
+        padded = not bool(valid.all())
+        nan = float("nan")
+        layers = {}
+        for (layer, direction), cells in rec.steps.items():
+            stacked = {name: torch.stack([getattr(s, name) for s in cells]) for name in STEP_FIELDS}
+            h0, c0 = rec.states0[layer, direction]
+            stacked["h_prev"], stacked["c_prev"] = (
+                _previous(stacked[name], init, valid, backward=direction == 1)
+                for name, init in (("h", h0), ("c", c0))
+            )
+            stacked["x"] = rec.inputs[layer]
+            if padded:
+                stacked = {name: value.masked_fill(~valid, nan) for name, value in stacked.items()}
+            order = tuple(range(steps)) if direction == 0 else tuple(range(steps - 1, -1, -1))
+            layers[layer, direction] = LayerTrace(layer, direction, order, **stacked)
+        out_padded = out.masked_fill(~valid, nan) if padded else out
+    return Trace(cfg, prep.kind, output, h_n_out, c_n_out, out_padded, lengths, layers)
+
+
+def _previous(states: Tensor, init: Tensor, valid: Tensor, backward: bool) -> Tensor:
+    """The state entering each step: the neighbour step's state in visiting order, or the initial state."""
+    if not backward:
+        return torch.cat([init.unsqueeze(0), states[:-1]])  # real steps are a prefix: t-1 is real
+    later = torch.cat([states[1:], init.unsqueeze(0)])  # state after step t+1
+    later_valid = torch.cat([valid[1:], torch.zeros_like(valid[:1])])
+    return torch.where(later_valid, later, init.unsqueeze(0))
