@@ -1,0 +1,161 @@
+"""Copy-as-PyTorch: a runnable snippet that rebuilds the app's current state with ``torch.nn.LSTM``.
+
+The snippet seeds torch, builds ``nn.LSTM(...)`` with every argument spelled out, makes an input of the
+right shape (the user's sequence as a tensor literal when it is small; packed with ``pack_padded_sequence``
+when lengths are given), runs the forward pass, prints the shapes, and checks ``lstm_core.LSTM`` loaded with
+the same ``state_dict`` gives the same numbers. Run it from the repository root (it puts the working
+directory on ``sys.path`` to find ``lstm_core``).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
+
+from .config import LSTMConfig
+from .parity import model_input
+
+EMBED_LIMIT = 240  # embed the user's sequence as a literal up to this many numbers
+OK_LINE = "OK: lstm_core.LSTM agrees with torch.nn.LSTM"
+
+
+def _fmt(v: float) -> str:
+    s = f"{v:.6g}"
+    return s if any(ch in s for ch in ".eninf") else s + "."
+
+
+def tensor_literal(t: Tensor, indent: int = 4) -> str:
+    """A nested-list literal of ``t`` (6 significant digits), one innermost row per line."""
+    def rec(a, depth):
+        if a.dim() == 1:
+            return "[" + ", ".join(_fmt(float(v)) for v in a) + "]"
+        pad = " " * (indent * (depth + 1))
+        inner = (",\n" + pad).join(rec(s, depth + 1) for s in a)
+        return "[\n" + pad + inner + ",\n" + " " * (indent * depth) + "]"
+
+    return rec(t.detach().to(torch.float64).cpu(), 0)
+
+
+def _layout(config: LSTMConfig, unbatched: bool) -> str:
+    if unbatched:
+        return "(seq_len, input_size)"
+    return "(batch, seq_len, input_size)" if config.batch_first else "(seq_len, batch, input_size)"
+
+
+def generate(config: LSTMConfig, seed: int = 0, x_bm: Tensor | None = None, lengths=None,
+             unbatched: bool = False, batch_size: int = 2, seq_len: int = 5,
+             embed_limit: int = EMBED_LIMIT) -> str:
+    """The snippet for ``config`` with weights ``torch.manual_seed(seed)`` and input ``x_bm`` (B, T, I).
+
+    ``x_bm`` None, or larger than ``embed_limit`` numbers, gives a seeded ``torch.randn`` input of the same
+    shape. ``lengths`` packs the batch (``enforce_sorted=False``); ``unbatched`` feeds a 2-D (T, I) input.
+    """
+    if x_bm is not None:
+        batch_size, seq_len = int(x_bm.shape[0]), int(x_bm.shape[1])
+    if unbatched:
+        batch_size = 1
+    packed = lengths is not None and not unbatched
+    kw = config.kwargs()
+    args = "".join(f"    {k}={v!r},\n" for k, v in kw.items())
+    layout = _layout(config, unbatched)
+    if unbatched:
+        shape = (seq_len, config.input_size)
+    elif config.batch_first:
+        shape = (batch_size, seq_len, config.input_size)
+    else:
+        shape = (seq_len, batch_size, config.input_size)
+
+    lines = [
+        '"""LSTM Explorer: the current model and input, rebuilt with torch.nn.LSTM.',
+        "",
+        "Run it from the repository root (python snippet.py): lstm_core is imported from there.",
+        '"""',
+        "import os",
+        "import sys",
+        "",
+        "import torch",
+        "from torch import nn",
+    ]
+    if packed:
+        lines.append("from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence")
+    lines += [
+        "",
+        "sys.path.insert(0, os.getcwd())  # the repository root holds lstm_core",
+        "from lstm_core import LSTM  # noqa: E402  (our from-scratch engine)",
+        "",
+        f"torch.manual_seed({int(seed)})  # the same seed gives the same initial weights",
+        "lstm = nn.LSTM(",
+        args + ")",
+        "lstm.eval()  # dropout between layers acts only in training mode",
+        "",
+    ]
+    if x_bm is not None and x_bm.numel() <= embed_limit:
+        x_model = model_input(config, x_bm.detach().to(torch.float64), None, unbatched)
+        lines += [f"# your sequence, shape {layout}, rounded to 6 significant digits",
+                  f"x = torch.tensor({tensor_literal(x_model)}, dtype=torch.float32)"]
+    else:
+        if x_bm is not None:
+            lines.append(f"# your sequence has {x_bm.numel()} numbers, too many to paste here: "
+                         "a random input of the same shape")
+        lines.append(f"x = torch.randn{shape}  # {layout}")
+    lines.append("print('input:', tuple(x.shape))")
+    if packed:
+        lines += [
+            "",
+            f"lengths = torch.tensor({list(int(n) for n in lengths)})  # real length of each sequence",
+            f"x = pack_padded_sequence(x, lengths, batch_first={config.batch_first}, enforce_sorted=False)",
+        ]
+    lines += ["", "output, (h_n, c_n) = lstm(x)"]
+    if packed:
+        lines += [
+            "print('output.data:', tuple(output.data.shape))  # PackedSequence: (sum of lengths, D*H_out)",
+            f"padded, _ = pad_packed_sequence(output, batch_first={config.batch_first})",
+            "print('output:', tuple(padded.shape))  # padded again",
+        ]
+    else:
+        lines.append("print('output:', tuple(output.shape))")
+    lines += [
+        "print('h_n:', tuple(h_n.shape))  # (num_layers*D, batch, H_out): never batch-first",
+        "print('c_n:', tuple(c_n.shape))  # (num_layers*D, batch, hidden_size)",
+        "",
+        "# the same weights in lstm_core.LSTM, the engine behind every number in the app",
+        "ours = LSTM(",
+        args + ")",
+        "ours.load_state_dict(lstm.state_dict())",
+        "ours.eval()",
+        "our_output, (our_h_n, our_c_n) = ours(x)",
+        "with torch.no_grad():",
+    ]
+    if packed:
+        lines.append("    pairs = [(output.data, our_output.data), (h_n, our_h_n), (c_n, our_c_n)]")
+    else:
+        lines.append("    pairs = [(output, our_output), (h_n, our_h_n), (c_n, our_c_n)]")
+    lines += [
+        "    diff = max((a - b).abs().max().item() for a, b in pairs)",
+        "    agree = all(torch.allclose(a, b, rtol=1e-4, atol=1e-5) for a, b in pairs)",
+        "print(f'max |diff| torch vs lstm_core: {diff:.3g}')",
+        "assert agree, 'lstm_core.LSTM disagrees with torch.nn.LSTM'",
+        f"print({OK_LINE!r})",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def printed_shapes(model, x_bm: Tensor, lengths=None, unbatched: bool = False) -> list[str]:
+    """The shape lines the snippet prints, computed by running ``model`` (our engine) on the same input."""
+    config = model.config
+    packed = lengths is not None and not unbatched
+    x = model_input(config, x_bm.detach().to(next(model.parameters()).dtype), lengths if packed else None,
+                    unbatched)
+    x_shape = x_bm[0].shape if unbatched else model_input(config, x_bm, None, False).shape
+    with torch.no_grad():
+        output, (h_n, c_n) = model(x)
+    lines = [f"input: {tuple(x_shape)}"]
+    if isinstance(output, PackedSequence):
+        padded, _ = pad_packed_sequence(output, batch_first=config.batch_first)
+        lines += [f"output.data: {tuple(output.data.shape)}", f"output: {tuple(padded.shape)}"]
+    else:
+        lines.append(f"output: {tuple(output.shape)}")
+    lines += [f"h_n: {tuple(h_n.shape)}", f"c_n: {tuple(c_n.shape)}"]
+    return lines
