@@ -15,7 +15,8 @@ Weights are stacked as in torch: ``weight_ih = [W_ii | W_if | W_ig | W_io]`` (4H
 
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import NamedTuple
 
 import torch
 from torch import Tensor
@@ -75,9 +76,9 @@ def cell_step(
     g = torch.tanh(pre[:, 2 * hidden : 3 * hidden])
     if clamp:
         forced = {name: torch.where(mask, torch.as_tensor(value, dtype=pre.dtype), gate)
-                  for name, gate in zip(GATES, (i, f, g, o)) if name in clamp
+                  for name, gate in zip(GATES, (i, f, g, o), strict=False) if name in clamp
                   for mask, value in [clamp[name]]}
-        i, f, g, o = (forced.get(name, gate) for name, gate in zip(GATES, (i, f, g, o)))
+        i, f, g, o = (forced.get(name, gate) for name, gate in zip(GATES, (i, f, g, o), strict=False))
     c = torch.addcmul(f * c_prev, i, g)  # (B, H) f ⊙ c_{t-1} + i ⊙ g
     h_full = o * torch.tanh(c)  # (B, H)
     h = h_full if weight_hr is None else torch.mm(h_full, weight_hr.t())  # (B, H_out)

@@ -45,9 +45,7 @@ def _check_input(model, x: Tensor) -> None:
             f"Convert input: input.to({weight.dtype}), or convert model: model.to({x.dtype})"
         )
     if model.input_size != x.size(-1):
-        # torch 2.13 repeats this sentence; we keep its exact text (error parity)
         raise RuntimeError(
-            f"input.size(-1) must be equal to input_size. Expected {model.input_size}, got {x.size(-1)}"
             f"input.size(-1) must be equal to input_size. Expected {model.input_size}, got {x.size(-1)}"
         )
 
@@ -123,7 +121,7 @@ def run_layers(model, prep: Prepared, record: Recording | None = None, clamps=()
     """Run every layer and direction over time. Returns output (T, B, D*H_out), h_n, c_n (L*D, B, ·)."""
     cfg = model.config
     x = prep.x
-    steps, batch = x.size(0), x.size(1)
+    steps, _batch = x.size(0), x.size(1)
     valid = None  # (T, B, 1) bool: which (t, b) are real steps of a packed batch
     if prep.lengths is not None and int(prep.lengths.min()) < steps:
         valid = (torch.arange(steps)[:, None] < prep.lengths[None, :]).unsqueeze(-1)

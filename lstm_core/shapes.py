@@ -9,8 +9,8 @@ directions_x_h_out, gates_x_hidden, layer_input.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from .config import LSTMConfig
 

@@ -7,8 +7,9 @@ steps of a packed batch hold NaN. The same loop and the same `cell_step` as the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any, Sequence
+from typing import Any
 
 import torch
 from torch import Tensor
