@@ -1,0 +1,298 @@
+"""Pure builders for the stepper page: numpy slices of a trace in, Plotly figures / SVG / LaTeX out.
+
+No streamlit here. Every array is one (layer, direction, batch element) slice of ``Trace.numpy()``, shaped
+``(T, W)`` (time major, real time order). ``order`` is the direction's ``visit_order`` (backward: T-1..0) and
+``k`` the cursor position in that order, so the backward cursor runs from the end to the start.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from string import Template
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ui.palette import GATE_COLORS, SIGMOID_GATES, colorscale, hex_to_rgba
+
+QUANTITIES = ("f", "i", "g", "o", "c", "h")
+CELL_SVG = Path(__file__).resolve().parent.parent / "assets" / "cell.svg"
+CURSOR_COLOR = "#111111"
+
+
+def fmt(v: float, nd: int = 3) -> str:
+    """A number as shown everywhere on the stepper (equations, diagram, explanation)."""
+    if v is None or not math.isfinite(float(v)):
+        return "—"
+    s = f"{float(v):.{nd}f}"
+    return "0." + "0" * nd if s == "-0." + "0" * nd else s
+
+
+def value_range(name: str, z: np.ndarray) -> tuple[float, float]:
+    """Colour range: sigmoid gates 0..1, g (tanh) -1..1, c and h symmetric around 0."""
+    if name in SIGMOID_GATES:
+        return 0.0, 1.0
+    finite = z[np.isfinite(z)]
+    m = float(np.max(np.abs(finite))) if finite.size else 1.0
+    if name == "g" or (name == "h" and m <= 1.0):
+        return -1.0, 1.0
+    return -max(m, 1e-6), max(m, 1e-6)
+
+
+def _time_axis(T: int, labels):
+    if labels and any(labels):
+        return dict(tickmode="array", tickvals=list(range(T)), ticktext=[f"{t}:{lab}" for t, lab in
+                                                                          zip(range(T), labels)])
+    return dict(tickmode="auto")
+
+
+def _cursor_xy(t: int, height: int, unit: int | None):
+    """A vertical line over all rows at column t, plus a box around (t, unit)."""
+    xs = [t, t]
+    ys = [-0.5, height - 0.5]
+    if unit is not None and 0 <= unit < height:
+        xs += [None, t - 0.5, t + 0.5, t + 0.5, t - 0.5, t - 0.5]
+        ys += [None, unit - 0.5, unit - 0.5, unit + 0.5, unit + 0.5, unit - 0.5]
+    return xs, ys
+
+
+def _animate(fig: go.Figure, cursor_traces: list[int], make_xy, order, k: int, step_label) -> None:
+    """Add one Plotly frame per visited step (only the cursor traces change), a slider and play/pause
+    buttons, so playing runs in the browser without a server round trip per frame."""
+    frames = []
+    for kk, t in enumerate(order):
+        data = [make_xy(idx, t) for idx in cursor_traces]
+        frames.append(go.Frame(name=str(kk), data=data, traces=cursor_traces))
+    fig.frames = frames
+    anim = dict(frame=dict(duration=350, redraw=False), transition=dict(duration=150), mode="immediate")
+    fig.update_layout(
+        updatemenus=[dict(type="buttons", showactive=False, direction="left", x=0.0, y=-0.11,
+                          xanchor="left", yanchor="top", pad=dict(t=0, r=6),
+                          buttons=[dict(label="▶", method="animate", args=[None, dict(anim, fromcurrent=True)]),
+                                   dict(label="❚❚", method="animate",
+                                        args=[[None], dict(frame=dict(duration=0, redraw=False),
+                                                           mode="immediate")])])],
+        sliders=[dict(active=int(k), x=0.1, len=0.9, y=-0.11, yanchor="top", pad=dict(t=0, b=0),
+                      currentvalue=dict(visible=False),
+                      steps=[dict(label=step_label(kk, t), method="animate",
+                                  args=[[str(kk)], dict(anim, frame=dict(duration=0, redraw=False))])
+                             for kk, t in enumerate(order)])],
+    )
+
+
+def heatmaps_figure(series: dict[str, np.ndarray], order, k: int, unit: int | None = None,
+                    labels=None, titles: dict[str, str] | None = None, animate: bool = True) -> go.Figure:
+    """Six heatmaps (time on x, unit on y) for f, i, g, o, c, h with the cursor at ``order[k]``.
+
+    ``series[q]`` is ``(T, W)``; z of each heatmap is its transpose (W, T). NaN (padding) is drawn empty.
+    """
+    titles = titles or {}
+    names = [q for q in QUANTITIES if q in series]
+    T = next(iter(series.values())).shape[0]
+    fig = make_subplots(rows=2, cols=3, subplot_titles=[titles.get(q, q) for q in names],
+                        horizontal_spacing=0.06, vertical_spacing=0.16)
+    cursor_traces, heights = [], {}
+    t_now = order[k]
+    for n, q in enumerate(names):
+        z = np.asarray(series[q], dtype=float)
+        lo, hi = value_range(q, z)
+        row, col = divmod(n, 3)
+        fig.add_trace(go.Heatmap(z=z.T, x=list(range(T)), y=list(range(z.shape[1])), zmin=lo, zmax=hi,
+                                 colorscale=colorscale(q), showscale=False, name=q,
+                                 hovertemplate=f"{q}: %{{z:.3f}}<br>t=%{{x}} unit=%{{y}}<extra></extra>"),
+                      row=row + 1, col=col + 1)
+        heights[len(fig.data)] = z.shape[1]
+        xs, ys = _cursor_xy(t_now, z.shape[1], unit)
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=CURSOR_COLOR, width=2),
+                                 hoverinfo="skip", showlegend=False, name=f"cursor_{q}"),
+                      row=row + 1, col=col + 1)
+        cursor_traces.append(len(fig.data) - 1)
+        fig.update_xaxes(**_time_axis(T, labels), row=row + 1, col=col + 1)
+        fig.update_yaxes(autorange="reversed", row=row + 1, col=col + 1)
+    fig.update_layout(height=520, margin=dict(l=10, r=10, t=40, b=110), plot_bgcolor="#ffffff")
+    if animate and len(order) > 1:
+        def xy(idx, t):
+            xs, ys = _cursor_xy(t, heights[idx], unit)
+            return go.Scatter(x=xs, y=ys)
+        _animate(fig, cursor_traces, xy, order, k, lambda kk, t: str(t))
+    return fig
+
+
+def unit_lines_figure(series: dict[str, np.ndarray], order, k: int, labels=None,
+                      names: dict[str, str] | None = None, animate: bool = True) -> go.Figure:
+    """Line plot of one unit's f, i, o, g, c, h over time (``series[q]`` is ``(T,)``), cursor at order[k]."""
+    names = names or {}
+    T = len(next(iter(series.values())))
+    fig = go.Figure()
+    for q in ("f", "i", "o", "g", "c", "h"):
+        if q in series:
+            fig.add_trace(go.Scatter(x=list(range(T)), y=np.asarray(series[q], dtype=float), name=names.get(q, q),
+                                     mode="lines+markers", line=dict(color=GATE_COLORS[q], width=2,
+                                                                     dash="dot" if q in ("c", "h") else None),
+                                     connectgaps=False))
+    finite = np.concatenate([np.asarray(v, dtype=float).ravel() for v in series.values()])
+    finite = finite[np.isfinite(finite)]
+    lo = min(-1.05, float(finite.min()) if finite.size else -1.05)
+    hi = max(1.05, float(finite.max()) if finite.size else 1.05)
+    qs = [q for q in ("f", "i", "o", "g", "c", "h") if q in series]
+
+    def cursor(t):
+        return go.Scatter(x=[t, t], y=[lo, hi], mode="lines", line=dict(color=CURSOR_COLOR, width=2),
+                          hoverinfo="skip", showlegend=False, name="cursor")
+
+    def dots(t):
+        return go.Scatter(x=[t] * len(qs), y=[float(series[q][t]) for q in qs], mode="markers",
+                          marker=dict(size=11, color=[GATE_COLORS[q] for q in qs], line=dict(width=1.5,
+                                                                                           color="#000")),
+                          hoverinfo="skip", showlegend=False, name="cursor_dots")
+
+    t_now = order[k]
+    fig.add_trace(cursor(t_now))
+    fig.add_trace(dots(t_now))
+    ci, di = len(fig.data) - 2, len(fig.data) - 1
+    fig.update_xaxes(**_time_axis(T, labels))
+    fig.update_yaxes(range=[lo, hi], zeroline=True)
+    fig.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=110), legend=dict(orientation="h", y=1.12),
+                      plot_bgcolor="#ffffff")
+    if animate and len(order) > 1:
+        _animate(fig, [ci, di], lambda idx, t: cursor(t) if idx == ci else dots(t), order, k,
+                 lambda kk, t: str(t))
+    return fig
+
+
+def concat_figure(h_fwd: np.ndarray, h_bwd: np.ndarray, k: int, labels=None,
+                  title: str = "", names=("→", "←")) -> go.Figure:
+    """Bidirectional output ``[h_fwd | h_bwd]`` as one heatmap (time × 2·H_out) with the forward cursor
+    at t = k on the top half and the backward cursor at t = T-1-k on the bottom half."""
+    T, P = h_fwd.shape
+    z = np.concatenate([h_fwd, h_bwd], axis=1)
+    lo, hi = value_range("h", z)
+    fig = go.Figure(go.Heatmap(z=z.T, x=list(range(T)), y=list(range(2 * P)), zmin=lo, zmax=hi,
+                               colorscale=colorscale("h"), showscale=True, name="output",
+                               hovertemplate="output: %{z:.3f}<br>t=%{x} feature=%{y}<extra></extra>"))
+    tb = T - 1 - k
+    fig.add_trace(go.Scatter(x=[k, k], y=[-0.5, P - 0.5], mode="lines+text", line=dict(color="#111", width=3),
+                             text=["", names[0]], textposition="top center", name=names[0], showlegend=False))
+    fig.add_trace(go.Scatter(x=[tb, tb], y=[P - 0.5, 2 * P - 0.5], mode="lines+text",
+                             line=dict(color="#111", width=3, dash="dot"), text=["", names[1]],
+                             textposition="bottom center", name=names[1], showlegend=False))
+    fig.add_hline(y=P - 0.5, line=dict(color="#555", width=2))
+    fig.update_xaxes(**_time_axis(T, labels))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(title=title, height=300, margin=dict(l=10, r=10, t=40, b=30), plot_bgcolor="#fff")
+    return fig
+
+
+def projection_figure(h_full: np.ndarray, h_proj: np.ndarray, titles=("o⊙tanh(c)", "h = W_hr·(o⊙tanh(c))")):
+    """The projection step at the current t: H values before, proj_size values after W_hr."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=list(titles), column_widths=[0.6, 0.4])
+    fig.add_trace(go.Bar(x=list(range(len(h_full))), y=h_full, marker_color=GATE_COLORS["o"], name=titles[0]),
+                  row=1, col=1)
+    fig.add_trace(go.Bar(x=list(range(len(h_proj))), y=h_proj, marker_color=GATE_COLORS["h"], name=titles[1]),
+                  row=1, col=2)
+    fig.update_layout(height=260, showlegend=False, margin=dict(l=10, r=10, t=40, b=20))
+    return fig
+
+
+# ------------------------------------------------------------------------------ one unit at one step
+def _vec(v, n: int = 4) -> str:
+    v = np.asarray(v, dtype=float).ravel()
+    body = ", ".join(fmt(x, 2) for x in v[:n])
+    return f"[{body}{', …' if v.size > n else ''}]"
+
+
+def cell_svg(vals: dict, caption: str, proj_note: str = "") -> str:
+    """Fill ``assets/cell.svg`` with one unit's numbers; gate boxes are filled as far as the gate is open."""
+    def op(v):
+        return 0.0 if not math.isfinite(v) else min(1.0, abs(v))
+
+    sub = {f"col_{q}": GATE_COLORS[q] for q in GATE_COLORS}
+    for q in ("f", "i", "g", "o"):
+        v = float(vals[q])
+        sub[f"v_{q}"] = fmt(v)
+        sub[f"op_{q}"] = f"{0.08 + 0.85 * op(v):.3f}"
+        sub[f"w_{q}"] = f"{56 * op(v):.1f}"
+        sub[f"sw_{q}"] = f"{1 + 5 * op(v):.2f}"
+    f, i, g, c_prev = (float(vals[q]) for q in ("f", "i", "g", "c_prev"))
+    sub.update(v_c_prev=fmt(c_prev), v_c=fmt(vals["c"]), v_fc=fmt(f * c_prev), v_ig=fmt(i * g),
+               sw_fc=f"{1 + 5 * op(f):.2f}", sw_ig=f"{1 + 5 * op(i * g):.2f}",
+               v_tanhc=fmt(math.tanh(vals["c"]) if math.isfinite(vals["c"]) else float("nan")),
+               v_h=fmt(vals["h_unit"]), v_h_prev=_vec(vals["h_prev"]), v_x=_vec(vals["x"]),
+               caption=caption, proj_note=proj_note)
+    return Template(CELL_SVG.read_text(encoding="utf-8")).safe_substitute(sub)
+
+
+def one_line(svg: str) -> str:
+    """The SVG without comments and line breaks, so markdown does not read indented lines as code."""
+    import re
+
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
+    return " ".join(line.strip() for line in svg.splitlines() if line.strip())
+
+
+def _p(v: float) -> str:
+    """A number for a product: negatives in parentheses."""
+    s = fmt(v)
+    return f"({s})" if s.startswith("-") else s
+
+
+def equations(vals: dict, proj_h=None) -> list[str]:
+    """The six LSTM equations (torch's notation) for one unit with the trace's numbers plugged in.
+    ``vals`` holds the unit's pre_i/pre_f/pre_g/pre_o, i/f/g/o, c_prev, c, h_full at the current step."""
+    gate = r"W_{h%s}h_{t-1} + b_{h%s}"
+    eqs = []
+    for q, fn, sym in (("i", r"\sigma", "i"), ("f", r"\sigma", "f"), ("g", r"\tanh", "g"), ("o", r"\sigma", "o")):
+        eqs.append(rf"{q}_t = {fn}(W_{{i{sym}}}x_t + b_{{i{sym}}} + {gate % (sym, sym)}) = {fn}({fmt(vals['pre_' + q])})"
+                   rf" = {fmt(vals[q])}")
+    eqs.append(rf"c_t = f_t \odot c_{{t-1}} + i_t \odot g_t = {_p(vals['f'])} \times {_p(vals['c_prev'])} + "
+               rf"{_p(vals['i'])} \times {_p(vals['g'])} = {fmt(vals['c'])}")
+    eqs.append(rf"h_t = o_t \odot \tanh(c_t) = {_p(vals['o'])} \times \tanh({fmt(vals['c'])}) = "
+               rf"{fmt(vals['h_full'])}")
+    if proj_h is not None:
+        v = np.asarray(proj_h, dtype=float)
+        body = ",\\ ".join(fmt(x) for x in v[:6]) + (r",\ \dots" if v.size > 6 else "")
+        eqs.append(rf"h_t \leftarrow W_{{hr}}\,h_t = [{body}] \quad (\text{{proj\_size}} = {v.size})")
+    return eqs
+
+
+def explain(vals: dict, tr, unit: int, t: int, first: bool) -> str:
+    """A short explanation of this step, composed from the numbers (``tr`` is the i18n function)."""
+    f, i, g, o = (float(vals[q]) for q in ("f", "i", "g", "o"))
+    c_prev, c, h = float(vals["c_prev"]), float(vals["c"]), float(vals["h_full"])
+    if not all(math.isfinite(v) for v in (f, i, g, o, c)):
+        return tr("stepper.ex.padding", t=t)
+    parts = []
+    if first:
+        parts.append(tr("stepper.ex.first", t=t))
+    band = "high" if f >= 0.8 else "low" if f <= 0.2 else "mid"
+    parts.append(tr(f"stepper.ex.f_{band}", f=fmt(f), unit=unit, pct=round(100 * f), c_prev=fmt(c_prev),
+                    kept=fmt(f * c_prev)))
+    band = "high" if i >= 0.8 else "low" if i <= 0.2 else "mid"
+    sign = tr("stepper.ex.up") if g >= 0 else tr("stepper.ex.down")
+    parts.append(tr(f"stepper.ex.i_{band}", i=fmt(i), g=fmt(g), ig=f"{i * g:+.3f}", direction=sign))
+    parts.append(tr("stepper.ex.c_change", c_prev=fmt(c_prev), c=fmt(c), delta=f"{c - c_prev:+.3f}"))
+    band = "high" if o >= 0.8 else "low" if o <= 0.2 else "mid"
+    parts.append(tr(f"stepper.ex.o_{band}", o=fmt(o), h=fmt(h), tanh_c=fmt(math.tanh(c))))
+    if abs(c) > 2:
+        parts.append(tr("stepper.ex.c_big", c=fmt(c)))
+    return " ".join(parts)
+
+
+def unit_values(lt, t: int, b: int, j: int) -> dict:
+    """One unit's numbers at step t for batch element b from a numpy LayerTrace (``Trace.numpy()[l, d]``)."""
+    vals = {q: float(getattr(lt, q)[t, b, j]) for q in ("i", "f", "g", "o", "c")}
+    for q in ("i", "f", "g", "o"):
+        vals["pre_" + q] = float(getattr(lt, "pre_" + q)[t, b, j])
+    vals["c_prev"] = float(lt.c_prev[t, b, j])
+    vals["h_full"] = float(lt.h_full[t, b, j])
+    h = np.asarray(lt.h[t, b])
+    vals["h_unit"] = float(h[j]) if h.shape[0] == np.asarray(lt.h_full[t, b]).shape[0] else vals["h_full"]
+    vals["h_prev"] = np.asarray(lt.h_prev[t, b], dtype=float)
+    vals["x"] = np.asarray(lt.x[t, b], dtype=float)
+    return vals
+
+
+def fill_alpha(q: str, v: float) -> str:
+    """rgba of a gate colour at its openness (for st.markdown badges on other pages)."""
+    return hex_to_rgba(GATE_COLORS[q], 0.1 + 0.85 * min(1.0, abs(v)) if math.isfinite(v) else 0.05)

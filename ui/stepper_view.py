@@ -1,0 +1,161 @@
+"""Streamlit side of the stepper: cached traces, the step controls (a fragment), views and downloads.
+
+The figures, the cell diagram and the equations are built by the pure functions in ``ui/figures_stepper``
+from ``lstm_core.trace`` (never a second copy of the maths). Widget keys: ``timestep`` (the cursor: the
+k-th step the chosen direction visits, so the backward cursor runs from the end to the start), ``layer``,
+``direction``, ``batch_index``, ``unit``, ``play``.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from lstm_core import trace
+from ui import figures_stepper as fs
+from ui import trace_export
+from ui.i18n import t
+from ui.inputs import batch_key, error_text
+from ui.state import get_config, get_input, get_model
+
+PLAY_SECONDS = 0.8  # one step per 0.8 s while playing (the figures also animate in the browser)
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _trace(cfg_items: tuple, seed: int, input_key: str, _model, _batch):
+    """Trace of the app's model on the batch, kept per (configuration, seed, input). Returns
+    (torch Trace, numpy Trace); both are shared read-only."""
+    tr = trace(_model, _batch.model_input(_model.config))
+    return tr, tr.numpy()
+
+
+def current_trace():
+    """(Trace, numpy Trace, InputBatch) for the sidebar configuration and the current input."""
+    cfg = get_config()
+    batch = get_input()
+    tr, trn = _trace(tuple(cfg.lstm.kwargs().items()), cfg.seed, batch_key(batch), get_model(), batch)
+    return tr, trn, batch
+
+
+def _clamp(key: str, hi: int, default: int = 0) -> None:
+    """Keep a selector's stored value valid after the configuration shrank."""
+    v = st.session_state.get(key, default)
+    if not isinstance(v, int) or not 0 <= v <= hi:
+        st.session_state[key] = min(max(int(v) if isinstance(v, int) else default, 0), hi)
+
+
+def _move(delta: int, T: int) -> None:
+    st.session_state["timestep"] = (st.session_state.get("timestep", 0) + delta) % T
+
+
+def _labels(batch, b: int):
+    tokens = st.session_state.get("input_tokens", {}).get(batch_key(batch))
+    if tokens and b < len(tokens):
+        return tokens[b] + [""] * (batch.seq_len - len(tokens[b]))
+    return batch.labels if b == 0 else None
+
+
+def render() -> None:
+    try:
+        tr, trn, batch = current_trace()
+    except (ValueError, RuntimeError) as err:  # LimitError or a torch complaint about the input
+        st.error(error_text(err), icon="⚠️")
+        return
+    cfg = tr.config
+    T, B, L, D, H = tr.T, tr.B, cfg.num_layers, cfg.num_directions, cfg.hidden_size
+    for key, hi in (("timestep", T - 1), ("layer", L - 1), ("direction", D - 1), ("batch_index", B - 1),
+                    ("unit", H - 1)):
+        _clamp(key, hi)
+    playing = bool(st.session_state.get("play", False))
+
+    @st.fragment(run_every=PLAY_SECONDS if playing else None)
+    def stepper():
+        if bool(st.session_state.get("play", False)) != playing:
+            st.rerun(scope="app")  # play toggled: re-create the fragment with (or without) its timer
+        if playing:
+            _move(+1, T)
+        c = st.columns([1, 1, 1, 1])
+        c[0].selectbox(t("stepper.layer"), list(range(L)), key="layer")
+        c[1].selectbox(t("stepper.direction"), list(range(D)), key="direction",
+                       format_func=lambda d: t(f"stepper.dir{d}"))
+        c[2].selectbox(t("stepper.batch_index"), list(range(B)), key="batch_index",
+                       format_func=lambda b: t("stepper.batch_item", b=b, n=int(tr.lengths[b])))
+        c[3].selectbox(t("stepper.unit"), list(range(H)), key="unit")
+        row = st.columns([1, 7, 1, 2], vertical_alignment="bottom")
+        row[0].button("◀", key="prev", on_click=_move, args=(-1, T), help=t("stepper.prev"),
+                      use_container_width=True)
+        row[1].slider(t("stepper.timestep"), 0, max(T - 1, 1) if T > 1 else 1, key="timestep",
+                      disabled=T == 1, help=t("stepper.timestep_help"))
+        row[2].button("▶", key="next", on_click=_move, args=(+1, T), help=t("stepper.next"),
+                      use_container_width=True)
+        row[3].toggle(t("stepper.play"), key="play", help=t("stepper.play_help"))
+        show(tr, trn, batch)
+
+    stepper()
+    downloads(tr)
+
+
+def show(tr, trn, batch) -> None:
+    """Every view at the current cursor (called inside the fragment)."""
+    ss = st.session_state
+    cfg = tr.config
+    layer, d, b, j = ss["layer"], ss["direction"], ss["batch_index"], ss["unit"]
+    k = min(ss["timestep"], tr.T - 1)
+    lt = trn[layer, d]
+    order = list(lt.visit_order)
+    t_now = order[k]
+    labels = _labels(batch, b)
+    token = f" «{labels[t_now]}»" if labels and labels[t_now] else ""
+    st.markdown(t("stepper.where", k=k, t=t_now, token=token, layer=layer, direction=t(f"stepper.dir{d}"),
+                  b=b, unit=j))
+    if cfg.num_directions == 2:
+        st.caption(t("stepper.cursors", tf=k, tb=tr.T - 1 - k))
+    vals = fs.unit_values(lt, t_now, b, j)
+    proj = cfg.proj_size > 0
+    caption = t("stepper.svg_caption", t=t_now, unit=j, layer=layer, direction=t(f"stepper.dir{d}"))
+    svg = fs.cell_svg(vals, caption, t("stepper.svg_proj", p=cfg.proj_size) if proj else "")
+    st.markdown(fs.one_line(svg), unsafe_allow_html=True)
+    for eq in fs.equations(vals, lt.h[t_now, b] if proj else None):
+        st.latex(eq)
+    first = k == 0 or (tr.lengths is not None and d == 1 and t_now == int(tr.lengths[b]) - 1)
+    st.info(fs.explain(vals, t, j, t_now, first), icon="💡")
+
+    names = {q: t(f"stepper.q.{q}") for q in fs.QUANTITIES}
+    series = {q: getattr(lt, q)[:, b, :] for q in fs.QUANTITIES}
+    ranges = {q: t(f"stepper.range.{q}" if q != "h" or not proj else "stepper.range.h_proj", name=names[q])
+              for q in fs.QUANTITIES}
+    heat = fs.heatmaps_figure(series, order, k, unit=j, labels=labels, titles=ranges)
+    heat.update_layout(meta=dict(view="heatmaps", layer=layer, direction=d, b=b, t=t_now))
+    st.subheader(t("stepper.heatmaps"))
+    st.plotly_chart(heat, key="stepper_heatmaps", config={"displaylogo": False})
+    unit_series = {q: getattr(lt, q if not (q == "h" and proj) else "h_full")[:, b, j] for q in fs.QUANTITIES}
+    lines = fs.unit_lines_figure(unit_series, order, k, labels=labels, names=names)
+    lines.update_layout(meta=dict(view="unit_lines", layer=layer, direction=d, b=b, unit=j, t=t_now))
+    st.subheader(t("stepper.lines", unit=j))
+    st.plotly_chart(lines, key="stepper_lines", config={"displaylogo": False})
+
+    if cfg.num_directions == 2:
+        fwd, bwd = trn[layer, 0].h[:, b, :], trn[layer, 1].h[:, b, :]
+        last = layer == cfg.num_layers - 1
+        st.subheader(t("stepper.concat_title"))
+        st.markdown(t("stepper.concat_text", p=cfg.h_out, what=t("stepper.concat_output") if last else
+                      t("stepper.concat_next", next=layer + 1)))
+        fig = fs.concat_figure(fwd, bwd, k, labels=labels, names=(t("stepper.dir0"), t("stepper.dir1")))
+        fig.update_layout(meta=dict(view="concat", layer=layer, b=b, tf=k, tb=tr.T - 1 - k))
+        st.plotly_chart(fig, key="stepper_concat", config={"displaylogo": False})
+    if proj:
+        st.subheader(t("stepper.proj_title", p=cfg.proj_size, h=cfg.hidden_size))
+        st.markdown(t("stepper.proj_text", p=cfg.proj_size, h=cfg.hidden_size))
+        fig = fs.projection_figure(lt.h_full[t_now, b], lt.h[t_now, b],
+                                   titles=(t("stepper.proj_before"), t("stepper.proj_after")))
+        fig.update_layout(meta=dict(view="projection", layer=layer, direction=d, b=b, t=t_now))
+        st.plotly_chart(fig, key="stepper_proj", config={"displaylogo": False})
+
+
+def downloads(tr) -> None:
+    cfg = get_config()
+    stem = f"lstm_trace_seed{cfg.seed}"
+    c1, c2 = st.columns(2)
+    c1.download_button(t("stepper.download_csv"), data=lambda: trace_export.to_csv(tr.arrays()),
+                       file_name=f"{stem}.csv", mime="text/csv", key="dl_csv", on_click="ignore")
+    c2.download_button(t("stepper.download_npz"), data=lambda: trace_export.to_npz(tr.arrays()),
+                       file_name=f"{stem}.npz", mime="application/octet-stream", key="dl_npz", on_click="ignore")
+    st.caption(t("stepper.download_help"))
