@@ -43,7 +43,7 @@ def value_range(name: str, z: np.ndarray) -> tuple[float, float]:
 def _time_axis(T: int, labels):
     if labels and any(labels):
         return dict(tickmode="array", tickvals=list(range(T)), ticktext=[f"{t}:{lab}" for t, lab in
-                                                                          zip(range(T), labels)])
+                                                                          zip(range(T), labels, strict=False)])
     return dict(tickmode="auto")
 
 
@@ -243,7 +243,8 @@ def equations(vals: dict, proj_h=None) -> list[str]:
     gate = r"W_{h%s}h_{t-1} + b_{h%s}"
     eqs = []
     for q, fn, sym in (("i", r"\sigma", "i"), ("f", r"\sigma", "f"), ("g", r"\tanh", "g"), ("o", r"\sigma", "o")):
-        eqs.append(rf"{q}_t = {fn}(W_{{i{sym}}}x_t + b_{{i{sym}}} + {gate % (sym, sym)}) = {fn}({fmt(vals['pre_' + q])})"
+        pre = fmt(vals["pre_" + q])
+        eqs.append(rf"{q}_t = {fn}(W_{{i{sym}}}x_t + b_{{i{sym}}} + {gate % (sym, sym)}) = {fn}({pre})"
                    rf" = {fmt(vals[q])}")
     eqs.append(rf"c_t = f_t \odot c_{{t-1}} + i_t \odot g_t = {_p(vals['f'])} \times {_p(vals['c_prev'])} + "
                rf"{_p(vals['i'])} \times {_p(vals['g'])} = {fmt(vals['c'])}")

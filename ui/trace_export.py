@@ -20,7 +20,7 @@ def to_csv(arrays: dict) -> str:
         arr = np.asarray(arr, dtype=np.float64)
         idx = np.indices(arr.shape).reshape(arr.ndim, -1).T
         pad = [""] * (width - arr.ndim)
-        lines = [",".join([name, *map(str, ix), *pad, repr(float(v))]) for ix, v in zip(idx, arr.ravel())]
+        lines = [",".join([name, *map(str, ix), *pad, repr(float(v))]) for ix, v in zip(idx, arr.ravel(), strict=True)]
         if lines:
             out.write("\n".join(lines) + "\n")
     return out.getvalue()
