@@ -69,7 +69,7 @@ def generate(config: LSTMConfig, seed: int = 0, x_bm: Tensor | None = None, leng
     lines = [
         '"""LSTM Explorer: the current model and input, rebuilt with torch.nn.LSTM.',
         "",
-        "Run it from the repository root (python snippet.py): lstm_core is imported from there.",
+        "Run it from the repository root (python lstm_snippet.py): lstm_core is imported from there.",
         '"""',
         "import os",
         "import sys",

@@ -310,6 +310,7 @@ class Summary:
     worst_case: str | None = None
     worst_row: Row | None = None
     failures: list[tuple[str, Row]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (case, error message): the run raised
 
     def add(self, case: Case, report: Report) -> None:
         self.count += 1
@@ -320,9 +321,13 @@ class Summary:
         if not report.passed:
             self.failures.append((case.encode(), worst))
 
+    def add_error(self, case: Case, error: BaseException) -> None:
+        self.count += 1
+        self.errors.append((case.encode(), f"{type(error).__name__}: {error}"))
+
     @property
     def passed(self) -> bool:
-        return self.count > 0 and not self.failures
+        return self.count > 0 and not self.failures and not self.errors
 
 
 # ---------------------------------------------------------------------------------------- train / eval

@@ -1,0 +1,41 @@
+"""Code: the current model and input as a runnable torch.nn.LSTM snippet, checked against lstm_core."""
+
+import streamlit as st
+
+from lstm_core import codegen
+from ui.i18n import t
+from ui.state import get_config, get_input, get_model
+
+st.title(t("code.title"))
+st.markdown(t("code.intro"))
+
+cfg, batch = get_config(), get_input()
+unbatched = False
+if batch.batch_size == 1 and batch.lengths is None:
+    unbatched = st.toggle(t("code.unbatched"), key="code_unbatched", help=t("code.unbatched_help"))
+
+try:
+    snippet = codegen.generate(cfg.lstm, cfg.seed, batch.data, batch.lengths, unbatched=unbatched)
+    printed = codegen.printed_shapes(get_model(), batch.data, batch.lengths, unbatched)
+except Exception as err:  # show the problem, never a traceback
+    st.error(t("code.error", error=f"{type(err).__name__}: {err}"))
+    st.stop()
+
+notes = []
+if batch.data.numel() > codegen.EMBED_LIMIT:
+    notes.append(t("code.note_random", n=batch.data.numel(), limit=codegen.EMBED_LIMIT))
+else:
+    notes.append(t("code.note_embedded", n=batch.data.numel()))
+if batch.lengths is not None:
+    notes.append(t("code.note_packed", lengths=list(batch.lengths)))
+for note in notes:
+    st.caption(note)
+
+st.code(snippet, language="python", line_numbers=True)
+st.download_button(t("code.download"), snippet, file_name="lstm_snippet.py", mime="text/x-python",
+                   key="code_download", icon=":material/download:")
+
+st.subheader(t("code.prints_title"))
+st.markdown(t("code.prints_intro"))
+st.code("\n".join([*printed, "max |diff| torch vs lstm_core: …", codegen.OK_LINE]), language="text")
+st.caption(t("code.prints_caption"))

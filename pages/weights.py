@@ -1,0 +1,77 @@
+"""Weights: every parameter of the current nn.LSTM, and the four gate blocks inside each stacked matrix."""
+
+import pandas as pd
+import streamlit as st
+
+from ui import figures_weights as fw
+from ui.i18n import t
+from ui.state import get_config, get_model
+
+st.title(t("weights.title"))
+st.markdown(t("weights.intro"))
+
+cfg = get_config().lstm
+model = get_model()
+params = {name: p.detach().numpy() for name, p in model.named_parameters()}
+H, D = cfg.hidden_size, cfg.num_directions
+
+
+def _kind(name: str) -> str:
+    return name.split("_l")[0]  # weight_ih, weight_hh, bias_ih, bias_hh, weight_hr
+
+
+rows = []
+for name, value in params.items():
+    layer = int(name.split("_l")[1].split("_")[0])
+    rows.append({
+        t("weights.col_name"): name, t("weights.col_shape"): str(tuple(value.shape)),
+        t("weights.col_count"): int(value.size), t("weights.col_layer"): layer,
+        t("weights.col_direction"): t("weights.backward") if name.endswith("_reverse") else t("weights.forward"),
+        t("weights.col_role"): t(f"weights.role.{_kind(name)}", H=H, in_=cfg.layer_input_size(layer)),
+    })
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+st.caption(t("weights.total", n=sum(int(v.size) for v in params.values())))
+
+c1, c2 = st.columns(2)
+layer = c1.selectbox(t("weights.layer"), list(range(cfg.num_layers)), key="weights_layer")
+direction = 0
+if D == 2:
+    direction = c2.radio(t("weights.direction"), [0, 1], key="weights_direction", horizontal=True,
+                         format_func=lambda d: t("weights.backward") if d else t("weights.forward"))
+suffix = f"_l{layer}" + ("_reverse" if direction else "")
+in_l = cfg.layer_input_size(layer)
+
+if layer == 0:
+    st.info(t("weights.width_first", n=in_l))
+elif D == 2:
+    st.info(t("weights.width_upper_bi", layer=layer, n=in_l, h=cfg.h_out,
+              sym="P" if cfg.proj_size else "H", prev=layer - 1))
+else:
+    st.info(t("weights.width_upper", layer=layer, n=in_l, h=cfg.h_out,
+              sym="P" if cfg.proj_size else "H", prev=layer - 1))
+
+st.subheader(f"weight_ih{suffix}  {params['weight_ih' + suffix].shape}")
+st.markdown(t("weights.ih_explain", H=H, n=in_l))
+st.plotly_chart(fw.gate_blocks_figure(params["weight_ih" + suffix], "weight_ih" + suffix, H, "ih",
+                                      t("weights.axis_input"), t("weights.axis_row")), key="weights_ih")
+
+st.subheader(f"weight_hh{suffix}  {params['weight_hh' + suffix].shape}")
+st.markdown(t("weights.hh_explain", H=H, h=cfg.h_out))
+st.plotly_chart(fw.gate_blocks_figure(params["weight_hh" + suffix], "weight_hh" + suffix, H, "hh",
+                                      t("weights.axis_hidden"), t("weights.axis_row")), key="weights_hh")
+
+st.subheader(t("weights.bias_title"))
+if cfg.bias:
+    st.markdown(t("weights.bias_explain"))
+    st.plotly_chart(fw.bias_figure(params["bias_ih" + suffix], params["bias_hh" + suffix], "bias_ih" + suffix,
+                                   "bias_hh" + suffix, H, t("weights.bias_sum"), t("weights.axis_row")),
+                    key="weights_bias")
+else:
+    st.info(t("weights.no_bias"))
+
+if cfg.proj_size:
+    st.subheader(f"weight_hr{suffix}  {params['weight_hr' + suffix].shape}")
+    st.markdown(t("weights.hr_explain", P=cfg.proj_size, H=H))
+    st.plotly_chart(fw.projection_figure(params["weight_hr" + suffix], "weight_hr" + suffix,
+                                         t("weights.axis_hidden_full"), t("weights.axis_proj")),
+                    key="weights_hr")

@@ -1,0 +1,116 @@
+"""Pure figure builders for the weights page: parameter arrays in, Plotly figures out (no streamlit).
+
+``weight_ih_l{k}`` / ``weight_hh_l{k}`` are stacked ``[W_·i | W_·f | W_·g | W_·o]`` along rows (gate order
+i, f, g, o, each block H rows). Each block gets its own heatmap in its gate colour; the y axis carries the
+*global* row index so hovering names the exact slice and element, e.g. ``weight_ih_l1_reverse[12:18, :]``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ui.palette import GATE_COLORS, NEGATIVE_COLOR
+
+GATES = ("i", "f", "g", "o")
+BIAS_SUM_COLOR = "#333333"
+
+
+def signed_scale(color: str) -> list[list]:
+    """Grey (negative) - white (0) - ``color`` (positive): weights are signed."""
+    return [[0.0, NEGATIVE_COLOR], [0.5, "#ffffff"], [1.0, color]]
+
+
+def block_slice(name: str, gate_index: int, hidden_size: int, matrix: bool = True) -> str:
+    """``weight_ih_l1_reverse[12:18, :]`` (or ``bias_hh_l0[6:12]``): the rows of one gate's block."""
+    lo, hi = gate_index * hidden_size, (gate_index + 1) * hidden_size
+    return f"{name}[{lo}:{hi}, :]" if matrix else f"{name}[{lo}:{hi}]"
+
+
+def block_symbol(kind: str, gate: str) -> str:
+    """W_ii, W_hf, ... (torch's docstring names): kind 'ih' or 'hh'."""
+    return f"W_{kind[0]}{gate}"
+
+
+def _zmax(a: np.ndarray) -> float:
+    return max(float(np.max(np.abs(a))) if a.size else 0.0, 1e-12)
+
+
+def gate_blocks_figure(weight: np.ndarray, name: str, hidden_size: int, kind: str,
+                       x_title: str, y_title: str) -> go.Figure:
+    """Four heatmaps (W_·i, W_·f, W_·g, W_·o) of one stacked (4H, in) weight, one colour range for all.
+
+    kind: "ih" (columns are input features) or "hh" (columns are units of h_{t-1}).
+    """
+    weight = np.asarray(weight, dtype=float)
+    rows, cols = weight.shape
+    assert rows == 4 * hidden_size, (name, weight.shape, hidden_size)
+    zmax = _zmax(weight)
+    titles = [f"{block_symbol(kind, g)} = {block_slice(name, k, hidden_size)}" for k, g in enumerate(GATES)]
+    fig = make_subplots(rows=1, cols=4, subplot_titles=titles, horizontal_spacing=0.06)
+    for k, gate in enumerate(GATES):
+        lo = k * hidden_size
+        block = weight[lo:lo + hidden_size]
+        sl = block_slice(name, k, hidden_size)
+        fig.add_trace(go.Heatmap(
+            z=block, x=list(range(cols)), y=list(range(lo, lo + hidden_size)), name=sl,
+            colorscale=signed_scale(GATE_COLORS[gate]), zmin=-zmax, zmax=zmax, zmid=0.0,
+            showscale=False, xgap=1, ygap=1,
+            hovertemplate=(f"<b>{block_symbol(kind, gate)}</b> · {sl}<br>{name}[%{{y}}, %{{x}}]"
+                           " = %{z:.5f}<extra></extra>"),
+        ), row=1, col=k + 1)
+        fig.update_yaxes(autorange="reversed", row=1, col=k + 1, title_text=y_title if k == 0 else None)
+        fig.update_xaxes(title_text=x_title, row=1, col=k + 1)
+    fig.update_annotations(font_size=12)
+    fig.update_layout(height=min(160 + 22 * hidden_size, 700), margin=dict(l=40, r=10, t=50, b=40))
+    return fig
+
+
+def bias_figure(b_ih: np.ndarray, b_hh: np.ndarray, name_ih: str, name_hh: str, hidden_size: int,
+                sum_label: str, x_title: str) -> go.Figure:
+    """Three rows of 4H bars (b_ih, b_hh, and their sum, the only thing the gates see), coloured by gate."""
+    b_ih, b_hh = np.asarray(b_ih, dtype=float), np.asarray(b_hh, dtype=float)
+    total = b_ih + b_hh
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        subplot_titles=[name_ih, name_hh, sum_label])
+    x = np.arange(4 * hidden_size)
+    gate_of = [GATES[j // hidden_size] for j in x]
+    colors = [GATE_COLORS[g] for g in gate_of]
+    sum_name = f"({name_ih} + {name_hh})"
+    rows = ((b_ih, name_ih), (b_hh, name_hh), (total, sum_name))
+    for row, (values, label) in enumerate(rows, start=1):
+        if row < 3:
+            slices = [block_slice(label, GATES.index(g), hidden_size, matrix=False) for g in gate_of]
+        else:
+            slices = [" + ".join(block_slice(n, GATES.index(g), hidden_size, matrix=False)
+                                 for n in (name_ih, name_hh)) for g in gate_of]
+        fig.add_trace(go.Bar(
+            x=x, y=values, name=label, marker_color=colors,
+            marker_line_color=BIAS_SUM_COLOR, marker_line_width=1 if row == 3 else 0,
+            customdata=np.array([[g, s] for g, s in zip(gate_of, slices, strict=True)], dtype=object),
+            hovertemplate=f"gate %{{customdata[0]}} · %{{customdata[1]}}<br>{label}[%{{x}}] = %{{y:.5f}}"
+                          "<extra></extra>",
+            showlegend=False,
+        ), row=row, col=1)
+    for k in range(1, 4):  # block boundaries
+        fig.add_vline(x=k * hidden_size - 0.5, line_dash="dot", line_color="#999999")
+    fig.update_xaxes(title_text=x_title, row=3, col=1)
+    fig.update_layout(height=460, margin=dict(l=40, r=10, t=40, b=40), bargap=0.1)
+    return fig
+
+
+def projection_figure(weight_hr: np.ndarray, name: str, x_title: str, y_title: str) -> go.Figure:
+    """Heatmap of ``weight_hr_l{k}`` (P, H): h_t = W_hr (o_t ⊙ tanh c_t), in the colour of h."""
+    weight_hr = np.asarray(weight_hr, dtype=float)
+    zmax = _zmax(weight_hr)
+    fig = go.Figure(go.Heatmap(
+        z=weight_hr, x=list(range(weight_hr.shape[1])), y=list(range(weight_hr.shape[0])), name=name,
+        colorscale=signed_scale(GATE_COLORS["h"]), zmin=-zmax, zmax=zmax, zmid=0.0, xgap=1, ygap=1,
+        hovertemplate=f"{name}[%{{y}}, %{{x}}] = %{{z:.5f}}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed", title_text=y_title)
+    fig.update_xaxes(title_text=x_title)
+    fig.update_layout(title=f"{name}  ({weight_hr.shape[0]}, {weight_hr.shape[1]})",
+                      height=min(160 + 22 * weight_hr.shape[0], 600), margin=dict(l=40, r=10, t=50, b=40))
+    return fig
