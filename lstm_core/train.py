@@ -1,0 +1,194 @@
+"""Train our engine (``lstm_core.LSTM``) on a toy task: Adam, gradient clipping, seeded, step by step.
+
+    tr = Trainer(make_task("memory"), seed=0)
+    tr.run(100)                  # 100 optimiser steps; call again to resume where it stopped
+    tr.losses, tr.history        # training loss per step; (step, eval quality) pairs
+    before, after = gate_stats(tr.init_model, data), gate_stats(tr.model, data)
+    unit = task_unit(tr, data)   # the unit whose cell state tracks the task's target
+
+Reproducible by construction: the model is ``config.build(seed)``, the head is seeded separately, and the
+batch of step ``k`` is drawn from its own seed ``(seed, k)`` -- so running 3 × 100 steps gives exactly the
+weights of one run of 300 steps, whatever chunks the page trains in.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from .tasks import Task, TaskData
+from .trace import trace
+
+EVAL_SIZE = 256
+SATURATION = 0.1  # a sigmoid gate counts as saturated below 0.1 or above 0.9; tanh when |g| > 0.9
+
+
+def _mix(seed: int, step: int) -> int:
+    return (int(seed) * 1_000_003 + int(step) * 7919 + 17) % (2**62)
+
+
+@dataclass
+class Trainer:
+    """Mutable training state of one task: model, head, optimiser, curves. Keep it in session state."""
+
+    task: Task
+    hidden_size: int | None = None
+    seed: int = 0
+    lr: float | None = None
+    batch_size: int = 32
+    clip: float = 1.0
+    eval_every: int = 10
+    forget_bias: float = 0.0  # added to the forget gate's b_ih at init (Jozefowicz et al. 2015 use 1.0)
+    model_factory: object = None  # optional: config -> module (benchmarks pass torch.nn.LSTM)
+    losses: list = field(default_factory=list)
+    history: list = field(default_factory=list)  # (step, quality on the fixed evaluation batch)
+    step: int = 0
+
+    def __post_init__(self):
+        self.config = self.task.config(self.hidden_size)
+        if self.model_factory is None:
+            self.model = self.config.build(seed=self.seed)
+        else:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(self.seed)
+                self.model = self.model_factory(self.config)
+        if self.forget_bias and self.config.bias:
+            h = self.config.hidden_size
+            with torch.no_grad():
+                for name, p in self.model.named_parameters():
+                    if name.startswith("bias_ih"):
+                        p[h:2 * h] += self.forget_bias  # gate order i, f, g, o
+        self.init_model = copy.deepcopy(self.model).eval()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed + 1)
+            self.head = self.task.head(self.config)
+        self.init_head = copy.deepcopy(self.head)
+        self.lr = self.lr or self.task.default_lr
+        self.params = list(self.model.parameters()) + list(self.head.parameters())
+        self.optimizer = torch.optim.Adam(self.params, lr=self.lr)
+        self.eval_data = self.task.sample(EVAL_SIZE, seed=_mix(self.seed, -1))
+        if not self.history:
+            self.history.append((0, self.evaluate()))
+
+    def batch(self, step: int) -> TaskData:
+        return self.task.sample(self.batch_size, seed=_mix(self.seed, step))
+
+    def train_step(self) -> float:
+        data = self.batch(self.step)
+        self.model.train()
+        pred = self.task.predict(self.model, self.head, data)
+        loss = self.task.loss(pred, data.y)
+        self.optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(self.params, self.clip)
+        self.optimizer.step()
+        self.step += 1
+        value = float(loss.detach())
+        self.losses.append(value)
+        if self.step % self.eval_every == 0:
+            self.history.append((self.step, self.evaluate()))
+        return value
+
+    def run(self, n_steps: int) -> list[float]:
+        """Train ``n_steps`` more steps; returns their losses (also appended to ``self.losses``)."""
+        return [self.train_step() for _ in range(int(n_steps))]
+
+    @torch.no_grad()
+    def evaluate(self, data: TaskData | None = None) -> float:
+        data = data or self.eval_data
+        self.model.eval()
+        return self.task.quality(self.task.predict(self.model, self.head, data), data.y)
+
+    def trained_model(self):
+        """A detached copy of the current LSTM in eval mode (what the rest of the app shows)."""
+        return copy.deepcopy(self.model).eval()
+
+
+# ---------------------------------------------------------------------------------------- interpretation
+def _traced(model, data: TaskData):
+    return trace(model, data.model_input())
+
+
+def gate_stats(model, data: TaskData, layer: int = 0, direction: int = 0) -> dict:
+    """Mean gate values and saturation fractions over every real step, sequence and unit."""
+    lt = _traced(model, data)[layer, direction]
+    out = {}
+    for gate in ("i", "f", "o"):
+        v = getattr(lt, gate).detach().double().numpy()
+        v = v[~np.isnan(v)]
+        out[f"mean_{gate}"] = float(v.mean())
+        out[f"sat_{gate}"] = float(np.mean((v < SATURATION) | (v > 1 - SATURATION)))
+        out[f"low_{gate}"] = float(np.mean(v < SATURATION))
+        out[f"high_{gate}"] = float(np.mean(v > 1 - SATURATION))
+    g = lt.g.detach().double().numpy()
+    g = g[~np.isnan(g)]
+    out["mean_abs_g"] = float(np.abs(g).mean())
+    out["sat_g"] = float(np.mean(np.abs(g) > 1 - SATURATION))
+    return out
+
+
+def unit_forget(model, data: TaskData, unit: int, from_step: int = 1) -> float:
+    """Mean forget gate of one unit (layer 0, forward) over real steps ``t >= from_step``."""
+    f = _traced(model, data)[0, 0].f[from_step:, :, unit].detach().double().numpy()
+    return float(np.nanmean(f))
+
+
+@dataclass(frozen=True)
+class UnitReport:
+    unit: int
+    corr: float  # correlation of the unit's cell state with the task's target
+    mean_f_before: float
+    mean_f_after: float
+    drift_before: float  # mean |c_t - c_{t-1}| over steps after the first, relative to the spread of c_T
+    drift_after: float
+    c_example: list  # c_t of that unit for the first evaluation sequence (trained model)
+
+
+def _last_real(values: np.ndarray, lengths) -> np.ndarray:
+    """(T, B, H) -> (B, H): each sequence's value at its last real step."""
+    if lengths is None:
+        return values[-1]
+    idx = np.asarray(lengths) - 1
+    return values[idx, np.arange(values.shape[1])]
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a - a.mean(), b - b.mean()
+    den = np.sqrt((a * a).sum() * (b * b).sum())
+    return float((a * b).sum() / den) if den > 0 else 0.0
+
+
+def _drift(c: np.ndarray, lengths, unit: int) -> float:
+    cu = c[:, :, unit]
+    spread = np.nanstd(_last_real(c, lengths)[:, unit]) + 1e-8
+    return float(np.nanmean(np.abs(np.diff(cu[1:], axis=0))) / spread) if cu.shape[0] > 2 else 0.0
+
+
+def task_unit(trainer: Trainer, data: TaskData | None = None) -> UnitReport:
+    """The unit (layer 0) whose cell state tracks the task's target most closely in the trained model.
+
+    Final-state tasks: |corr(c_T[:, j], target)| over sequences; forecasting: |corr(c_t[:, :, j], target_t)|
+    over every step. For the memory task this is the memory unit: high f, c_t held flat after t = 0.
+    """
+    data = data or trainer.eval_data
+    after = _traced(trainer.model, data)[0, 0]
+    before = _traced(trainer.init_model, data)[0, 0]
+    c = after.c.detach().double().numpy()  # (T, B, H)
+    target = trainer.task.target_series(data).double().numpy()
+    if trainer.task.per_step:
+        scores = [abs(_corr(c[:, :, j].T.reshape(-1), target.reshape(-1))) for j in range(c.shape[2])]
+    else:
+        last = _last_real(c, data.lengths)
+        scores = [abs(_corr(last[:, j], target)) for j in range(c.shape[2])]
+    unit = int(np.argmax(scores))
+    f_a = after.f[1:, :, unit].detach().double().numpy()
+    f_b = before.f[1:, :, unit].detach().double().numpy()
+    c_b = before.c.detach().double().numpy()
+    n0 = data.lengths[0] if data.lengths else c.shape[0]
+    return UnitReport(unit=unit, corr=float(scores[unit]), mean_f_before=float(np.nanmean(f_b)),
+                      mean_f_after=float(np.nanmean(f_a)), drift_before=_drift(c_b, data.lengths, unit),
+                      drift_after=_drift(c, data.lengths, unit), c_example=c[:n0, 0, unit].tolist())
