@@ -424,7 +424,8 @@ def claim_batch_first_default(cfg, state_dict, x_bm: Tensor, seed: int = 0) -> D
         pass
     miss = batch_first_missing(replace(cfg, batch_first=False), state_dict, x_bm, seed)
     return Demo("claim_batch_first_default", miss.changes, {
-        "torch_default": bool(default.batch_first), "engine_default": engine_default, **miss.values})
+        "torch_default": bool(default.batch_first), "engine_default": engine_default,
+        "input_size": cfg.input_size, "hidden_size": cfg.hidden_size, **miss.values})
 
 
 def claim_hn_rows(cfg, state_dict, x_bm: Tensor, seed: int = 0) -> Demo:
@@ -452,8 +453,26 @@ def claim_bidir_last(cfg, state_dict, x_bm: Tensor, seed: int = 0) -> Demo:
         "T": int(x.shape[1])})
 
 
+MAX_DEMO_BATCH = 4
+MAX_DEMO_STEPS = 24
+
+
+def demo_input(x_bm: Tensor, lengths=None) -> tuple[Tensor, list[int] | None, dict]:
+    """The input the demos run on: the first MAX_DEMO_BATCH sequences and MAX_DEMO_STEPS steps of x_bm
+    (every demo runs several forward passes; the confusions do not depend on the size). Returns
+    (x, lengths, trimmed); trimmed holds the batch_size/seq_len used when the input was cut, else {}."""
+    b, t = int(x_bm.shape[0]), int(x_bm.shape[1])
+    nb, nt = min(b, MAX_DEMO_BATCH), min(t, MAX_DEMO_STEPS)
+    trimmed = {"batch_size": nb, "seq_len": nt} if (nb, nt) != (b, t) else {}
+    x = x_bm.detach()[:nb, :nt]
+    if lengths is not None:
+        lengths = [min(int(n), nt) for n in list(lengths)[:nb]]
+    return x, lengths, trimmed
+
+
 def compute_all(cfg, state_dict, x_bm: Tensor, lengths=None, engine_model=None, seed: int = 0) -> list[Demo]:
-    """All ten pitfalls then the three tutorial claims, on the current configuration/weights/input."""
+    """All ten pitfalls then the three tutorial claims, on the current configuration/weights/input
+    (x_bm batch-major (B, T, I); pass it through `demo_input` first to bound the cost)."""
     x_bm = x_bm.detach()
     return [
         batch_first_state(cfg, state_dict, x_bm, seed),

@@ -1,0 +1,30 @@
+"""Pitfalls: ten nn.LSTM confusions and three tutorial errors, each refuted live on the current state."""
+
+import streamlit as st
+
+from lstm_core import pitfalls
+from ui import pitfalls_cards as cards
+from ui.i18n import t
+from ui.state import get_config, get_input, get_model
+
+st.title(t("pitfalls.title"))
+st.markdown(t("pitfalls.intro"))
+
+try:
+    demos, trimmed = cards.compute(get_config(), get_model(), get_input())
+except (ValueError, RuntimeError, TypeError) as err:
+    st.error(t("pitfalls.failed", error=str(err)), icon="⛔")
+    st.stop()
+
+if trimmed:
+    st.caption(t("pitfalls.trimmed", **trimmed))
+
+by_key = {d.key: d for d in demos}
+tab_pitfalls, tab_claims = st.tabs([t("pitfalls.tab_pitfalls"), t("pitfalls.tab_claims")])
+with tab_pitfalls:
+    for number, key in enumerate(pitfalls.PITFALLS, start=1):
+        cards.render_card(by_key[key], number)
+with tab_claims:
+    st.markdown(t("pitfalls.claims_intro"))
+    for key in pitfalls.CLAIMS:
+        cards.render_card(by_key[key])

@@ -1,0 +1,141 @@
+"""Pitfalls page presentation: run the live demos (cached) and render each as a bordered card.
+
+The numbers come from `lstm_core.pitfalls`; this module only formats them (`display_values`, pure) and lays
+them out (`render_card`). Text lives in ``assets/locales/<lang>/pitfalls.json`` under
+``pitfalls.<demo key>.{title,claim,evidence,rule}`` (tutorial claims: ``quote``, ``source``, ``verdict``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+import torch
+
+from lstm_core import pitfalls
+from ui.i18n import t
+
+# values rendered as code blocks (captured error / warning messages) after the evidence text
+MESSAGES = {
+    "dropout": ("warning",),
+    "hidden_batch": ("message", "bf_message"),
+    "proj": ("message",),
+    "unbatched": ("message",),
+    "batch_first_missing": ("error",),
+    "claim_batch_first_default": ("error",),
+}
+
+
+def fmt_delta(v: float) -> str:
+    """max |Δ| for display: 0, 1.4e-17, 0.0575, 0.4304."""
+    if v == 0:
+        return "0"
+    return f"{v:.4f}" if abs(v) >= 1e-4 else f"{v:.1e}"
+
+
+def fmt_shape(s) -> str:
+    """A shape as Python prints a tuple: (5, 2, 12), (24,)."""
+    return str(tuple(int(v) for v in s))
+
+
+def fmt_values(v) -> str:
+    return "[" + ", ".join(f"{float(a):.4f}" for a in v) + "]"
+
+
+def fmt_changes(changes: dict) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in changes.items())
+
+
+def direction_name(d: int, tr=t) -> str:
+    return tr(f"pitfalls.dir.{d}")
+
+
+def display_values(demo: pitfalls.Demo, tr=t) -> dict[str, str]:
+    """Every value of a demo as the string shown on the page (placeholders of the evidence template)."""
+    out: dict[str, str] = {}
+    for key, v in demo.values.items():
+        if key.startswith("delta"):
+            out[key] = fmt_delta(v)
+        elif key.endswith("_shape") or key in ("h0_given", "c0_given"):
+            out[key] = fmt_shape(v)
+        elif key.endswith("_values") or key == "h_n_backward":
+            out[key] = fmt_values(v)
+        elif isinstance(v, (list, tuple, dict)):
+            continue
+        else:
+            out[key] = str(v)
+    vals = demo.values
+    if demo.key in ("layer_major", "claim_hn_rows"):
+        head = (f"| {tr('pitfalls.col.row')} | {tr('pitfalls.col.layer')} | {tr('pitfalls.col.direction')} "
+                "| max abs Δ |")
+        lines = [head, "|---|---|---|---|"]
+        lines += [f"| `h_n[{r['row']}]` | {r['layer']} | {direction_name(r['direction'], tr)} "
+                  f"| {fmt_delta(r['delta'])} |" for r in vals["rows"]]
+        out["rows_table"] = "\n".join(lines)
+        out["wrong_pairs"] = ", ".join(f"({lay}, {direction_name(d, tr)})" for lay, d in vals["wrong_pairs"])
+    if demo.key == "padding":
+        head = (f"| {tr('pitfalls.col.sequence')} | {tr('pitfalls.col.length')} | "
+                f"{tr('pitfalls.col.padded_vs_packed')} | {tr('pitfalls.col.packed_vs_alone')} |")
+        lines = [head, "|---|---|---|---|"]
+        lines += [f"| {s['seq']} | {s['length']} | {fmt_delta(s['delta_padded'])} | "
+                  f"{fmt_delta(s['delta_packed_alone'])} |" for s in vals["per_seq"]]
+        out["per_seq_table"] = "\n".join(lines)
+        out["lengths"] = str(list(vals["lengths"]))
+    if demo.key == "two_bias":
+        out["names"] = ", ".join(f"`{n}`" for n in vals["names"])
+    if "engine_message" in vals:
+        out["engine_verdict"] = tr("pitfalls.engine_same") if vals["engine_agrees"] else tr(
+            "pitfalls.engine_differs", message=str(vals["engine_message"]))
+    return out
+
+
+def _digest(cfg, model, batch) -> str:
+    h = hashlib.sha1(repr(sorted(cfg.lstm.kwargs().items())).encode())
+    for name, p in sorted(model.state_dict().items()):
+        h.update(name.encode())
+        h.update(p.detach().to(torch.float64).contiguous().numpy().tobytes())
+    h.update(batch.data.detach().to(torch.float64).contiguous().numpy().tobytes())
+    h.update(repr(batch.lengths).encode())
+    return h.hexdigest()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _compute(digest: str, _cfg, _model, _x, _lengths, seed: int):
+    return pitfalls.compute_all(_cfg, _model.state_dict(), _x, _lengths, engine_model=_model, seed=seed)
+
+
+def compute(app_cfg, model, batch) -> tuple[list[pitfalls.Demo], dict]:
+    """All demos for the current state (cached by a digest of configuration, weights and input)."""
+    x, lengths, trimmed = pitfalls.demo_input(batch.data, batch.lengths)
+    demos = _compute(_digest(app_cfg, model, batch), app_cfg.lstm, model, x, lengths, app_cfg.seed)
+    return demos, trimmed
+
+
+def render_card(demo: pitfalls.Demo, number: int | None = None) -> None:
+    """One bordered card: title, the claim (what people believe / what the tutorial says), the live
+    evidence with captured messages, and the rule (or the verdict, for a tutorial claim)."""
+    key = f"pitfalls.{demo.key}"
+    is_claim = demo.key.startswith("claim_")
+    values = display_values(demo)
+    with st.container(border=True, key=f"card_{demo.key}"):
+        prefix = f"{number} · " if number is not None else ""
+        st.markdown(f"#### {prefix}{t(key + '.title')}")
+        if is_claim:
+            st.markdown(t("pitfalls.claim_source", source=t(key + ".source")))
+            st.markdown("> " + t(key + ".quote"))
+        else:
+            st.markdown(f"❌ **{t('pitfalls.myth')}** " + t(key + ".claim", **values))
+        changes = demo.values.get("changes_deep", demo.changes) if demo.key == "dropout" else demo.changes
+        if changes:
+            st.caption(t("pitfalls.modified", changes=fmt_changes(changes)))
+        st.markdown(f"🔬 **{t('pitfalls.evidence')}** " + t(key + ".evidence", **values))
+        for name in MESSAGES.get(demo.key, ()):
+            message = demo.values.get(name)
+            if message:
+                st.code(message, language=None)
+        if "engine_verdict" in values:
+            st.caption(values["engine_verdict"])
+        if is_claim:
+            st.error(t(key + ".verdict", **values), icon="✖️")
+        else:
+            st.success(t(key + ".rule", **values), icon="✅")
