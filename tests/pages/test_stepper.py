@@ -1,0 +1,215 @@
+"""Stepper page through app.py: figures, diagram and equations equal the engine's trace; inputs; bad CSVs."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from lstm_core import LSTMConfig, trace
+from lstm_core import sources as src
+from ui import trace_export
+from ui.figures_stepper import fmt
+
+SMALL = {"hidden_size": 3, "seq_len": 4, "batch_size": 2, "input_size": 2}
+
+
+def chart(at, view: str) -> dict:
+    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    found = [f for f in figs if f["layout"].get("meta", {}).get("view") == view]
+    assert len(found) == 1, [f["layout"].get("meta") for f in figs]
+    return found[0]
+
+
+def arr(value) -> np.ndarray:
+    """A Plotly JSON array: plain lists (None = NaN) or Plotly's typed arrays {"dtype", "bdata", "shape"}."""
+    if isinstance(value, dict) and "bdata" in value:
+        out = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = [int(n) for n in str(value.get("shape", out.size)).split(",")]
+        return out.reshape(shape).astype(float)
+    if value and isinstance(value[0], list):
+        return np.array([[np.nan if v is None else v for v in row] for row in value], dtype=float)
+    return np.array([np.nan if v is None else v for v in value], dtype=float)
+
+
+def z_of(fig: dict, name: str) -> np.ndarray:
+    trace_ = next(d for d in fig["data"] if d.get("type") == "heatmap" and d.get("name") == name)
+    return arr(trace_["z"])
+
+
+def expected_trace(cfg_kwargs: dict, batch, seed: int = 0):
+    cfg = LSTMConfig(**cfg_kwargs)
+    model = cfg.build(seed=seed, dtype=torch.float32).eval()
+    return trace(model, batch.model_input(cfg)).numpy()
+
+
+def random_trace(q: dict, seed: int = 0):
+    batch = src.random_batch(q["batch_size"], q["seq_len"], q["input_size"], seed)
+    kw = {k: v for k, v in q.items() if k not in ("batch_size", "seq_len")}
+    return expected_trace(kw, batch, seed)
+
+
+def cursor_x(fig: dict, name: str) -> float:
+    cur = next(d for d in fig["data"] if d.get("name") == name)
+    return cur["x"][0]
+
+
+def latex(at) -> str:
+    return "\n".join(el.value for el in at.latex)
+
+
+def test_heatmaps_equal_the_trace_for_every_gate(run_app, assert_app_ok):
+    at = run_app(page="stepper", query=SMALL)
+    assert_app_ok(at)
+    tr = random_trace(SMALL)
+    fig = chart(at, "heatmaps")
+    for q in ("f", "i", "g", "o", "c", "h"):
+        np.testing.assert_allclose(z_of(fig, q), getattr(tr[0, 0], q)[:, 0, :].T, rtol=1e-6, atol=1e-7)
+    # sigmoid gates on a fixed 0..1 colour range
+    f_map = next(d for d in fig["data"] if d.get("name") == "f")
+    assert (f_map["zmin"], f_map["zmax"]) == (0, 1)
+
+
+def test_layer_direction_and_batch_selectors_pick_the_matching_slice(run_app, assert_app_ok):
+    q = {**SMALL, "num_layers": 2, "bidirectional": True}
+    at = run_app(page="stepper", query=q)
+    at.selectbox(key="layer").set_value(1).run()
+    at.selectbox(key="direction").set_value(1).run()
+    at.selectbox(key="batch_index").set_value(1).run()
+    assert_app_ok(at)
+    tr = random_trace({k: v for k, v in q.items()})
+    fig = chart(at, "heatmaps")
+    assert fig["layout"]["meta"] == {"view": "heatmaps", "layer": 1, "direction": 1, "b": 1, "t": 3}
+    np.testing.assert_allclose(z_of(fig, "f"), tr[1, 1].f[:, 1, :].T, rtol=1e-6, atol=1e-7)
+    # backward cursor starts at the end of the sequence
+    assert cursor_x(fig, "cursor_f") == 3
+    concat = chart(at, "concat")
+    both = np.concatenate([tr[1, 0].h[:, 1, :], tr[1, 1].h[:, 1, :]], axis=1)
+    np.testing.assert_allclose(z_of(concat, "output"), both.T, rtol=1e-6, atol=1e-7)
+
+
+def test_timestep_moves_the_cursor_and_the_equations_show_the_trace_values(run_app, assert_app_ok):
+    at = run_app(page="stepper", query=SMALL)
+    at.selectbox(key="unit").set_value(2).run()
+    tr = random_trace(SMALL)[0, 0]
+    for t in (2, 3, 0):
+        at.slider(key="timestep").set_value(t).run()
+        assert_app_ok(at)
+        fig = chart(at, "heatmaps")
+        assert cursor_x(fig, "cursor_f") == t and fig["layout"]["meta"]["t"] == t
+        assert cursor_x(chart(at, "unit_lines"), "cursor") == t
+        eqs = latex(at)
+        for gate in ("i", "f", "g", "o"):
+            assert f"({fmt(getattr(tr, 'pre_' + gate)[t, 0, 2])}) = {fmt(getattr(tr, gate)[t, 0, 2])}" in eqs
+        assert f"= {fmt(tr.c[t, 0, 2])}" in eqs and f"= {fmt(tr.h[t, 0, 2])}" in eqs
+        svg = next(m.value for m in at.markdown if "lstm-cell-diagram" in m.value)
+        assert f"f = {fmt(tr.f[t, 0, 2])}" in svg and f">{fmt(tr.c[t, 0, 2])}<" in svg
+        assert f"{fmt(tr.f[t, 0, 2])}" in at.info[0].value  # the explanation uses the same numbers
+    at.button(key="next").click().run()
+    assert at.slider(key="timestep").value == 1
+    at.button(key="prev").click().run()
+    at.button(key="prev").click().run()
+    assert at.slider(key="timestep").value == 3  # wraps around
+
+
+def test_projection_step_is_shown(run_app, assert_app_ok):
+    q = {**SMALL, "hidden_size": 4, "proj_size": 2}
+    at = run_app(page="stepper", query=q)
+    assert_app_ok(at)
+    tr = random_trace(q)[0, 0]
+    fig = chart(at, "projection")
+    np.testing.assert_allclose(arr(fig["data"][0]["y"]), tr.h_full[0, 0], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(arr(fig["data"][1]["y"]), tr.h[0, 0], rtol=1e-6, atol=1e-7)
+    assert "W_{hr}" in latex(at) and fmt(tr.h[0, 0, 1]) in latex(at)
+    assert z_of(chart(at, "heatmaps"), "h").shape == (2, 4)
+
+
+def test_text_source_is_packed_and_padded_steps_are_nan_gaps(run_app, assert_app_ok, app_text):
+    at = run_app(page="stepper", query={**SMALL, "input_source": "text"})
+    assert_app_ok(at)
+    batch = src.text_batch(src_default_text(), 2, 0)
+    assert batch.lengths == [4, 5]
+    tr = expected_trace({"input_size": 2, "hidden_size": 3}, batch)
+    fig = chart(at, "heatmaps")
+    z = z_of(fig, "f")
+    assert np.isnan(z[:, 4]).all() and not np.isnan(z[:, :4]).any()  # "我爱中国" has 4 tokens of 5
+    np.testing.assert_allclose(z[:, :4], tr[0, 0].f[:4, 0, :].T, rtol=1e-6, atol=1e-7)
+    assert fig["layout"]["xaxis"]["ticktext"][:4] == ["0:我", "1:爱", "2:中", "3:国"]
+    at.slider(key="timestep").set_value(4).run()
+    assert_app_ok(at)
+    assert "padding" in at.info[0].value
+    at.selectbox(key="batch_index").set_value(1).run()
+    assert chart(at, "heatmaps")["layout"]["xaxis"]["ticktext"][3] == "3:not"
+    assert "PackedSequence" in app_text(at)
+
+
+def src_default_text() -> str:
+    from ui.inputs import DEFAULT_TEXT
+
+    return DEFAULT_TEXT
+
+
+def test_sine_and_csv_sources_feed_the_stepper(run_app, assert_app_ok):
+    at = run_app(page="stepper", query={**SMALL, "input_source": "sine", "sine_freq": "1, 2", "sine_noise": "0"})
+    assert_app_ok(at)
+    batch = src.sine_batch(2, 4, 2, "1, 2", "0, 1.57", "0", 0)
+    tr = expected_trace({"input_size": 2, "hidden_size": 3}, batch)
+    np.testing.assert_allclose(z_of(chart(at, "heatmaps"), "c"), tr[0, 0].c[:, 0, :].T, rtol=1e-5, atol=1e-6)
+
+    text = "1,2\n3,4\n5,6\n\n7,8\n"
+    at = run_app(page="stepper", query=SMALL, session={"input_source": "csv", "csv_text": text})
+    assert_app_ok(at)
+    tr = expected_trace({"input_size": 2, "hidden_size": 3}, src.csv_batch(text, 2))
+    z = z_of(chart(at, "heatmaps"), "i")
+    np.testing.assert_allclose(z, tr[0, 0].i[:, 0, :].T, rtol=1e-6, atol=1e-7)
+    at.selectbox(key="batch_index").set_value(1).run()
+    assert np.isnan(z_of(chart(at, "heatmaps"), "i")[:, 1:]).all()
+
+
+BAD_CSVS = [
+    (" \n\n", "The input is empty"),
+    ("1,2\n3,4,5\n", "Row 2 has 3 values; expected 2"),
+    ("1,2\n3,x\n", "Row 2, column 2: 'x' is not a number"),
+    ("1,nan\n", "NaN and Inf are not allowed"),
+    ("1,inf\n", "NaN and Inf are not allowed"),
+    ("\n".join(["1,2"] * 201), "at most 200 are allowed"),
+    ("\n\n".join(["1,2"] * 17), "17 sequences given; at most 16"),
+]
+
+
+@pytest.mark.parametrize("bad,message", BAD_CSVS)
+def test_bad_csv_shows_the_message_and_keeps_the_previous_sequence(run_app, assert_app_ok, bad, message):
+    good = "1,2\n3,4\n"
+    at = run_app(page="stepper", query=SMALL, session={"input_source": "csv", "csv_text": good})
+    before = chart(at, "heatmaps")
+    at.text_area(key="csv_text").set_value(bad).run()
+    assert_app_ok(at)
+    errors = [e.value for e in at.error]
+    assert any(message in e for e in errors), errors
+    assert any("previous input sequence is still in use" in e for e in errors)
+    assert chart(at, "heatmaps")["data"] == before["data"]  # the previous sequence stays
+    assert tuple(at.session_state["input_batch"].data.shape) == (1, 2, 2)
+
+
+def test_bad_csv_message_in_chinese(run_app, assert_app_ok):
+    at = run_app(page="stepper", query=SMALL, lang="zh", session={"input_source": "csv", "csv_text": "1,2,3\n"})
+    assert_app_ok(at)
+    assert any("第 1 行有 3 个值；应为 2 个" in e.value for e in at.error)
+    assert any("遗忘门" in i.value for i in at.info)
+
+
+def test_trace_download_contents():
+    cfg = LSTMConfig(input_size=2, hidden_size=3, bidirectional=True)
+    batch = src.text_batch("我爱中国\n你好", 2, 0)
+    tr = trace(cfg.build(seed=0), batch.model_input(cfg))
+    arrays = tr.arrays()
+    npz = np.load(io.BytesIO(trace_export.to_npz(arrays)))
+    np.testing.assert_array_equal(npz["l0_d1_f"], arrays["l0_d1_f"])
+    rows = trace_export.to_csv(arrays).splitlines()
+    assert rows[0] == "array,i0,i1,i2,value"
+    assert f"l0_d1_f,2,0,1,{float(arrays['l0_d1_f'][2, 0, 1])!r}" in rows
+    assert "l0_d0_c,3,1,0,nan" in rows  # padding of the 2-token sentence
+    assert len(rows) == 1 + sum(np.asarray(a).size for a in arrays.values())
