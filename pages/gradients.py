@@ -1,0 +1,74 @@
+"""Gradient flow: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖, ‖∂L/∂x_t‖ and ∏f through time, LSTM vs a vanilla RNN."""
+
+import streamlit as st
+
+from lstm_core import limits
+from ui.figures_gradients import forget_product_figure, gradient_figure
+from ui.gradients import gradient_flows, model_key
+from ui.i18n import t
+from ui.state import get_config, get_model
+
+FIG_KEYS = ("lstm_dh", "lstm_dc", "rnn_dh", "forget_product", "lstm_dh_cut", "rnn_dh_cut", "lstm_dx", "rnn_dx",
+            "lstm_dx_cut", "rnn_dx_cut", "cut", "title_h", "title_x", "y_h", "y_x", "t", "unit", "title_forget",
+            "y_forget")
+
+
+def ratio_text(curve) -> str:
+    first, last = float(curve[0]), float(curve[-1])
+    if last == 0:
+        return "—"
+    return t("gradients.zero") if first == 0 else f"{first / last:.2e}"
+
+
+st.title(t("gradients.title"))
+st.markdown(t("gradients.intro"))
+
+cfg = get_config()
+lstm_cfg = cfg.lstm
+model = get_model()
+
+c1, c2, c3 = st.columns(3)
+T = c1.slider(t("gradients.seq_len"), 2, limits.MAX_SEQ_LEN, 60, key="grad_seq_len",
+              help=t("gradients.seq_len_help", max=limits.MAX_SEQ_LEN))
+shift = c2.slider(t("gradients.forget_shift"), 0.0, 5.0, 0.0, 0.5, key="grad_forget_shift",
+                  help=t("gradients.forget_shift_help"), disabled=not lstm_cfg.bias)
+if not lstm_cfg.bias:
+    c2.caption(t("gradients.no_bias"))
+    shift = 0.0
+truncate_on = c3.toggle(t("gradients.truncate"), key="grad_truncate", help=t("gradients.truncate_help"),
+                        disabled=lstm_cfg.bidirectional)
+k = c3.slider(t("gradients.k"), 1, limits.MAX_SEQ_LEN, 10, key="grad_k") if truncate_on else None
+layer = lstm_cfg.num_layers - 1
+if lstm_cfg.num_layers > 1:
+    layer = st.selectbox(t("gradients.layer"), range(lstm_cfg.num_layers), index=layer, key="grad_layer")
+    st.caption(t("gradients.layers_note", n=lstm_cfg.num_layers, layer=layer))
+if lstm_cfg.bidirectional:
+    st.info(t("gradients.bidirectional_note"), icon="↔️")
+
+st.caption(t("gradients.setup", layer=layer, T=T, seed=cfg.seed, input_size=lstm_cfg.input_size,
+             hidden_size=lstm_cfg.hidden_size, num_layers=lstm_cfg.num_layers))
+
+try:
+    with st.spinner("…"):
+        flows = gradient_flows(model_key(model), model, cfg.seed, T, float(shift), k, layer)
+except (ValueError, RuntimeError) as err:
+    st.error(t("gradients.error", error=err), icon="⛔")
+    st.stop()
+
+lstm, rnn = flows["lstm"], flows["rnn"]
+labels = {key: t(f"gradients.fig.{key}") for key in FIG_KEYS}
+m1, m2, m3 = st.columns(3)
+m1.metric(t("gradients.metric_lstm"), ratio_text(lstm.dL_dh[:, 0]), help=t("gradients.metric_help"))
+m2.metric(t("gradients.metric_rnn"), ratio_text(rnn.dL_dh[:, 0]), help=t("gradients.metric_help"))
+m3.metric(t("gradients.metric_forget"), f"{lstm.forget_product[0, 0].mean():.2e}")
+
+cut_kwargs = dict(lstm_cut=flows.get("lstm_cut"), rnn_cut=flows.get("rnn_cut"))
+st.plotly_chart(gradient_figure(lstm, rnn, labels, quantity="h", **cut_kwargs), key="grad_fig_h")
+if k:
+    cut = flows["lstm_cut"].cut
+    st.markdown(t("gradients.truncate_explain", k=k, cut=cut, span=T - cut))
+st.plotly_chart(gradient_figure(lstm, rnn, labels, quantity="x", **cut_kwargs), key="grad_fig_x")
+st.plotly_chart(forget_product_figure(lstm, labels), key="grad_fig_forget")
+
+with st.expander(t("gradients.explain_title"), expanded=True):
+    st.markdown(t("gradients.explain"))

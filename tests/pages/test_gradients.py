@@ -1,0 +1,124 @@
+"""Gradient-flow page through app.py: the plotted curves are exactly what lstm_core.gradflow computes."""
+
+import json
+
+import numpy as np
+import pytest
+
+from lstm_core import LSTMConfig, limits
+from lstm_core.gradflow import lstm_gradflow, matched_rnn, rnn_gradflow, seeded_input, with_forget_bias
+from ui.figures_gradients import log_values
+
+
+def figures(at) -> dict[str, dict]:
+    """meta -> trace, over every plotly chart of the page."""
+    out = {}
+    for chart in at.get("plotly_chart"):
+        for tr in json.loads(chart.proto.spec)["data"]:
+            if "meta" in tr:
+                out.setdefault(tr["meta"], tr)
+    return out
+
+
+def charts(at) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def expected(cfg: LSTMConfig, seed: int, T: int, shift: float = 0.0, k=None, layer=None):
+    model = with_forget_bias(cfg.build(seed=seed), shift)
+    x = seeded_input(T, cfg.input_size, seed)
+    rnn = matched_rnn(cfg, seed)
+    return lstm_gradflow(model, x, truncate=k, layer=layer), rnn_gradflow(rnn, x, truncate=k, layer=layer)
+
+
+def assert_curve(trace, values):
+    want = log_values(values)
+    got = trace["y"]
+    assert len(got) == len(want)
+    for a, b in zip(got, want, strict=True):
+        assert (a is None and b is None) or (a is not None and b is not None and abs(a - b) <= 1e-12 * abs(b))
+
+
+def test_default_curves_equal_gradflow(run_app, assert_app_ok):
+    at = run_app(page="gradients")
+    assert_app_ok(at)
+    lstm, rnn = expected(LSTMConfig(4, 6), seed=0, T=60)
+    tr = figures(at)
+    assert_curve(tr["lstm_dh"], lstm.dL_dh[:, 0])
+    assert_curve(tr["lstm_dc"], lstm.dL_dc[:, 0])
+    assert_curve(tr["rnn_dh"], rnn.dL_dh[:, 0])
+    assert_curve(tr["lstm_dx"], lstm.dL_dx[:, 0])
+    assert_curve(tr["rnn_dx"], rnn.dL_dx[:, 0])
+    assert_curve(tr["forget_product_mean"], lstm.forget_product[:, 0].mean(-1))
+    for j in range(6):
+        assert_curve(tr[f"forget_product_u{j}"], lstm.forget_product[:, 0, j])
+    # log-scale y on the gradient charts, and the RNN vanishes faster than the LSTM at init
+    assert all(c["layout"]["yaxis"]["type"] == "log" for c in charts(at))
+    assert rnn.dL_dh[0, 0] / rnn.dL_dh[-1, 0] < lstm.dL_dh[0, 0] / lstm.dL_dh[-1, 0]
+    assert at.slider(key="grad_seq_len").max == limits.MAX_SEQ_LEN
+
+
+def test_sidebar_model_length_and_forget_bias_drive_the_curves(run_app, assert_app_ok):
+    at = run_app(page="gradients", query={"input_size": 3, "hidden_size": 5, "seed": 7})
+    at.slider(key="grad_seq_len").set_value(120)
+    at.slider(key="grad_forget_shift").set_value(2.5).run()
+    assert_app_ok(at)
+    lstm, rnn = expected(LSTMConfig(3, 5), seed=7, T=120, shift=2.5)
+    tr = figures(at)
+    assert len(tr["lstm_dh"]["y"]) == 120
+    assert_curve(tr["lstm_dh"], lstm.dL_dh[:, 0])
+    assert_curve(tr["lstm_dc"], lstm.dL_dc[:, 0])
+    assert_curve(tr["rnn_dh"], rnn.dL_dh[:, 0])
+    plain, _ = expected(LSTMConfig(3, 5), seed=7, T=120)
+    assert lstm.dL_dc[0, 0] > 1e3 * plain.dL_dc[0, 0]  # the bias really reached the plotted model
+
+
+def test_truncation_plots_zero_before_the_last_chunk(run_app, assert_app_ok):
+    at = run_app(page="gradients")
+    at.toggle(key="grad_truncate").set_value(True).run()
+    at.slider(key="grad_k").set_value(7).run()
+    assert_app_ok(at)
+    lstm, rnn = expected(LSTMConfig(4, 6), seed=0, T=60, k=7)
+    cut = (59 // 7) * 7
+    tr = figures(at)
+    for meta, flow, key in (("lstm_dh_cut", lstm, "dL_dh"), ("rnn_dh_cut", rnn, "dL_dh"),
+                            ("lstm_dx_cut", lstm, "dL_dx"), ("rnn_dx_cut", rnn, "dL_dx")):
+        assert_curve(tr[meta], getattr(flow, key)[:, 0])
+        assert all(v is None for v in tr[meta]["y"][:cut])  # exactly zero: a gap on the log axis
+        assert all(v is not None for v in tr[meta]["y"][cut:])
+    assert f"t = {cut}" in "".join(m.value for m in at.markdown)
+
+
+def test_stacked_bidirectional_model_and_layer_choice(run_app, assert_app_ok):
+    at = run_app(page="gradients", query={"num_layers": 2, "bidirectional": True, "hidden_size": 4})
+    assert_app_ok(at)
+    assert at.toggle(key="grad_truncate").disabled
+    assert len(at.info) >= 1
+    at.selectbox(key="grad_layer").set_value(0).run()
+    assert_app_ok(at)
+    cfg = LSTMConfig(4, 4, num_layers=2, bidirectional=True)
+    lstm, rnn = expected(cfg, seed=0, T=60, layer=0)
+    tr = figures(at)
+    assert_curve(tr["lstm_dh"], lstm.dL_dh[:, 0])
+    assert_curve(tr["rnn_dh"], rnn.dL_dh[:, 0])
+
+
+@pytest.mark.parametrize("lang,word", [("en", "Gradient flow"), ("zh", "梯度流")])
+def test_both_languages(run_app, assert_app_ok, app_text, lang, word):
+    at = run_app(page="gradients", lang=lang)
+    assert_app_ok(at)
+    text = app_text(at)
+    assert word in text
+    if lang == "zh":
+        assert "恒定误差传送带" in text
+    trace_names = {tr["name"] for c in charts(at) for tr in c["data"]}
+    assert ("RNN ‖∂L/∂hₜ‖" in trace_names) and any(("均值" in n) == (lang == "zh") for n in trace_names)
+
+
+def test_no_bias_model_disables_the_forget_bias_slider(run_app, assert_app_ok):
+    at = run_app(page="gradients", query={"bias": False})
+    assert_app_ok(at)
+    assert at.slider(key="grad_forget_shift").disabled
+    lstm, _ = expected(LSTMConfig(4, 6, bias=False), seed=0, T=60)
+    assert_curve(figures(at)["lstm_dh"], lstm.dL_dh[:, 0])
+    assert np.isfinite(lstm.dL_dh).all()

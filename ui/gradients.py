@@ -1,0 +1,54 @@
+"""Cached engine calls for the gradient-flow and what-if pages (the only streamlit code beside the pages).
+
+Models are not hashable for ``st.cache_data``; they are passed as ``_model`` next to ``model_key(model)``,
+a digest of their configuration and weights, so a retrained or uploaded model is never served stale results.
+"""
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+import torch
+
+from lstm_core import Clamp
+from lstm_core.gradflow import lstm_gradflow, matched_rnn, rnn_gradflow, seeded_input, with_forget_bias
+from lstm_core.whatif import what_if
+
+
+def tensor_key(*tensors: torch.Tensor) -> str:
+    h = hashlib.sha1()
+    for x in tensors:
+        x = x.detach().cpu().contiguous()
+        h.update(f"{x.dtype}{tuple(x.shape)}".encode())
+        h.update(x.numpy().tobytes())
+    return h.hexdigest()
+
+
+def model_key(model) -> str:
+    """Digest of a model's configuration and every parameter value."""
+    sd = model.state_dict()
+    return hashlib.sha1((repr(model.config) + tensor_key(*sd.values()) + ",".join(sd)).encode()).hexdigest()
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def gradient_flows(key: str, _model, seed: int, seq_len: int, forget_shift: float, truncate: int | None,
+                   layer: int) -> dict:
+    """LSTM and matched-RNN gradient flow on a seeded (seq_len, 1, input_size) input; truncated too if asked.
+
+    Returns {"lstm", "rnn"} and, with truncation, {"lstm_cut", "rnn_cut"} (all `GradFlow`).
+    """
+    cfg = _model.config
+    x = seeded_input(seq_len, cfg.input_size, seed)
+    lstm = with_forget_bias(_model, forget_shift)
+    rnn = matched_rnn(cfg, seed)
+    out = {"lstm": lstm_gradflow(lstm, x, layer=layer), "rnn": rnn_gradflow(rnn, x, layer=layer)}
+    if truncate:
+        out["lstm_cut"] = lstm_gradflow(lstm, x, layer=layer, truncate=truncate)
+        out["rnn_cut"] = rnn_gradflow(rnn, x, layer=layer, truncate=truncate)
+    return out
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def clamp_run(key: str, _model, input_key: str, _model_input, clamps: tuple[tuple, ...]):
+    """`what_if` of the model on its input with ``clamps`` given as tuples of `Clamp` fields."""
+    return what_if(_model, _model_input, [Clamp(*c) for c in clamps])
