@@ -1,0 +1,87 @@
+"""Weights page: every parameter listed; each gate block's heatmap holds exactly torch's slice of the stacked
+matrix (weights from torch.manual_seed + nn.LSTM, computed here independently), hover names the slice."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import torch
+
+from ui.palette import GATE_COLORS
+
+CONFIG = {"input_size": 3, "hidden_size": 5, "num_layers": 2, "bidirectional": True, "proj_size": 2, "seed": 7}
+
+
+def _torch_params(**kw):
+    torch.manual_seed(kw.pop("seed"))
+    return {k: v.detach().numpy() for k, v in torch.nn.LSTM(**kw).state_dict().items()}
+
+
+def _arr(value) -> np.ndarray:
+    """A Plotly JSON array: a plain list, or a typed array {"dtype", "bdata" (base64), "shape"}."""
+    if isinstance(value, dict) and "bdata" in value:
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        if isinstance(shape, str):
+            shape = [int(n) for n in shape.split(",")]
+        return flat.reshape(shape) if shape else flat
+    return np.array(value)
+
+
+def _figs(at):
+    return [json.loads(c.proto.spec) for c in at.main.get("plotly_chart")]
+
+
+def test_table_lists_every_parameter(run_app, assert_app_ok):
+    at = run_app(page="weights", query=CONFIG)
+    assert_app_ok(at)
+    sd = _torch_params(**CONFIG)
+    df = at.main.dataframe[0].value
+    assert list(df["parameter"]) == list(sd)
+    assert list(df["shape"]) == [str(tuple(v.shape)) for v in sd.values()]
+    assert list(df["numbers"]) == [v.size for v in sd.values()]
+    total = sum(v.size for v in sd.values())
+    assert any(f"Total: {total} learnable numbers" in c.value for c in at.main.caption)
+
+
+def test_gate_blocks_equal_torch_slices(run_app, assert_app_ok):
+    at = run_app(page="weights", query=CONFIG)
+    at.selectbox(key="weights_layer").set_value(1).run()
+    at.radio(key="weights_direction").set_value(1).run()
+    assert_app_ok(at)
+    sd = _torch_params(**CONFIG)
+    H = 5
+    # layer 1 reads both directions of layer 0, each projected to P=2: 4 columns, not input_size
+    assert "**4 columns** = 2·P = 2·2" in at.main.info[0].value
+    figs = _figs(at)
+    ih, hh, bias, hr = figs
+    for fig, name, kind in ((ih, "weight_ih_l1_reverse", "i"), (hh, "weight_hh_l1_reverse", "h")):
+        assert len(fig["data"]) == 4
+        for k, (gate, trace) in enumerate(zip("ifgo", fig["data"], strict=True)):
+            want = sd[name][k * H:(k + 1) * H]
+            np.testing.assert_allclose(_arr(trace["z"]), want, rtol=1e-6, atol=0)
+            assert list(_arr(trace["y"])) == list(range(k * H, (k + 1) * H))  # global row index in the hover
+            assert f"W_{kind}{gate}</b> · {name}[{k * H}:{(k + 1) * H}, :]" in trace["hovertemplate"]
+            assert trace["colorscale"][-1][1] == GATE_COLORS[gate]
+    assert ih["data"][2]["name"] == "weight_ih_l1_reverse[10:15, :]"
+    assert _arr(ih["data"][0]["z"]).shape == (5, 4) and _arr(hh["data"][0]["z"]).shape == (5, 2)
+    b_ih, b_hh = sd["bias_ih_l1_reverse"], sd["bias_hh_l1_reverse"]
+    np.testing.assert_allclose(_arr(bias["data"][0]["y"]), b_ih, rtol=1e-6)
+    np.testing.assert_allclose(_arr(bias["data"][1]["y"]), b_hh, rtol=1e-6)
+    np.testing.assert_allclose(_arr(bias["data"][2]["y"]), b_ih + b_hh, rtol=1e-5)
+    assert bias["data"][2]["customdata"][7][1] == "bias_ih_l1_reverse[5:10] + bias_hh_l1_reverse[5:10]"
+    assert bias["data"][0]["marker"]["color"][5] == GATE_COLORS["f"]
+    np.testing.assert_allclose(_arr(hr["data"][0]["z"]), sd["weight_hr_l1_reverse"], rtol=1e-6)
+
+
+def test_no_bias_no_projection_first_layer(run_app, assert_app_ok, app_text):
+    at = run_app(page="weights", query={"input_size": 4, "hidden_size": 3, "bias": False, "seed": 1}, lang="zh")
+    assert_app_ok(at)
+    figs = _figs(at)
+    assert len(figs) == 2  # weight_ih and weight_hh only: no bias vectors, no weight_hr
+    sd = _torch_params(input_size=4, hidden_size=3, bias=False, seed=1)
+    np.testing.assert_allclose(_arr(figs[0]["data"][3]["z"]), sd["weight_ih_l0"][9:12], rtol=1e-6)
+    text = app_text(at)
+    assert "没有偏置向量" in text and "**4 列** = input_size" in text
