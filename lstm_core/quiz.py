@@ -210,3 +210,22 @@ def check(q: Question, answers: dict[str, str]) -> dict[str, TensorCheck]:
                 tc.mistakes = ["rank"] if len(tc.given) != len(tc.expected) else ["other"]
         result[name] = tc
     return result
+
+
+def symbols(q: Question) -> dict[str, int]:
+    """The letters the explanations use, with this question's values."""
+    c = q.config
+    return {"L": c.num_layers, "D": c.num_directions, "B": q.batch_size, "T": q.seq_len, "I": c.input_size,
+            "H": c.hidden_size, "P": c.proj_size, "H_out": c.h_out, "LD": c.num_layers * c.num_directions,
+            "DH_out": c.num_directions * c.h_out}
+
+
+def formula(q: Question, tensor: str) -> str:
+    """The rule for one tensor's shape, symbolic then numeric, e.g. ``(L·D, B, H_out) = (2, 3, 5)``."""
+    c = q.config
+    width = {"output": "D·H_out", "h_n": "H_out", "c_n": "H"}[tensor]
+    if tensor == "output":
+        dims = ["T", width] if q.unbatched else (["B", "T", width] if c.batch_first else ["T", "B", width])
+    else:
+        dims = ["L·D", width] if q.unbatched else ["L·D", "B", width]
+    return f"({', '.join(dims)}) = {believed_shape(q, tensor, frozenset())}"

@@ -1,0 +1,75 @@
+"""Shape quiz: a random nn.LSTM call; the learner types the shapes of output, h_n and c_n; real tensors judge."""
+
+import random
+
+import streamlit as st
+
+from lstm_core import quiz
+from ui.i18n import t
+
+ss = st.session_state
+FIELDS = {name: f"quiz_{name}" for name in quiz.TENSORS}  # widget keys of the three answers
+
+
+def new_question(seed: int | None = None) -> None:
+    """Move to another question: a fresh seed (or the given one), empty answers, no feedback."""
+    ss["quiz_seed"] = seed if seed is not None else random.randrange(1_000_000)
+    for key in FIELDS.values():
+        ss[key] = ""
+    ss.pop("quiz_feedback", None)
+
+
+if "quiz_seed" not in ss:
+    raw = st.query_params.get("quiz_seed")
+    if raw is not None and not (raw.isdigit() and int(raw) < 1_000_000_000):
+        st.warning(t("quiz.bad_seed", value=raw), icon="🔗")
+        raw = None
+    new_question(int(raw) if raw is not None else None)
+seed = ss["quiz_seed"]
+st.query_params["quiz_seed"] = str(seed)
+score = ss.setdefault("quiz_score", {"answered": 0, "correct": 0, "seeds": []})
+q = quiz.random_question(seed)
+
+st.title(t("quiz.title"))
+st.markdown(t("quiz.intro"))
+left, right = st.columns([3, 1])
+right.metric(t("quiz.score"), f"{score['correct']} / {score['answered']}", help=t("quiz.score_help"))
+right.button(t("quiz.new"), on_click=new_question, key="quiz_new", icon="🎲")
+with left:
+    st.markdown(t("quiz.question", seed=seed))
+    st.code("import torch\nfrom torch import nn\n\n" + q.code(), language="python")
+
+with st.form("quiz_form"):
+    cols = st.columns(3)
+    for col, (name, key) in zip(cols, FIELDS.items(), strict=True):
+        col.text_input(f"`{name}.shape`", key=key, placeholder="(5, 2, 12)")
+    submitted = st.form_submit_button(t("quiz.check"), type="primary")
+
+if submitted:
+    ss["quiz_feedback"] = {"seed": seed, "answers": {name: ss.get(key, "") for name, key in FIELDS.items()}}
+feedback = ss.get("quiz_feedback")
+if feedback and feedback["seed"] == seed:
+    result = quiz.check(q, feedback["answers"])
+    if any(r.parse_error for r in result.values()):
+        for name, r in result.items():
+            if r.parse_error:
+                st.warning(t(f"quiz.parse.{r.parse_error}", tensor=name, text=feedback["answers"][name]), icon="✍️")
+    else:
+        all_right = all(r.correct for r in result.values())
+        if submitted and seed not in score["seeds"]:  # the first complete answer to a question counts
+            score["seeds"].append(seed)
+            score["answered"] += 1
+            score["correct"] += int(all_right)
+            st.rerun()
+        sym = quiz.symbols(q)
+        for name, r in result.items():
+            with st.container(border=True):
+                if r.correct:
+                    st.markdown(t("quiz.right", tensor=name, shape=str(r.expected)))
+                    continue
+                st.markdown(t("quiz.wrong", tensor=name, given=str(r.given), shape=str(r.expected)))
+                for mistake in r.mistakes:
+                    st.markdown("- " + t(f"quiz.why.{mistake}", tensor=name, **sym))
+                st.caption(t("quiz.rule", tensor=name, formula=quiz.formula(q, name)))
+        if all_right:
+            st.success(t("quiz.all_right"), icon="🎉")
