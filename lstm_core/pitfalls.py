@@ -474,6 +474,11 @@ def compute_all(cfg, state_dict, x_bm: Tensor, lengths=None, engine_model=None, 
     """All ten pitfalls then the three tutorial claims, on the current configuration/weights/input
     (x_bm batch-major (B, T, I); pass it through `demo_input` first to bound the cost)."""
     x_bm = x_bm.detach()
+    with torch.random.fork_rng(devices=[]):  # building modules draws from the global RNG: leave it untouched
+        return _all(cfg, state_dict, x_bm, lengths, engine_model, seed)
+
+
+def _all(cfg, state_dict, x_bm, lengths, engine_model, seed):
     return [
         batch_first_state(cfg, state_dict, x_bm, seed),
         bidir_last(cfg, state_dict, x_bm, seed),
