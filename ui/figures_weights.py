@@ -37,6 +37,11 @@ def _zmax(a: np.ndarray) -> float:
     return max(float(np.max(np.abs(a))) if a.size else 0.0, 1e-12)
 
 
+def _int_ticks(n: int) -> dict:
+    """Integer ticks (indices), one per row/column when there are few, else every few."""
+    return dict(tickmode="linear", tick0=0, dtick=1 if n <= 12 else max(1, round(n / 8)))
+
+
 def gate_blocks_figure(weight: np.ndarray, name: str, hidden_size: int, kind: str,
                        x_title: str, y_title: str) -> go.Figure:
     """Four heatmaps (W_·i, W_·f, W_·g, W_·o) of one stacked (4H, in) weight, one colour range for all.
@@ -60,8 +65,9 @@ def gate_blocks_figure(weight: np.ndarray, name: str, hidden_size: int, kind: st
             hovertemplate=(f"<b>{block_symbol(kind, gate)}</b> · {sl}<br>{name}[%{{y}}, %{{x}}]"
                            " = %{z:.5f}<extra></extra>"),
         ), row=1, col=k + 1)
-        fig.update_yaxes(autorange="reversed", row=1, col=k + 1, title_text=y_title if k == 0 else None)
-        fig.update_xaxes(title_text=x_title, row=1, col=k + 1)
+        fig.update_yaxes(autorange="reversed", row=1, col=k + 1, title_text=y_title if k == 0 else None,
+                         **_int_ticks(hidden_size))
+        fig.update_xaxes(title_text=x_title, row=1, col=k + 1, **_int_ticks(cols))
     fig.update_annotations(font_size=12)
     fig.update_layout(height=min(160 + 22 * hidden_size, 700), margin=dict(l=40, r=10, t=50, b=40))
     return fig
@@ -109,8 +115,8 @@ def projection_figure(weight_hr: np.ndarray, name: str, x_title: str, y_title: s
         colorscale=signed_scale(GATE_COLORS["h"]), zmin=-zmax, zmax=zmax, zmid=0.0, xgap=1, ygap=1,
         hovertemplate=f"{name}[%{{y}}, %{{x}}] = %{{z:.5f}}<extra></extra>",
     ))
-    fig.update_yaxes(autorange="reversed", title_text=y_title)
-    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(autorange="reversed", title_text=y_title, **_int_ticks(weight_hr.shape[0]))
+    fig.update_xaxes(title_text=x_title, **_int_ticks(weight_hr.shape[1]))
     fig.update_layout(title=f"{name}  ({weight_hr.shape[0]}, {weight_hr.shape[1]})",
                       height=min(160 + 22 * weight_hr.shape[0], 600), margin=dict(l=40, r=10, t=50, b=40))
     return fig

@@ -59,7 +59,8 @@ def render_report(report: parity.Report) -> None:
     worst = report.worst
     st.markdown(t("proof.summary", n=len(report.rows), worst=fmt(worst.max_abs_diff), name=worst.name,
                   tol=f"{tol:g}"))
-    st.dataframe(report_frame(report), hide_index=True, width="stretch")
+    st.dataframe(report_frame(report), hide_index=True, width="stretch",
+                 height=min(36 * (len(report.rows) + 1) + 4, 640))
 
 
 def render_check_many(dtype: torch.dtype) -> None:
