@@ -1,0 +1,195 @@
+"""Real-browser fixtures: a Streamlit server on a free port and Playwright driving the system Chromium.
+
+Mark browser tests with ``pytestmark = pytest.mark.browser``. Typical test::
+
+    pytestmark = pytest.mark.browser
+
+    def test_stepper_in_browser(page, goto, wait_idle, assert_no_exception, screenshot):
+        goto("stepper", hidden_size=3, lang="zh")   # opens <server>/stepper?hidden_size=3&lang=zh, waits
+        assert_no_exception(page)
+        page.get_by_role("slider").first.press("ArrowRight")
+        wait_idle(page)                             # after every action that reruns the script
+        screenshot(page, "stepper-zh")              # -> test-artifacts/stepper-zh.png (whole page)
+
+Fixtures:
+* ``server_url`` (session): ``streamlit run app.py --server.headless true`` on a free port, started once per
+  pytest worker, stopped at the end; waits for ``/_stcore/health``. Server log: test-artifacts/server-*.log.
+* ``browser`` (session): Playwright Chromium at /usr/bin/chromium (env ``CHROMIUM`` overrides).
+* ``page`` (function): a fresh context (1400×1000, English locale) and page; closed after the test.
+* ``goto(page_path, **query)``: open ``/<page_path>?<query>`` on ``page`` and wait until the app is idle.
+  ``page_path`` is the page name from app.py (``"shapes"``) or ``""`` for the default page.
+* ``wait_idle(page, timeout=30_000)``: wait until the script finished running
+  (``[data-testid=stApp][data-test-script-state=notRunning]``) and no element is stale, steadily for 0.6 s.
+* ``assert_no_exception(page)``: fail, with the exception text, if any ``stException`` element is shown.
+* ``screenshot(page, name)``: full-length PNG of the app under test-artifacts/; returns its Path.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def server_url():
+    """Base URL of a Streamlit server running app.py (one per pytest worker)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = open(ARTIFACTS / f"server-{port}.log", "w")  # noqa: SIM115 (closed below)
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while not _healthy(url):
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log.name}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not become healthy in 90 s; see {log.name}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Playwright Chromium (the system binary; Playwright's own browser download is not used)."""
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser page (own context: no shared cookies/session) in English, 1400×1000."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    context.set_default_timeout(30_000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def _wait_idle(page, timeout: float = 30_000, quiet_ms: int = 600) -> None:
+    """Wait until the script is not running and nothing is stale, continuously for `quiet_ms`.
+
+    The quiet period covers the gap between an action and the rerun it triggers, and back-to-back reruns
+    (st.rerun), where the app is briefly "notRunning" between two runs.
+    """
+    page.wait_for_function(
+        """([idle, quiet]) => {
+            const calm = document.querySelector(idle) && !document.querySelector('[data-stale=true]');
+            const now = performance.now();
+            if (!calm) { window.__calmSince = undefined; return false; }
+            if (window.__calmSince === undefined) window.__calmSince = now;
+            return now - window.__calmSince >= quiet;
+        }""",
+        arg=[IDLE, quiet_ms],
+        timeout=timeout,
+        polling=100,
+    )
+    page.evaluate("() => { window.__calmSince = undefined; }")
+
+
+@pytest.fixture
+def wait_idle():
+    """``wait_idle(page, timeout=30_000)``: block until the app finished its script run."""
+    return _wait_idle
+
+
+@pytest.fixture
+def goto(page, server_url):
+    """``goto(page_path, **query)``: open a page of the app with URL query parameters and wait until idle."""
+
+    def _goto(page_path: str = "", **query):
+        params = {k: ("1" if v is True else "0" if v is False else str(v)) for k, v in query.items()}
+        url = f"{server_url}/{page_path}" + (f"?{urlencode(params)}" if params else "")
+        page.goto(url)
+        page.wait_for_selector("[data-testid=stApp]")
+        _wait_idle(page)
+        return page
+
+    return _goto
+
+
+@pytest.fixture
+def assert_no_exception():
+    """``assert_no_exception(page)``: no Streamlit exception box on the page."""
+
+    def check(page):
+        boxes = page.locator("[data-testid=stException]")
+        if boxes.count():
+            pytest.fail("Streamlit exception shown:\n" + "\n---\n".join(boxes.all_inner_texts()))
+
+    return check
+
+
+@pytest.fixture
+def screenshot():
+    """``screenshot(page, name) -> Path``: whole-app PNG at test-artifacts/<name>.png."""
+
+    def take(page, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        # The main area scrolls inside its own container; grow the viewport to its full height first.
+        height = page.evaluate(
+            "() => { const m = document.querySelector('[data-testid=stMain]')"
+            " || document.querySelector('section.main'); return m ? m.scrollHeight : document.body.scrollHeight; }"
+        )
+        size = page.viewport_size or {"width": 1400, "height": 1000}
+        page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height) + 40, 12000))})
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(path), full_page=True)
+        page.set_viewport_size(size)
+        return path
+
+    return take

@@ -1,0 +1,39 @@
+"""The shell in a real browser: URL parameters are applied and written back, the language switches."""
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_url_parameters_are_applied_and_kept(page, goto, assert_no_exception):
+    goto("shapes", hidden_size=9, num_layers=2, bidirectional=True, lang="en")
+    assert_no_exception(page)
+    # The sidebar shows the linked values and the nn.LSTM call they make.
+    code = page.locator("[data-testid=stSidebar] [data-testid=stCode]").inner_text()
+    assert "hidden_size=9" in code and "num_layers=2" in code and "bidirectional=True" in code
+    # ... and the address still carries the whole state, so it can be copied.
+    assert re.search(r"[?&]hidden_size=9(&|$)", page.url), page.url
+    assert "bidirectional=1" in page.url and "page=shapes" in page.url, page.url
+
+
+def test_malformed_parameter_shows_a_notice(page, goto, assert_no_exception):
+    goto("shapes", hidden_size="lots", seq_len=100000)
+    assert_no_exception(page)
+    alerts = page.locator("[data-testid=stAlert]").all_inner_texts()
+    assert any("hidden_size=lots" in a for a in alerts), alerts
+    assert any("seq_len=100000" in a for a in alerts), alerts
+    assert "hidden_size=6" in page.url  # the default is kept and written back
+
+
+def test_switching_to_chinese(page, goto, wait_idle, assert_no_exception):
+    goto("shapes", lang="en")
+    sidebar = page.locator("[data-testid=stSidebar]")
+    assert "Model" in sidebar.inner_text()
+    sidebar.locator("[data-testid=stSelectbox]").first.click()
+    page.get_by_role("option", name="中文").click()
+    wait_idle(page)
+    assert_no_exception(page)
+    assert "模型" in sidebar.inner_text()
+    assert "lang=zh" in page.url
