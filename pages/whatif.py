@@ -74,8 +74,11 @@ m[3].metric(t("whatif.metric_first"), t("whatif.unchanged") if first is None els
 
 labels = {key: t(f"whatif.fig.{key}") for key in FIG_KEYS}
 h1, h2 = st.columns(2)
-h1.plotly_chart(delta_heatmap(d_c, labels, t("whatif.fig.delta_c"), "delta_c", steps), key="whatif_fig_dc")
-h2.plotly_chart(delta_heatmap(d_h, labels, t("whatif.fig.delta_h"), "delta_h", steps), key="whatif_fig_dh")
+h_units = sorted(units) if cfg.proj_size == 0 else None  # with a projection, h's rows are not the units
+h1.plotly_chart(delta_heatmap(d_c, labels, t("whatif.fig.delta_c"), "delta_c", steps, sorted(units)),
+                key="whatif_fig_dc")
+h2.plotly_chart(delta_heatmap(d_h, labels, t("whatif.fig.delta_h"), "delta_h", steps, h_units),
+                key="whatif_fig_dh")
 st.plotly_chart(delta_heatmap(d_out, labels, t("whatif.fig.delta_out"), "delta_out", steps, row_label="feature"),
                 key="whatif_fig_dout")
 

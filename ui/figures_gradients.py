@@ -18,6 +18,8 @@ RNN_COLOR = "#444444"
 CUT_FILL = "rgba(120,120,120,0.12)"
 DIVERGING = [[0.0, "#2166ac"], [0.5, "#ffffff"], [1.0, "#b2182b"]]
 CLAMP_FILL = "rgba(214,39,40,0.10)"
+CLAMP_LINE = "#d62728"
+BELOW = dict(orientation="h", yanchor="top", y=-0.2, x=0)  # legend under the x axis, clear of the title
 
 
 def log_values(values) -> list[float | None]:
@@ -64,8 +66,8 @@ def gradient_figure(lstm, rnn, labels: Mapping[str, str], *, quantity: str = "h"
     _cut_shading(fig, cut, labels["cut"])
     fig.update_layout(
         title=labels[f"title_{quantity}"], xaxis_title=labels["t"], yaxis_title=labels[f"y_{quantity}"],
-        yaxis_type="log", yaxis_exponentformat="power", height=420, margin=dict(l=10, r=10, t=60, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), hovermode="x unified",
+        yaxis_type="log", yaxis_exponentformat="power", height=470, margin=dict(l=10, r=10, t=50, b=10),
+        legend=BELOW, hovermode="x unified",
     )
     return fig
 
@@ -80,30 +82,37 @@ def forget_product_figure(lstm, labels: Mapping[str, str], *, b: int = 0) -> go.
     fig.add_trace(_line(prod.mean(axis=-1), labels["forget_product"], "forget_product_mean", GATE_COLORS["f"],
                         width=3.0))
     fig.update_layout(title=labels["title_forget"], xaxis_title=labels["t"], yaxis_title=labels["y_forget"],
-                      yaxis_type="log", yaxis_exponentformat="power", height=340,
-                      margin=dict(l=10, r=10, t=60, b=10), showlegend=True,
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+                      yaxis_type="log", yaxis_exponentformat="power", height=380,
+                      margin=dict(l=10, r=10, t=50, b=10), showlegend=True, legend=BELOW)
     return fig
 
 
 # ----------------------------------------------------------------------------------------- what-if
+def step_runs(steps: Sequence[int]) -> list[tuple[int, int]]:
+    """Consecutive runs of steps as (first, last) pairs: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
+    runs: list[tuple[int, int]] = []
+    for s in sorted(set(int(s) for s in steps)):
+        if runs and runs[-1][1] == s - 1:
+            runs[-1] = (runs[-1][0], s)
+        else:
+            runs.append((s, s))
+    return runs
+
+
 def _steps_shading(fig: go.Figure, steps: Sequence[int], **where) -> None:
     """Shade each run of consecutive clamped steps."""
-    steps = sorted(set(int(s) for s in steps))
-    runs, start = [], None
-    for k, s in enumerate(steps):
-        if start is None:
-            start = s
-        if k == len(steps) - 1 or steps[k + 1] != s + 1:
-            runs.append((start, s))
-            start = None
-    for a, z in runs:
+    for a, z in step_runs(steps):
         fig.add_vrect(x0=a - 0.5, x1=z + 0.5, fillcolor=CLAMP_FILL, line_width=0, layer="below", **where)
 
 
 def delta_heatmap(delta: np.ndarray, labels: Mapping[str, str], title: str, meta: str,
-                  clamped_steps: Sequence[int] = (), row_label: str = "unit") -> go.Figure:
-    """Heatmap of clamped − unclamped, ``delta`` (T, N): time across, units down, diverging around 0."""
+                  clamped_steps: Sequence[int] = (), clamped_units: Sequence[int] | None = None,
+                  row_label: str = "unit") -> go.Figure:
+    """Heatmap of clamped − unclamped, ``delta`` (T, N): time across, units down, diverging around 0.
+
+    The clamped cells (``clamped_steps`` × ``clamped_units``) are framed in red; without units (e.g. the output,
+    whose rows are not hidden units) a red line marks the first clamped step.
+    """
     z = np.asarray(delta, dtype=float).T  # (N, T)
     finite = z[np.isfinite(z)]
     m = float(np.abs(finite).max()) if finite.size else 0.0
@@ -113,8 +122,14 @@ def delta_heatmap(delta: np.ndarray, labels: Mapping[str, str], title: str, meta
         colorscale=DIVERGING, colorbar=dict(title="Δ", thickness=12),
         hovertemplate=labels["t"] + "=%{x}, " + labels[row_label] + "=%{y}<br>Δ=%{z:.4g}<extra></extra>",
     ))
-    for s in sorted(set(clamped_steps)):
-        fig.add_vline(x=s - 0.5, line=dict(color="rgba(214,39,40,0.35)", width=1))
+    frame = dict(color=CLAMP_LINE, width=2)
+    if clamped_units is None:
+        if len(clamped_steps):
+            fig.add_vline(x=min(clamped_steps) - 0.5, line=frame)
+    else:
+        for a, b in step_runs(clamped_steps):
+            for u in clamped_units:
+                fig.add_shape(type="rect", x0=a - 0.5, x1=b + 0.5, y0=u - 0.5, y1=u + 0.5, line=frame)
     fig.update_layout(title=title, xaxis_title=labels["t"], yaxis_title=labels[row_label], height=300,
                       margin=dict(l=10, r=10, t=50, b=10), yaxis=dict(autorange="reversed", dtick=1))
     return fig
