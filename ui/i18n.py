@@ -6,7 +6,7 @@ its own area file (shell, shapes, stepper, ...), so parallel work never edits th
 
     from ui.i18n import t
     st.header(t("shapes.title"))
-    st.caption(t("shapes.caption", hidden=6))   # "{hidden}" placeholders filled with str.format
+    st.caption(t("shell.url_range", lo=1, hi=9))   # "{lo}" placeholders filled with str.format
 
 A missing key renders as ``⟦key⟧`` (visible, never a crash); ``tests/test_i18n.py`` fails on it.
 ``translate(lang, key, **fmt)`` is the streamlit-free variant for code that knows its language.
