@@ -237,6 +237,16 @@ class SentimentTask(Task):
         t = max(lens)
         return TaskData(x[idx, :t].clone(), y[idx].clone(), lens, [list(self._tokens()[i]) for i in idx])
 
+    def phrase_data(self, text: str) -> TaskData:
+        """One phrase typed by the learner, embedded like the corpus (label unknown: -1)."""
+        from .sources import embed_token, tokenize
+
+        tokens = tokenize(text)[: self.max_seq_len]
+        if not tokens:
+            raise ValueError("no tokens")
+        x = np.stack([embed_token(tok, self.input_size, EMBED_SEED) for tok in tokens]).astype(np.float32)
+        return TaskData(torch.from_numpy(x)[None], torch.tensor([-1]), None, [tokens])
+
     def sample(self, batch_size: int, seed: int) -> TaskData:
         """``batch_size`` phrases drawn without replacement (the whole corpus when larger)."""
         n = len(load_corpus())

@@ -14,6 +14,7 @@ weights of one run of 300 steps, whatever chunks the page trains in.
 from __future__ import annotations
 
 import copy
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +26,16 @@ from .trace import trace
 
 EVAL_SIZE = 256
 SATURATION = 0.1  # a sigmoid gate counts as saturated below 0.1 or above 0.9; tanh when |g| > 0.9
+
+
+@contextmanager
+def single_thread():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def _mix(seed: int, step: int) -> int:
@@ -94,8 +105,12 @@ class Trainer:
         return value
 
     def run(self, n_steps: int) -> list[float]:
-        """Train ``n_steps`` more steps; returns their losses (also appended to ``self.losses``)."""
-        return [self.train_step() for _ in range(int(n_steps))]
+        """Train ``n_steps`` more steps; returns their losses (also appended to ``self.losses``).
+
+        Runs on one intra-op thread: these tensors are tiny, and on a busy machine torch's thread pool
+        makes each step 10-30x slower than a single thread (measured; see benchmarks/train.py)."""
+        with single_thread():
+            return [self.train_step() for _ in range(int(n_steps))]
 
     @torch.no_grad()
     def evaluate(self, data: TaskData | None = None) -> float:
@@ -146,6 +161,9 @@ class UnitReport:
     drift_before: float  # mean |c_t - c_{t-1}| over steps after the first, relative to the spread of c_T
     drift_after: float
     c_example: list  # c_t of that unit for the first evaluation sequence (trained model)
+    c_example_before: list  # same sequence, same unit, initial weights
+    f_example: list  # f_t of that unit, trained / initial
+    f_example_before: list
 
 
 def _last_real(values: np.ndarray, lengths) -> np.ndarray:
@@ -191,4 +209,7 @@ def task_unit(trainer: Trainer, data: TaskData | None = None) -> UnitReport:
     n0 = data.lengths[0] if data.lengths else c.shape[0]
     return UnitReport(unit=unit, corr=float(scores[unit]), mean_f_before=float(np.nanmean(f_b)),
                       mean_f_after=float(np.nanmean(f_a)), drift_before=_drift(c_b, data.lengths, unit),
-                      drift_after=_drift(c, data.lengths, unit), c_example=c[:n0, 0, unit].tolist())
+                      drift_after=_drift(c, data.lengths, unit), c_example=c[:n0, 0, unit].tolist(),
+                      c_example_before=c_b[:n0, 0, unit].tolist(),
+                      f_example=after.f[:n0, 0, unit].double().tolist(),
+                      f_example_before=before.f[:n0, 0, unit].double().tolist())

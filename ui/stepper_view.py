@@ -11,7 +11,7 @@ import streamlit as st
 
 from lstm_core import trace
 from ui import figures_stepper as fs
-from ui import trace_export
+from ui import model_source, trace_export
 from ui.i18n import t
 from ui.inputs import batch_key, error_text
 from ui.state import get_config, get_input, get_model
@@ -20,7 +20,7 @@ PLAY_SECONDS = 0.8  # one step per 0.8 s while playing (the figures also animate
 
 
 @st.cache_resource(max_entries=6, show_spinner=False)
-def _trace(cfg_items: tuple, seed: int, input_key: str, _model, _batch):
+def _trace(cfg_items: tuple, seed: int, input_key: str, _model, _batch, weights_key: str = "random"):
     """Trace of the app's model on the batch, kept per (configuration, seed, input). Returns
     (torch Trace, numpy Trace); both are shared read-only."""
     tr = trace(_model, _batch.model_input(_model.config))
@@ -31,7 +31,8 @@ def current_trace():
     """(Trace, numpy Trace, InputBatch) for the sidebar configuration and the current input."""
     cfg = get_config()
     batch = get_input()
-    tr, trn = _trace(tuple(cfg.lstm.kwargs().items()), cfg.seed, batch_key(batch), get_model(), batch)
+    tr, trn = _trace(tuple(cfg.lstm.kwargs().items()), cfg.seed, batch_key(batch), get_model(), batch,
+                     model_source.model_key())  # trained/uploaded weights: not (config, seed)
     return tr, trn, batch
 
 

@@ -1,0 +1,39 @@
+"""Learn: train an LSTM (our engine) on a toy task, see which gates changed and why, make it the app's model;
+or bring your own torch.nn.LSTM weights, and download the current model's state_dict."""
+
+import streamlit as st
+
+from ui import learn_view as lv
+from ui.i18n import t
+
+st.title(t("learn.title"))
+st.markdown(t("learn.intro"))
+
+train_tab, weights_tab = st.tabs([t("learn.tab.train"), t("learn.tab.weights")])
+
+with train_tab:
+    cfg = lv.settings()
+    try:
+        trainer = lv.get_trainer(cfg)
+    except (ValueError, RuntimeError) as err:  # a setting the task cannot use
+        st.error(t("learn.error", error=err), icon="⛔")
+        st.stop()
+    st.caption(t("learn.setup", call=lv.torch_call(trainer.config), batch=trainer.batch_size, lr=trainer.lr,
+                 clip=trainer.clip, params=sum(p.numel() for p in trainer.model.parameters())))
+    lv.train_panel(trainer)
+    if trainer.step > 0:
+        st.subheader(t("learn.changed"))
+        lv.results(trainer)
+        if trainer.task.name == "sentiment":
+            lv.sentiment_probe(trainer)
+        st.subheader(t("learn.use_title"))
+        lv.use_button(trainer)
+    else:
+        st.info(t("learn.press_train"), icon="👆")
+
+with weights_tab:
+    st.subheader(t("learn.upload.title"))
+    lv.upload_panel()
+    st.divider()
+    st.subheader(t("learn.download.title"))
+    lv.download_panel()

@@ -1,0 +1,214 @@
+"""Streamlit side of the Learn page: task settings, the training loop with live curve, what changed, the
+model switch, and bring-your-own-weights upload/download. Engine work is in lstm_core.tasks/train/weights_io.
+
+Widget keys: ``learn_task learn_seq_len learn_hidden learn_seed learn_lr learn_forget_bias learn_steps``
+(settings), ``learn_train learn_stop learn_reset learn_use`` (buttons), ``learn_phrase`` (sentiment probe),
+``learn_upload learn_use_upload learn_dl_pt learn_dl_st`` (weights). The trainer lives in
+``st.session_state["learn_trainer"]``; it is rebuilt when a setting changes.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+import torch
+
+from lstm_core.limits import MAX_UPLOAD_BYTES
+from lstm_core.tasks import TASK_NAMES, make_task
+from lstm_core.train import Trainer, gate_stats, task_unit
+from lstm_core.weights_io import WeightsError, dump_pt, dump_safetensors, load_weights
+from ui import figures_learn as fl
+from ui import model_source
+from ui.i18n import t
+from ui.state import get_model, torch_call
+
+TRAINER = "learn_trainer"
+LRS = (0.003, 0.01, 0.02, 0.03, 0.1)
+CHUNKS = 20  # progress/curve updates per training click
+
+
+def _defaults(name: str) -> None:
+    task = make_task(name)
+    ss = st.session_state
+    ss["learn_seq_len"] = task.seq_len
+    ss["learn_hidden"] = task.default_hidden
+    ss["learn_lr"] = task.default_lr
+    ss["learn_steps"] = task.default_steps
+
+
+def settings() -> dict:
+    """The task and training settings (widgets). Changing any of them starts a new training run."""
+    ss = st.session_state
+    if ss.get("learn_task") not in TASK_NAMES:
+        ss["learn_task"] = "memory"
+    if "learn_seq_len" not in ss:
+        _defaults(ss["learn_task"])
+    ss.setdefault("learn_seed", 0)
+    c1, c2 = st.columns([2, 3])
+    name = c1.selectbox(t("learn.task"), TASK_NAMES, key="learn_task", format_func=lambda n: t(f"learn.task.{n}"),
+                        on_change=lambda: _defaults(st.session_state["learn_task"]))
+    c2.markdown(t(f"learn.task.{name}.about"))
+    task_cls = type(make_task(name))
+    c1, c2, c3, c4, c5 = st.columns(5)
+    if name == "sentiment":
+        c1.caption(t("learn.seq_len_corpus"))
+        seq_len = None
+    else:
+        seq_len = c1.slider(t("learn.seq_len"), task_cls.min_seq_len, task_cls.max_seq_len, key="learn_seq_len",
+                            help=t("learn.seq_len_help"))
+    hidden = c2.slider("hidden_size", 1, 32, key="learn_hidden", help=t("learn.hidden_help"))
+    seed = c3.number_input(t("learn.seed"), 0, 2**31 - 1, step=1, key="learn_seed")
+    lr = c4.select_slider(t("learn.lr"), LRS, key="learn_lr")
+    forget_bias = c5.toggle(t("learn.forget_bias"), key="learn_forget_bias", help=t("learn.forget_bias_help"))
+    return dict(name=name, seq_len=seq_len, hidden=int(hidden), seed=int(seed), lr=float(lr),
+                forget_bias=1.0 if forget_bias else 0.0)
+
+
+def get_trainer(cfg: dict) -> Trainer:
+    current = st.session_state.get(TRAINER)
+    if current is None or current.settings != cfg:
+        current = Trainer(make_task(cfg["name"], cfg["seq_len"]), hidden_size=cfg["hidden"], seed=cfg["seed"],
+                          lr=cfg["lr"], forget_bias=cfg["forget_bias"])
+        current.settings = cfg
+        st.session_state[TRAINER] = current
+    return current
+
+
+def _reset() -> None:
+    st.session_state.pop(TRAINER, None)
+
+
+def _labels(trainer: Trainer) -> dict:
+    metric = trainer.task.metric
+    return {"loss": t(f"learn.loss.{trainer.task.name}"), "quality": t(f"learn.metric.{metric}"),
+            "step": t("learn.step"), "quality_range": [0, 1.02] if metric == "accuracy" else None}
+
+
+def curve_figure(trainer: Trainer, total: int | None = None):
+    return fl.training_curve(trainer.losses, trainer.history, _labels(trainer), total_steps=total)
+
+
+def train_panel(trainer: Trainer) -> None:
+    """Buttons, progress bar and the live curve. Training runs in chunks, redrawing between them; a click
+    on Stop (or any widget) interrupts between chunks, and the trainer keeps every finished step."""
+    c1, c2, c3, c4 = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
+    n = c1.number_input(t("learn.steps"), 1, 2000, step=50, key="learn_steps")
+    go = c2.button(t("learn.train", n=n), key="learn_train", type="primary", icon="▶️")
+    c3.button(t("learn.stop"), key="learn_stop", icon="⏹️")
+    c4.button(t("learn.reset"), key="learn_reset", on_click=_reset, icon="🔄")
+    progress = st.empty()
+    chart = st.empty()
+    if go:
+        start, end = trainer.step, trainer.step + int(n)
+        bar = progress.progress(0.0, text=t("learn.training", step=start, total=end))
+        chunk = max(1, int(n) // CHUNKS)
+        while trainer.step < end:
+            trainer.run(min(chunk, end - trainer.step))
+            bar.progress((trainer.step - start) / (end - start), text=t("learn.training", step=trainer.step,
+                                                                           total=end))
+            chart.plotly_chart(curve_figure(trainer, end), width="stretch")
+        bar.progress(1.0, text=t("learn.trained", step=trainer.step))
+    else:
+        chart.plotly_chart(curve_figure(trainer), width="stretch")
+
+
+def _analysis(trainer: Trainer):
+    """(gate stats before, after, unit report), recomputed only when the trainer took new steps."""
+    cached = getattr(trainer, "_analysis", None)
+    if cached is None or cached[0] != trainer.step:
+        data = trainer.eval_data
+        cached = (trainer.step, gate_stats(trainer.init_model, data), gate_stats(trainer.model, data),
+                  task_unit(trainer, data))
+        trainer._analysis = cached
+    return cached[1:]
+
+
+def results(trainer: Trainer) -> None:
+    """What changed: quality, gate statistics before vs after, and the unit that does the task's job."""
+    before_q, after_q = trainer.history[0][1], trainer.history[-1][1]
+    task = trainer.task
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t(f"learn.metric.{task.metric}"), f"{after_q:.3f}", f"{after_q - before_q:+.3f}")
+    c2.metric(t("learn.target"), f"≥ {task.target_quality:.2f}",
+              t("learn.reached") if after_q >= task.target_quality else t("learn.not_yet"), delta_color="off")
+    c3.metric(t("learn.steps_done"), trainer.step)
+    before, after, unit = _analysis(trainer)
+    rows = ["mean_f", "mean_i", "mean_o", "sat_f", "sat_i", "sat_o", "sat_g"]
+    table = pd.DataFrame({t("learn.before"): [before[r] for r in rows], t("learn.after"): [after[r] for r in rows]},
+                         index=[t(f"learn.stat.{r}") for r in rows])
+    left, right = st.columns([2, 3])
+    left.markdown(t("learn.gates_title"))
+    left.dataframe(table.style.format("{:.3f}"), width="stretch")
+    left.caption(t("learn.sat_help"))
+    right.markdown(t(f"learn.unit.{task.name}", unit=unit.unit, corr=unit.corr, f0=unit.mean_f_before,
+                     f1=unit.mean_f_after, d0=unit.drift_before, d1=unit.drift_after))
+    tokens = trainer.eval_data.tokens[0] if trainer.eval_data.tokens else None
+    labels = {"c_title": t("learn.fig.c", unit=unit.unit), "f_title": t("learn.fig.f", unit=unit.unit),
+              "before": t("learn.before"), "after": t("learn.after"), "t": "t"}
+    right.plotly_chart(fl.unit_figure(unit.c_example_before, unit.c_example, unit.f_example_before,
+                                      unit.f_example, labels, tokens), width="stretch")
+
+
+def sentiment_probe(trainer: Trainer) -> None:
+    st.session_state.setdefault("learn_phrase", "虽然很贵，但是很好吃")
+    text = st.text_input(t("learn.phrase"), key="learn_phrase")
+    try:
+        data = trainer.task.phrase_data(text)
+    except ValueError:
+        st.warning(t("learn.phrase_empty"))
+        return
+    with torch.no_grad():
+        trainer.model.eval()
+        p = torch.softmax(trainer.task.predict(trainer.model, trainer.head, data), -1)[0, 1].item()
+    st.markdown(t("learn.phrase_result", tokens=" | ".join(data.tokens[0]), p=p,
+                  label=t("learn.positive") if p >= 0.5 else t("learn.negative")))
+
+
+def _use_trained() -> None:
+    trainer = st.session_state.get(TRAINER)
+    if trainer is not None:
+        model_source.store("trained", trainer.model.state_dict(), trainer.config, trainer.task.name)
+        model_source.activate("trained")
+
+
+def use_button(trainer: Trainer) -> None:
+    active = model_source.current() == "trained"
+    st.button(t("learn.use"), key="learn_use", on_click=_use_trained, icon="🧠", disabled=trainer.step == 0)
+    st.caption(t("learn.use_active") if active else t("learn.use_help"))
+
+
+# ------------------------------------------------------------------------------------ your own weights
+def _use_uploaded(loaded, name: str) -> None:
+    model_source.store("uploaded", loaded.state_dict, loaded.config, name)
+    model_source.activate("uploaded")
+
+
+def upload_panel() -> None:
+    st.markdown(t("learn.upload.intro", limit=MAX_UPLOAD_BYTES // 2**20))
+    up = st.file_uploader(t("learn.upload.label"), type=["pt", "pth", "bin", "safetensors"], key="learn_upload",
+                          max_upload_size=MAX_UPLOAD_BYTES // 2**20)
+    if up is None:
+        return
+    try:
+        loaded = load_weights(up.getvalue(), up.name)
+    except WeightsError as err:
+        st.error(t(f"learn.err.{err.code}", **err.details), icon="⛔")
+        return
+    st.success(t("learn.upload.ok", name=up.name, params=loaded.num_params, dtype=loaded.source_dtype), icon="✅")
+    st.code(torch_call(loaded.config), language="python")
+    if loaded.stripped_prefix:
+        st.caption(t("learn.upload.prefix", prefix=loaded.stripped_prefix))
+    st.button(t("learn.upload.use"), key="learn_use_upload", on_click=_use_uploaded, args=(loaded, up.name),
+              icon="📥")
+    if model_source.current() == "uploaded":
+        st.caption(t("learn.use_active"))
+
+
+def download_panel() -> None:
+    model = get_model()
+    st.markdown(t("learn.download.intro", call=torch_call(model.config)))
+    c1, c2 = st.columns(2)
+    c1.download_button(t("learn.download.pt"), dump_pt(model), file_name="lstm_state_dict.pt",
+                       mime="application/octet-stream", key="learn_dl_pt", icon="💾")
+    c2.download_button(t("learn.download.st"), dump_safetensors(model), file_name="lstm.safetensors",
+                       mime="application/octet-stream", key="learn_dl_st", icon="💾")

@@ -1,0 +1,132 @@
+"""Which model every page shows: random weights, the model trained on the Learn page, or an uploaded one.
+
+``ui.state.get_model()`` asks `active_model(cfg)` first; the sidebar shows a switch (widget key
+``model_source``: ``"random" | "trained" | "uploaded"``, only the available ones) drawn by `render_switch`.
+
+The weights fix the architecture (input_size, hidden_size, num_layers, bias, bidirectional, proj_size), so
+while a trained/uploaded model is active those sidebar widgets are set to its values and disabled
+(`locked()`); batch_first and dropout are not stored in a state_dict and stay the learner's choice.
+Switching back to random restores the sidebar values the learner had before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import streamlit as st
+import torch
+
+from lstm_core import LSTM, LSTMConfig
+from ui.i18n import t
+
+SOURCE = "model_source"
+KINDS = ("random", "trained", "uploaded")
+ARCH_KEYS = ("input_size", "hidden_size", "num_layers", "bias", "bidirectional", "proj_size")
+_STORE = "_model_store"  # {"trained": Stored, "uploaded": Stored}
+_SAVED = "_random_sidebar"  # the learner's architecture widget values, restored when back to random
+
+
+@dataclass(frozen=True)
+class Stored:
+    config: LSTMConfig
+    state_dict: dict  # float32 tensors, torch.nn.LSTM names
+    label: str  # task name or file name
+    digest: str  # of the weights: part of cache keys
+
+    def arch(self) -> dict:
+        return {k: getattr(self.config, k) for k in ARCH_KEYS}
+
+
+def weights_digest(state_dict: dict) -> str:
+    h = hashlib.sha256()
+    for name in sorted(state_dict):
+        h.update(name.encode())
+        h.update(state_dict[name].detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def store(kind: str, state_dict: dict, config: LSTMConfig, label: str) -> Stored:
+    """Keep a trained/uploaded model for this session (replacing the previous one of that kind)."""
+    sd = {k: v.detach().cpu().to(torch.float32).clone() for k, v in state_dict.items()}
+    arch = LSTMConfig(**{**LSTMConfig().kwargs(), **{k: getattr(config, k) for k in ARCH_KEYS}})
+    item = Stored(arch, sd, label, weights_digest(sd))
+    st.session_state.setdefault(_STORE, {})[kind] = item
+    return item
+
+
+def stored(kind: str) -> Stored | None:
+    return st.session_state.get(_STORE, {}).get(kind)
+
+
+def current() -> str:
+    kind = st.session_state.get(SOURCE, "random")
+    return kind if kind in KINDS and (kind == "random" or stored(kind) is not None) else "random"
+
+
+def locked() -> bool:
+    """True while the sidebar architecture widgets show (and must keep) an active model's values."""
+    return current() != "random"
+
+
+def activate(kind: str) -> None:
+    """Make `kind` the app's model. Call from a widget callback (it sets sidebar widget values)."""
+    ss = st.session_state
+    if kind != "random" and stored(kind) is None:
+        kind = "random"
+    if kind != "random":
+        if ss.get(_SAVED) is None:  # leaving random: remember the learner's own values
+            ss[_SAVED] = {k: ss[k] for k in ARCH_KEYS if k in ss}
+        for key, value in stored(kind).arch().items():
+            ss[key] = value
+    else:
+        for key, value in (ss.pop(_SAVED, None) or {}).items():
+            ss[key] = value
+    ss[SOURCE] = kind
+
+
+def _on_switch() -> None:
+    activate(st.session_state.get(SOURCE, "random"))
+
+
+def render_switch(sb) -> None:
+    """The sidebar radio "random weights / trained on <task> / uploaded <file>" (only when there is a choice)."""
+    options = [k for k in KINDS if k == "random" or stored(k) is not None]
+    if st.session_state.get(SOURCE) not in options:
+        st.session_state[SOURCE] = "random"
+        st.session_state.pop(_SAVED, None)
+    if len(options) == 1:
+        return
+
+    def label(kind: str) -> str:
+        if kind == "random":
+            return t("learn.source.random")
+        name = stored(kind).label
+        return t(f"learn.source.{kind}", name=t(f"learn.task.{name}") if kind == "trained" else name)
+
+    sb.radio(t("learn.source.title"), options, key=SOURCE, format_func=label, on_change=_on_switch,
+             help=t("learn.source.help"))
+    if locked():
+        sb.info(t("learn.source.locked"), icon="🔒")
+
+
+def active_model(cfg: LSTMConfig) -> LSTM | None:
+    """The trained/uploaded model laid out as `cfg` says (batch_first, dropout), or None for random weights.
+
+    None too if the sidebar's architecture somehow differs from the stored weights (never mixes them).
+    """
+    kind = current()
+    if kind == "random":
+        return None
+    item = stored(kind)
+    if any(getattr(cfg, k) != v for k, v in item.arch().items()):
+        return None
+    model = LSTM(**cfg.kwargs())
+    model.load_state_dict(item.state_dict, strict=True)
+    return model.eval()
+
+
+def model_key() -> str:
+    """"random" or the active weights' digest: add it to cache keys that otherwise use (config, seed)."""
+    kind = current()
+    return "random" if kind == "random" else f"{kind}:{stored(kind).digest}"
