@@ -93,6 +93,9 @@ def random_question(seed: int) -> Question:
         hidden_size, input_size = input_size, hidden_size
     bidirectional = rng.random() < 0.5
     num_layers = rng.choice((1, 1, 2, 2, 3))
+    rows = num_layers * (2 if bidirectional else 1)
+    while batch_size in (rows, input_size, hidden_size, seq_len):  # keep h_n's (L·D, B, ·) unambiguous
+        batch_size += 1
     proj_size = 0
     if rng.random() < 0.3:
         proj_size = rng.choice([p for p in range(1, hidden_size) if p not in (batch_size, seq_len)] or [1])
@@ -126,7 +129,8 @@ def parse_shape(text: str) -> tuple[int, ...]:
     s = s.strip().strip("()[]").strip()
     if not s:
         raise ShapeParseError("empty", text)
-    parts = [p for p in re.split(r"\s*[,×xX*]\s*|\s+", s) if p != ""]
+    s = re.sub(r"\s*,\s*$", "", s)  # a trailing comma, as in Python's (24,)
+    parts = re.split(r"\s*[,×xX*]\s*|\s+", s)
     dims = []
     for p in parts:
         if not re.fullmatch(r"[+-]?\d+", p):

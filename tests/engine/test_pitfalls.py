@@ -41,6 +41,12 @@ def fwd(model, x_bm):
     return (out if bf else out.transpose(0, 1)), h, c
 
 
+@pytest.fixture(autouse=True)
+def _no_grad():
+    with torch.no_grad():
+        yield
+
+
 @pytest.fixture(params=list(range(len(CONFIGS))), ids=IDS)
 def case(request):
     cfg, b, t = CONFIGS[request.param]
@@ -115,7 +121,6 @@ def test_layer_major_rows_match_engine_trace(case):
     assert v["h_n_0_shape"] == (x.shape[0], c.h_out)
 
 
-@torch.no_grad()
 def test_padding_against_engine(case):
     cfg, model, x = case
     demo = pitfalls.padding(cfg, model.state_dict(), x)
