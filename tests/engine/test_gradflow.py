@@ -272,3 +272,16 @@ def test_bad_arguments_are_refused():
         lstm_gradflow(model, x, truncate=0)
     with pytest.raises(ValueError):
         rnn_gradflow(matched_rnn(model.config, 0), x, layer=-1)
+
+
+def test_my_engine_modules_import_neither_streamlit_nor_plotly():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "import sys, lstm_core.rnn, lstm_core.gradflow, lstm_core.whatif; print(' '.join(sys.modules))"
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    top = {name.split(".")[0] for name in out.stdout.split()}
+    assert "torch" in top and "lstm_core" in top
+    assert "streamlit" not in top and "plotly" not in top
