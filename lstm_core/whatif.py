@@ -31,9 +31,10 @@ class WhatIf:
         """clamped − base of the model output, time-major (T, B, D·H_out)."""
         return self.clamped.output_padded - self.base.output_padded
 
-    def first_changed_step(self) -> int | None:
-        """First step at which the output differs (None: the clamp changed nothing)."""
-        changed = np.flatnonzero(np.nan_to_num(np.abs(self.output_delta)).reshape(self.base.T, -1).max(1) > 0)
+    def first_changed_step(self, b: int | None = None) -> int | None:
+        """First step at which the output (of sequence ``b``, or of any) differs; None: nothing changed."""
+        delta = self.output_delta if b is None else self.output_delta[:, b : b + 1]
+        changed = np.flatnonzero(np.nan_to_num(np.abs(delta)).reshape(self.base.T, -1).max(1) > 0)
         return int(changed[0]) if changed.size else None
 
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lstm_core import limits
+from ui import model_source
 from ui.figures_gradients import forget_product_figure, gradient_figure
 from ui.gradients import gradient_flows, model_key
 from ui.i18n import t
@@ -24,8 +25,8 @@ st.title(t("gradients.title"))
 st.markdown(t("gradients.intro"))
 
 cfg = get_config()
-lstm_cfg = cfg.lstm
 model = get_model()
+lstm_cfg = model.config  # a trained or uploaded model (sidebar switch) brings its own architecture
 
 c1, c2, c3 = st.columns(3)
 T = c1.slider(t("gradients.seq_len"), 2, limits.MAX_SEQ_LEN, 60, key="grad_seq_len",
@@ -44,6 +45,8 @@ if lstm_cfg.num_layers > 1:
     st.caption(t("gradients.layers_note", n=lstm_cfg.num_layers, layer=layer))
 if lstm_cfg.bidirectional:
     st.info(t("gradients.bidirectional_note"), icon="↔️")
+if model_source.current() != "random":
+    st.info(t("gradients.trained_note"), icon="🎓")
 
 st.caption(t("gradients.setup", layer=layer, T=T, seed=cfg.seed, input_size=lstm_cfg.input_size,
              hidden_size=lstm_cfg.hidden_size, num_layers=lstm_cfg.num_layers))

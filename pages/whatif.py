@@ -6,7 +6,7 @@ import streamlit as st
 from ui.figures_gradients import delta_heatmap, unit_whatif_figure
 from ui.gradients import clamp_run, model_key, tensor_key
 from ui.i18n import t
-from ui.state import get_config, get_input, get_model
+from ui.state import get_input, get_model
 
 GATES = ("f", "i", "o", "g")
 DEFAULTS = {"f": (True, 1.0), "i": (True, 0.0), "o": (False, 1.0), "g": (False, 0.0)}
@@ -15,8 +15,8 @@ FIG_KEYS = ("t", "unit", "feature", "unclamped", "clamped", "unit_title", "q_i",
 st.title(t("whatif.title"))
 st.markdown(t("whatif.intro"))
 
-cfg = get_config().lstm
 model, batch = get_model(), get_input()
+cfg = model.config  # a trained or uploaded model (sidebar switch) brings its own architecture
 B, T = batch.data.shape[0], batch.data.shape[1]
 H = cfg.hidden_size
 
@@ -66,7 +66,7 @@ st.success(t("whatif.summary", layer=layer, direction=direction_text, gates=gate
 
 d_c, d_h = w.delta("c", layer, direction)[:, b], w.delta("h", layer, direction)[:, b]
 d_out = w.output_delta[:, b]
-first = w.first_changed_step()
+first = w.first_changed_step(b)
 m = st.columns(4)
 for col, key, arr in zip(m[:3], ("metric_c", "metric_h", "metric_out"), (d_c, d_h, d_out), strict=True):
     col.metric(t(f"whatif.{key}"), f"{np.nanmax(np.abs(arr)):.3g}")

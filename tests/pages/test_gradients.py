@@ -122,3 +122,21 @@ def test_no_bias_model_disables_the_forget_bias_slider(run_app, assert_app_ok):
     lstm, _ = expected(LSTMConfig(4, 6, bias=False), seed=0, T=60)
     assert_curve(figures(at)["lstm_dh"], lstm.dL_dh[:, 0])
     assert np.isfinite(lstm.dL_dh).all()
+
+
+def test_a_trained_model_from_the_sidebar_switch_is_the_one_plotted(run_app, assert_app_ok, app_text):
+    """The Learn page's model (ui.model_source) replaces the random one: curves follow its weights."""
+    from ui.model_source import Stored, weights_digest
+
+    cfg = LSTMConfig(1, 8)
+    trained = with_forget_bias(cfg.build(seed=3), 3.0)  # stands in for a model whose f learned to stay open
+    sd = {k: v.detach().clone() for k, v in trained.state_dict().items()}
+    item = Stored(cfg, sd, "memory", weights_digest(sd))
+    session = {"_model_store": {"trained": item}, "model_source": "trained", "input_size": 1, "hidden_size": 8}
+    at = run_app(page="gradients", session=session)
+    assert_app_ok(at)
+    lstm = lstm_gradflow(trained, seeded_input(60, 1, 0))
+    assert_curve(figures(at)["lstm_dc"], lstm.dL_dc[:, 0])
+    assert "untrained" in app_text(at)
+    rnn = rnn_gradflow(matched_rnn(cfg, 0), seeded_input(60, 1, 0))
+    assert_curve(figures(at)["rnn_dh"], rnn.dL_dh[:, 0])
