@@ -1,0 +1,108 @@
+"""Shape quiz page through app.py: the question shown is the seeded one, a right answer raises the score,
+wrong answers show the rule behind the mistake, malformed answers get a message (no exception), and the
+"new question" button moves on with empty fields."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from lstm_core import quiz
+from ui.i18n import translate
+
+
+def submit(at):
+    button = next(b for b in at.button if (b.key or "").startswith("FormSubmitter:quiz_form"))
+    return button.click().run()
+
+
+def answer(at, **shapes):
+    for name, text in shapes.items():
+        at.text_input(key=f"quiz_{name}").set_value(text)
+    return submit(at)
+
+
+def torch_shapes(q: quiz.Question) -> dict:
+    """Independently: build the nn.LSTM of the question and run an input of the question's shape."""
+    lstm = nn.LSTM(**q.config.kwargs())
+    with torch.no_grad():
+        out, (h, c) = lstm(torch.randn(q.input_shape))
+    return {"output": tuple(out.shape), "h_n": tuple(h.shape), "c_n": tuple(c.shape)}
+
+
+def seed_where(pred) -> int:
+    return next(s for s in range(500) if pred(quiz.random_question(s)))
+
+
+def test_right_answer_raises_the_score(run_app, assert_app_ok, app_text):
+    at = run_app(page="quiz", query={"quiz_seed": 11})
+    assert_app_ok(at)
+    q = quiz.random_question(11)
+    assert at.session_state["quiz_seed"] == 11
+    assert any(q.code() in c.value for c in at.code)
+    assert at.metric[0].value == "0 / 0"
+    truth = torch_shapes(q)
+    at = answer(at, output=str(truth["output"]), h_n=f"torch.Size({list(truth['h_n'])})",
+                c_n=", ".join(map(str, truth["c_n"])))
+    assert_app_ok(at)
+    assert at.metric[0].value == "1 / 1"
+    assert at.success and at.success[0].value == translate("en", "quiz.all_right")
+    # the same question answered again does not count twice
+    at = submit(at)
+    assert at.metric[0].value == "1 / 1"
+
+
+def test_wrong_answers_are_explained(run_app, assert_app_ok, app_text):
+    seed = seed_where(lambda q: q.config.batch_first and q.config.proj_size > 0 and not q.unbatched)
+    q = quiz.random_question(seed)
+    truth = torch_shapes(q)
+    at = run_app(page="quiz", query={"quiz_seed": seed})
+    b, rows, p = q.batch_size, q.config.num_layers * q.config.num_directions, q.config.proj_size
+    h = q.config.hidden_size
+    at = answer(at, output=str(truth["output"]), h_n=str((b, rows, p)), c_n=str((rows, b, p)))
+    assert_app_ok(at)
+    text = app_text(at)
+    assert at.metric[0].value == "0 / 1"
+    sym = quiz.symbols(q)
+    assert translate("en", "quiz.why.state_batch_first") in text.replace("\\'", "'")
+    assert translate("en", "quiz.why.c_proj", tensor="c_n", **sym) in text.replace("\\'", "'")
+    assert f"torch returns `{truth['c_n']}`" in text and f"(L·D, B, H) = {(rows, b, h)}" in text
+
+
+def test_malformed_answer_gets_a_message(run_app, assert_app_ok):
+    at = run_app(page="quiz", query={"quiz_seed": 3})
+    at = answer(at, output="five by two", h_n="", c_n="(2, -1, 4)")
+    assert_app_ok(at)
+    warnings = [w.value for w in at.warning]
+    assert translate("en", "quiz.parse.not_int", tensor="output", text="five by two") in warnings
+    assert translate("en", "quiz.parse.empty", tensor="h_n", text="") in warnings
+    assert translate("en", "quiz.parse.not_positive", tensor="c_n", text="(2, -1, 4)") in warnings
+    assert at.metric[0].value == "0 / 0"
+
+
+def test_new_question_and_bad_seed(run_app, assert_app_ok):
+    at = run_app(page="quiz", query={"quiz_seed": "banana"})
+    assert_app_ok(at)
+    assert any("banana" in w.value for w in at.warning)
+    first = at.session_state["quiz_seed"]
+    at = answer(at, output="(1, 2, 3)", h_n="(1, 2, 3)", c_n="(1, 2, 3)")
+    assert at.metric[0].value == "0 / 1"
+    at.button(key="quiz_new").click().run()
+    assert_app_ok(at)
+    assert at.session_state["quiz_seed"] != first
+    assert at.text_input(key="quiz_output").value == "" and not at.success
+    assert at.metric[0].value == "0 / 1"  # the session score stays
+    assert any(quiz.random_question(at.session_state["quiz_seed"]).code() in c.value for c in at.code)
+
+
+def test_chinese(run_app, assert_app_ok, app_text):
+    seed = seed_where(lambda q: q.unbatched)
+    q = quiz.random_question(seed)
+    truth = torch_shapes(q)
+    at = run_app(page="quiz", lang="zh", query={"quiz_seed": seed})
+    at = answer(at, output=str((q.seq_len, 1, truth["output"][-1])), h_n=str(truth["h_n"]),
+                c_n=str(truth["c_n"]))
+    assert_app_ok(at)
+    text = app_text(at)
+    assert "形状测验" in text and "本次得分" in text
+    assert translate("zh", "quiz.why.unbatched") in text
