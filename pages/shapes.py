@@ -2,7 +2,48 @@
 
 import streamlit as st
 
+from lstm_core import shapes
+from ui import shapes_view as view
 from ui.i18n import t
-from ui.state import get_config
+from ui.state import get_config, get_input, get_model, torch_call
+
+cfg = get_config()
+model = get_model()
+data = get_input().data  # (B, T, I) batch-major; the correspondences use it as a plain batch
+batch_size, seq_len = data.shape[0], data.shape[1]
+rep = shapes(cfg.lstm, batch_size=batch_size, seq_len=seq_len)
 
 st.title(t("shapes.title"))
+st.markdown(t("shapes.intro", call=torch_call(cfg.lstm), B=batch_size, T=seq_len))
+
+st.header(t("shapes.tensors.header"))
+st.markdown(t("shapes.tensors.intro"))
+view.render_tensor_table(model, rep, data)
+
+st.subheader(t("shapes.blocks.header"))
+st.markdown(t("shapes.blocks.intro"))
+view.render_blocks(rep)
+
+st.header(t("shapes.params.header"))
+st.markdown(t("shapes.params.intro"))
+view.render_params(rep, model)
+
+st.header(t("shapes.facts.header"))
+st.markdown(t("shapes.facts.intro"))
+try:
+    view.render_checks(view.correspondence_checks(model, data))
+    view.render_final_values(model, data)
+except Exception as err:  # never a traceback on the page
+    st.error(t("shapes.error", error=str(err)))
+if cfg.lstm.num_directions == 1:
+    st.info(t("shapes.facts.bidirectional_hint"), icon="💡")
+st.markdown(t("shapes.facts.mistakes"))
+
+st.header(t("shapes.forms.header"))
+tab_unbatched, tab_packed = st.tabs([t("shapes.forms.unbatched"), t("shapes.forms.packed")])
+for tab, form in ((tab_unbatched, "unbatched"), (tab_packed, "packed")):
+    with tab:
+        try:
+            view.render_form(model, cfg.lstm, data, form)
+        except Exception as err:
+            st.error(t("shapes.error", error=str(err)))

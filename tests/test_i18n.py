@@ -12,7 +12,7 @@ from ui.i18n import LANGS, LOCALES_DIR, catalog
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
 # t("key" ...), translate(lang, "key" ...): literal keys only (f-strings are checked by their owners' tests)
-KEY_USE = re.compile(r"""\b(?:t|translate)\(\s*(?:[A-Za-z_][\w.]*\s*,\s*)?(["'])([a-z_]+\.[\w.\-]+)\1""")
+KEY_USE = re.compile(r"""\b(?:t|translate)\(\s*(?:[A-Za-z_][\w.]*\s*,\s*)?(["'])([a-z_]+\.[\w.\-]+)\1\s*[,)]""")
 
 
 def areas(lang):
