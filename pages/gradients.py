@@ -36,6 +36,7 @@ shift = c2.slider(t("gradients.forget_shift"), 0.0, 5.0, 0.0, 0.5, key="grad_for
 if not lstm_cfg.bias:
     c2.caption(t("gradients.no_bias"))
     shift = 0.0
+f_open = c2.toggle(t("gradients.f_open"), key="grad_f_open", help=t("gradients.f_open_help"))
 truncate_on = c3.toggle(t("gradients.truncate"), key="grad_truncate", help=t("gradients.truncate_help"),
                         disabled=lstm_cfg.bidirectional)
 k = c3.slider(t("gradients.k"), 1, limits.MAX_SEQ_LEN, 10, key="grad_k") if truncate_on else None
@@ -53,12 +54,14 @@ st.caption(t("gradients.setup", layer=layer, T=T, seed=cfg.seed, input_size=lstm
 
 try:
     with st.spinner("…"):
-        flows = gradient_flows(model_key(model), model, cfg.seed, T, float(shift), k, layer)
+        flows = gradient_flows(model_key(model), model, cfg.seed, T, float(shift), k, layer, f_open)
 except (ValueError, RuntimeError) as err:
     st.error(t("gradients.error", error=err), icon="⛔")
     st.stop()
 
 lstm, rnn = flows["lstm"], flows["rnn"]
+if f_open:
+    st.info(t("gradients.f_open_explain"), icon="🗜️")
 labels = {key: t(f"gradients.fig.{key}") for key in FIG_KEYS}
 m1, m2, m3 = st.columns(3)
 m1.metric(t("gradients.metric_lstm"), ratio_text(lstm.dL_dh[:, 0]), help=t("gradients.metric_help"))

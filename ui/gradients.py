@@ -32,18 +32,21 @@ def model_key(model) -> str:
 
 @st.cache_data(max_entries=24, show_spinner=False)
 def gradient_flows(key: str, _model, seed: int, seq_len: int, forget_shift: float, truncate: int | None,
-                   layer: int) -> dict:
+                   layer: int, f_open: bool = False) -> dict:
     """LSTM and matched-RNN gradient flow on a seeded (seq_len, 1, input_size) input; truncated too if asked.
 
+    ``f_open`` clamps the forget gate to exactly 1 for every unit, step, layer and direction (what-if).
     Returns {"lstm", "rnn"} and, with truncation, {"lstm_cut", "rnn_cut"} (all `GradFlow`).
     """
     cfg = _model.config
     x = seeded_input(seq_len, cfg.input_size, seed)
     lstm = with_forget_bias(_model, forget_shift)
+    clamps = [Clamp("f", 1.0, layer=k, direction=d) for k in range(cfg.num_layers)
+              for d in range(cfg.num_directions)] if f_open else []
     rnn = matched_rnn(cfg, seed)
-    out = {"lstm": lstm_gradflow(lstm, x, layer=layer), "rnn": rnn_gradflow(rnn, x, layer=layer)}
+    out = {"lstm": lstm_gradflow(lstm, x, layer=layer, clamps=clamps), "rnn": rnn_gradflow(rnn, x, layer=layer)}
     if truncate:
-        out["lstm_cut"] = lstm_gradflow(lstm, x, layer=layer, truncate=truncate)
+        out["lstm_cut"] = lstm_gradflow(lstm, x, layer=layer, truncate=truncate, clamps=clamps)
         out["rnn_cut"] = rnn_gradflow(rnn, x, layer=layer, truncate=truncate)
     return out
 

@@ -140,3 +140,19 @@ def test_a_trained_model_from_the_sidebar_switch_is_the_one_plotted(run_app, ass
     assert "untrained" in app_text(at)
     rnn = rnn_gradflow(matched_rnn(cfg, 0), seeded_input(60, 1, 0))
     assert_curve(figures(at)["rnn_dh"], rnn.dL_dh[:, 0])
+
+
+def test_clamping_f_open_everywhere_keeps_the_cell_gradient_alive(run_app, assert_app_ok):
+    from lstm_core import Clamp
+
+    at = run_app(page="gradients", query={"num_layers": 2})
+    at.toggle(key="grad_f_open").set_value(True).run()
+    assert_app_ok(at)
+    cfg = LSTMConfig(4, 6, num_layers=2)
+    clamps = [Clamp("f", 1.0, layer=0), Clamp("f", 1.0, layer=1)]
+    lstm = lstm_gradflow(cfg.build(seed=0), seeded_input(60, 4, 0), clamps=clamps)
+    tr = figures(at)
+    assert_curve(tr["lstm_dc"], lstm.dL_dc[:, 0])
+    assert tr["forget_product_mean"]["y"] == [1.0] * 60
+    plain, _ = expected(cfg, seed=0, T=60)
+    assert lstm.dL_dc[0, 0] > 1e6 * plain.dL_dc[0, 0]
