@@ -5,7 +5,7 @@ import streamlit as st
 from lstm_core import parity
 from ui import proof_view
 from ui.i18n import t
-from ui.state import get_config, get_input, get_model
+from ui.state import get_config, get_input
 
 st.title(t("proof.title"))
 st.markdown(t("proof.intro"))
@@ -30,20 +30,13 @@ else:
     st.caption(t("proof.current"))
 
 try:
-    with st.spinner(t("proof.running")):
-        if case is not None:
-            report = case.run(dtype)
-        elif not case_text:
-            cfg, batch = get_config(), get_input()
-            report = parity.compare(cfg.lstm, get_model().state_dict(), batch.data, lengths=batch.lengths,
-                                    dtype=dtype, seed=cfg.seed)
-        else:
-            report = None
+    if case is not None:
+        with st.spinner(t("proof.running")):
+            proof_view.render_report(case.run(dtype))
+    elif not case_text:
+        proof_view.render_current(dtype)
 except Exception as err:  # show what went wrong instead of a traceback
     st.error(t("proof.error", error=f"{type(err).__name__}: {err}"))
-    report = None
-if report is not None:
-    proof_view.render_report(report)
 
 st.divider()
 proof_view.render_check_many(dtype)

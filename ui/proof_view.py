@@ -6,17 +6,57 @@ out. Widget keys: ``proof_dtype``, ``proof_n``, ``proof_many_seed``, ``proof_man
 
 from __future__ import annotations
 
+import hashlib
 import urllib.parse
 
 import pandas as pd
 import streamlit as st
 import torch
 
-from lstm_core import parity
+from lstm_core import LSTMConfig, limits, parity
 from ui.i18n import current_lang, t
+from ui.state import get_config, get_input, get_model
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 SUMMARY_KEY = "_proof_summary"
+AUTO_STEPS = 400  # run the comparison on every rerun up to this many sequential cell steps (T·L·D) ...
+AUTO_VALUES = 300_000  # ... and this many traced values; above, a button starts it (it can take a while)
+DEMO_B, DEMO_T = 2, 30  # the dropout demonstration uses at most this much of the input
+
+
+def _engine_name() -> str:
+    engine = parity._engine(None)
+    return f"{engine.__module__}.{engine.__qualname__}"
+
+
+def input_key(batch) -> str:
+    data = batch.data.detach().contiguous().numpy().tobytes()
+    return hashlib.sha1(data + repr((tuple(batch.data.shape), batch.lengths)).encode()).hexdigest()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _current_report(cfg_items: tuple, seed: int, key: str, dtype_name: str, engine: str, _model, _batch):
+    """The comparison for the app's model and input, kept per (configuration, seed, input, dtype, engine)."""
+    return parity.compare(LSTMConfig(**dict(cfg_items)), _model.state_dict(), _batch.data, lengths=_batch.lengths,
+                          dtype=DTYPES[dtype_name], seed=seed)
+
+
+def render_current(dtype: torch.dtype) -> None:
+    """Badge + table for the sidebar configuration, its weights and the current input."""
+    app, batch = get_config(), get_input()
+    cfg = app.lstm
+    steps = batch.seq_len * cfg.num_layers * cfg.num_directions
+    values = limits.trace_value_count(cfg, batch.batch_size, batch.seq_len)
+    dtype_name = "float32" if dtype == torch.float32 else "float64"
+    args = (tuple(cfg.kwargs().items()), app.seed, input_key(batch), dtype_name, _engine_name())
+    if (steps > AUTO_STEPS or values > AUTO_VALUES) and st.session_state.get("_proof_big") != args:
+        st.info(t("proof.big", steps=steps))
+        if not st.button(t("proof.big_run"), key="proof_big_run"):
+            return
+        st.session_state["_proof_big"] = args
+    with st.spinner(t("proof.running")):
+        report = _current_report(*args, get_model(), batch)
+    render_report(report)
 
 
 def fmt(v: float) -> str:
@@ -107,7 +147,12 @@ def _render_summary(summary: parity.Summary, dtype: torch.dtype) -> None:
 def render_dropout(config, batch, seed: int) -> None:
     st.subheader(t("proof.dropout_title"))
     st.markdown(t("proof.dropout_intro"))
-    demo = parity.dropout_demo(config, batch.data, batch.lengths, seed=seed)
+    data, lengths = batch.data, batch.lengths
+    if data.shape[0] > DEMO_B or data.shape[1] > DEMO_T:  # keep it instant: the effect shows on a slice
+        data = data[:DEMO_B, :DEMO_T]
+        lengths = [min(n, DEMO_T) for n in lengths[:DEMO_B]] if lengths is not None else None
+        st.caption(t("proof.dropout_slice", b=data.shape[0], t=data.shape[1]))
+    demo = parity.dropout_demo(config, data, lengths, seed=seed)
     if demo.adjusted:
         st.info(t("proof.dropout_adjusted", layers=demo.config.num_layers, p=demo.config.dropout))
     c1, c2, c3 = st.columns(3)

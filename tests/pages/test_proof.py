@@ -148,3 +148,20 @@ def test_dropout_demo_and_chinese(run_app, assert_app_ok, app_text):
     assert demo.adjusted and at.main.info  # one layer: the demo explains it uses two layers, dropout 0.5
     assert metrics == [f"{demo.train_diff:.2e}", "0", f"{demo.eval_vs_torch:.2e}" if demo.eval_vs_torch else "0"]
     assert demo.train_diff > 0.01
+
+
+def test_large_configuration_waits_for_a_click(run_app, assert_app_ok, monkeypatch):
+    from ui import proof_view
+
+    monkeypatch.setattr(proof_view, "AUTO_STEPS", 20)  # instead of 400, so the test stays fast
+    query = {"input_size": 1, "hidden_size": 2, "num_layers": 2, "bidirectional": True, "batch_size": 1,
+             "seq_len": 6}  # 6 steps x 2 layers x 2 directions = 24 sequential steps
+    at = run_app(page="proof", query=query)
+    assert_app_ok(at)
+    assert not at.main.dataframe and "24 sequential cell steps" in at.main.info[0].value
+    at.button(key="proof_big_run").click().run()
+    assert_app_ok(at)
+    assert ":green-badge[" in _badges(at)[0]
+    assert _table(at)["output"]["shape"] == "(6, 1, 4)"
+    at.radio(key="proof_dtype").set_value("float32").run()  # another precision: asks again
+    assert not at.main.dataframe
