@@ -45,7 +45,8 @@ def settings() -> dict:
         _defaults(ss["learn_task"])
     ss.setdefault("learn_seed", 0)
     c1, c2 = st.columns([2, 3])
-    name = c1.selectbox(t("learn.task"), TASK_NAMES, key="learn_task", format_func=lambda n: t(f"learn.task.{n}"),
+    names = {n: t(f"learn.task.{n}") for n in TASK_NAMES}  # a dict: format_func must not need a run context
+    name = c1.selectbox(t("learn.task"), TASK_NAMES, key="learn_task", format_func=names.__getitem__,
                         on_change=lambda: _defaults(st.session_state["learn_task"]))
     c2.markdown(t(f"learn.task.{name}.about"))
     task_cls = type(make_task(name))

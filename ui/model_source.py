@@ -98,13 +98,11 @@ def render_switch(sb) -> None:
     if len(options) == 1:
         return
 
-    def label(kind: str) -> str:
-        if kind == "random":
-            return t("learn.source.random")
+    labels = {"random": t("learn.source.random")}  # computed here: format_func must not need a run context
+    for kind in options[1:]:
         name = stored(kind).label
-        return t(f"learn.source.{kind}", name=t(f"learn.task.{name}") if kind == "trained" else name)
-
-    sb.radio(t("learn.source.title"), options, key=SOURCE, format_func=label, on_change=_on_switch,
+        labels[kind] = t(f"learn.source.{kind}", name=t(f"learn.task.{name}") if kind == "trained" else name)
+    sb.radio(t("learn.source.title"), options, key=SOURCE, format_func=labels.__getitem__, on_change=_on_switch,
              help=t("learn.source.help"))
     if locked():
         sb.info(t("learn.source.locked"), icon="🔒")

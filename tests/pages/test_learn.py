@@ -1,0 +1,178 @@
+"""Learn page through app.py: training curve equals the trainer's losses, stop/resume is seamless, the
+trained or uploaded model becomes the app's model (sidebar locked, Stepper uses it), uploads refused."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from lstm_core import LSTMConfig, trace
+from lstm_core import sources as src
+from lstm_core.tasks import make_task
+from lstm_core.train import Trainer
+from ui.i18n import translate
+
+QUICK = {"learn_steps": 12}
+
+
+def plotly_array(value) -> np.ndarray:
+    """A Plotly JSON array: nested lists, or Plotly's typed array {"dtype", "bdata", "shape"}."""
+    if isinstance(value, dict) and "bdata" in value:
+        out = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        return out.reshape([int(n) for n in str(value.get("shape", out.size)).split(",")]).astype(float)
+    return np.array(value, dtype=float)
+
+
+def curve(at) -> dict:
+    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    found = [f for f in figs if any(d.get("meta") == "loss" for d in f["data"])]
+    assert len(found) == 1
+    return {d["meta"]: d for d in found[0]["data"]}
+
+
+def train(at, steps: int):
+    at.number_input(key="learn_steps").set_value(steps)
+    return at.button(key="learn_train").click().run()
+
+
+def test_training_curve_equals_the_trainers_losses_and_an_independent_run(run_app, assert_app_ok):
+    at = run_app(page="learn")
+    assert_app_ok(at)
+    assert "learn_trainer" in at.session_state and at.session_state["learn_trainer"].step == 0
+    train(at, 12)
+    assert_app_ok(at)
+    trainer = at.session_state["learn_trainer"]
+    data = curve(at)
+    assert trainer.step == 12
+    assert data["loss"]["y"] == pytest.approx(trainer.losses)
+    assert data["loss"]["x"] == list(range(1, 13))
+    assert data["quality"]["x"] == [s for s, _ in trainer.history] == [0, 10]
+    assert data["quality"]["y"] == pytest.approx([q for _, q in trainer.history])
+    # the page's defaults for the memory task, trained independently, give the same numbers
+    ref = Trainer(make_task("memory"), hidden_size=8, seed=0, lr=0.03)
+    assert ref.run(12) == pytest.approx(trainer.losses, rel=1e-6)
+    assert [m.value for m in at.metric][2] == "12"
+
+
+def test_stop_and_resume_continue_the_same_run(run_app, assert_app_ok):
+    at = run_app(page="learn", session={"learn_task": "adding"})
+    train(at, 6)
+    at.button(key="learn_stop").click().run()  # a stop between runs keeps everything trained so far
+    assert at.session_state["learn_trainer"].step == 6
+    train(at, 6)
+    assert_app_ok(at)
+    losses = at.session_state["learn_trainer"].losses
+    ref = Trainer(make_task("adding"), hidden_size=16, seed=0, lr=0.01)
+    assert ref.run(12) == pytest.approx(losses, rel=1e-6)
+    at.button(key="learn_reset").click().run()
+    assert at.session_state["learn_trainer"].step == 0
+
+
+def test_trained_model_becomes_the_app_model_and_switching_back_restores_the_sidebar(run_app, assert_app_ok):
+    at = run_app(page="learn", query={"input_size": 3, "hidden_size": 5, "seq_len": 4})
+    train(at, 5)
+    trained = at.session_state["learn_trainer"].model
+    at.button(key="learn_use").click().run()
+    assert_app_ok(at)
+    assert at.session_state["model_source"] == "trained"
+    assert at.sidebar.radio(key="model_source").value == "trained"
+    for key, value in (("input_size", 2), ("hidden_size", 8), ("num_layers", 1), ("proj_size", 0)):
+        assert at.slider(key=key).value == value and at.slider(key=key).disabled, key
+    assert at.toggle(key="bidirectional").disabled and at.toggle(key="bias").value is True
+
+    # the Stepper now traces the trained weights
+    at.switch_page("pages/stepper.py").run()
+    assert_app_ok(at)
+    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    heat = next(f for f in figs if f["layout"].get("meta", {}).get("view") == "heatmaps")
+    f_map = next(d for d in heat["data"] if d.get("type") == "heatmap" and d.get("name") == "f")
+    batch = src.random_batch(2, 4, 2, 0)
+    expected = trace(trained.eval(), batch.model_input(trained.config)).numpy()[0, 0].f[:, 0, :].T
+    np.testing.assert_allclose(plotly_array(f_map["z"]), expected, rtol=1e-6, atol=1e-7)
+    random_f = trace(LSTMConfig(input_size=2, hidden_size=8).build(seed=0), batch.model_input(
+        trained.config)).numpy()[0, 0].f[:, 0, :].T
+    assert not np.allclose(expected, random_f)  # it really is another model than the seeded one
+
+    # back to random weights: the learner's own sidebar values come back, unlocked
+    at.sidebar.radio(key="model_source").set_value("random").run()
+    assert_app_ok(at)
+    assert at.slider(key="input_size").value == 3 and at.slider(key="hidden_size").value == 5
+    assert not at.slider(key="input_size").disabled
+
+
+def _pt(obj) -> bytes:
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    return buf.getvalue()
+
+
+def test_upload_good_file_shows_config_and_becomes_the_app_model(run_app, assert_app_ok, app_text):
+    torch.manual_seed(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = torch.nn.LSTM(3, 6, num_layers=2, bidirectional=True, proj_size=2)
+    at = run_app(page="learn")
+    at.file_uploader(key="learn_upload").set_value(("mine.pt", _pt(ref.state_dict()), "application/octet-stream"))
+    at.run()
+    assert_app_ok(at)
+    assert "mine.pt" in at.success[0].value
+    code = "\n".join(c.value for c in at.code)
+    assert "nn.LSTM(input_size=3, hidden_size=6, num_layers=2, bidirectional=True, proj_size=2)" in code
+    at.button(key="learn_use_upload").click().run()
+    assert_app_ok(at)
+    assert at.session_state["model_source"] == "uploaded"
+    assert at.slider(key="proj_size").value == 2 and at.toggle(key="bidirectional").value is True
+    assert "mine.pt" in app_text(at)  # the sidebar switch names the file
+    # the download section now describes the uploaded model
+    assert "nn.LSTM(input_size=3, hidden_size=6, num_layers=2, bidirectional=True, proj_size=2)" in app_text(at)
+
+
+BAD = {
+    "not_plain": ("model.pt", lambda: _pt(torch.nn.LSTM(2, 3)), {"found": "torch.nn.modules.rnn.LSTM"}),
+    "missing_keys": ("m.pt", lambda: _pt({"weight_ih_l0": torch.zeros(12, 2)}), {"keys": "weight_hh_l0"}),
+    "extra_keys": ("m.pt", lambda: _pt({**torch.nn.LSTM(2, 3).state_dict(), "fc.weight": torch.zeros(1, 3)}),
+                   {"keys": "fc.weight"}),
+    "shape": ("m.pt", lambda: _pt({**torch.nn.LSTM(2, 3).state_dict(), "bias_ih_l0": torch.zeros(5)}),
+              {"key": "bias_ih_l0", "got": (5,), "want": (12,)}),
+    "dtype": ("m.pt", lambda: _pt({k: v.long() for k, v in torch.nn.LSTM(2, 3).state_dict().items()}),
+              {"dtype": "int64"}),
+    "corrupt": ("m.safetensors", lambda: b"\x08\x00\x00\x00\x00\x00\x00\x00not json", None),
+}
+
+
+@pytest.mark.parametrize("code", list(BAD))
+def test_bad_uploads_are_refused_with_a_translated_message(run_app, assert_app_ok, code):
+    name, make, details = BAD[code]
+    at = run_app(page="learn", lang="zh" if code in ("not_plain", "shape") else "en")
+    at.file_uploader(key="learn_upload").set_value((name, make(), "application/octet-stream"))
+    at.run()
+    assert_app_ok(at)
+    assert len(at.error) == 1 and not at.success
+    lang = at.session_state["lang"]
+    message = at.error[0].value
+    if details is not None:
+        assert message == translate(lang, f"learn.err.{code}", **details)
+    else:
+        assert message.startswith(translate(lang, f"learn.err.{code}", reason="")[:20])
+    assert "learn_use_upload" not in [b.key for b in at.button]
+    assert at.session_state["model_source"] == "random"
+
+
+def test_sentiment_probe_and_chinese_page(run_app, assert_app_ok, app_text):
+    at = run_app(page="learn", lang="zh", session={"learn_task": "sentiment"})
+    assert_app_ok(at)
+    train(at, 3)
+    assert_app_ok(at)
+    text = app_text(at)
+    assert "迷你情感分类" in text and "训练改变了什么" in text and "P(正面)" in text
+    trainer = at.session_state["learn_trainer"]
+    data = trainer.task.phrase_data("虽然很贵，但是很好吃")
+    with torch.no_grad():
+        p = torch.softmax(trainer.task.predict(trainer.model.eval(), trainer.head, data), -1)[0, 1].item()
+    assert f"P(正面) = **{p:.2f}**" in "\n".join(m.value for m in at.markdown)
