@@ -108,10 +108,10 @@ def test_timestep_moves_the_cursor_and_the_equations_show_the_trace_values(run_a
         svg = next(m.value for m in at.markdown if "lstm-cell-diagram" in m.value)
         assert f"f = {fmt(tr.f[t, 0, 2])}" in svg and f">{fmt(tr.c[t, 0, 2])}<" in svg
         assert f"{fmt(tr.f[t, 0, 2])}" in at.info[0].value  # the explanation uses the same numbers
-    at.button(key="next").click().run()
+    at.button(key="step_next").click().run()
     assert at.slider(key="timestep").value == 1
-    at.button(key="prev").click().run()
-    at.button(key="prev").click().run()
+    at.button(key="step_prev").click().run()
+    at.button(key="step_prev").click().run()
     assert at.slider(key="timestep").value == 3  # wraps around
 
 
