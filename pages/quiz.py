@@ -8,14 +8,11 @@ from lstm_core import quiz
 from ui.i18n import t
 
 ss = st.session_state
-FIELDS = {name: f"quiz_{name}" for name in quiz.TENSORS}  # widget keys of the three answers
 
 
 def new_question(seed: int | None = None) -> None:
-    """Move to another question: a fresh seed (or the given one), empty answers, no feedback."""
+    """Move to another question: a fresh seed (or the given one); its answer fields start empty."""
     ss["quiz_seed"] = seed if seed is not None else random.randrange(1_000_000)
-    for key in FIELDS.values():
-        ss[key] = ""
     ss.pop("quiz_feedback", None)
 
 
@@ -26,6 +23,7 @@ if "quiz_seed" not in ss:
         raw = None
     new_question(int(raw) if raw is not None else None)
 seed = ss["quiz_seed"]
+FIELDS = {name: f"quiz_{name}_{seed}" for name in quiz.TENSORS}  # widget keys: new question, new (empty) fields
 st.query_params["quiz_seed"] = str(seed)
 score = ss.setdefault("quiz_score", {"answered": 0, "correct": 0, "seeds": []})
 q = quiz.random_question(seed)

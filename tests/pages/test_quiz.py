@@ -16,9 +16,14 @@ def submit(at):
     return button.click().run()
 
 
+def field(at, name):
+    """The answer field of `name` for the question on screen (keys carry the question's seed)."""
+    return at.text_input(key=f"quiz_{name}_{at.session_state['quiz_seed']}")
+
+
 def answer(at, **shapes):
     for name, text in shapes.items():
-        at.text_input(key=f"quiz_{name}").set_value(text)
+        field(at, name).set_value(text)
     return submit(at)
 
 
@@ -90,7 +95,7 @@ def test_new_question_and_bad_seed(run_app, assert_app_ok):
     at.button(key="quiz_new").click().run()
     assert_app_ok(at)
     assert at.session_state["quiz_seed"] != first
-    assert at.text_input(key="quiz_output").value == "" and not at.success
+    assert field(at, "output").value == "" and not at.success
     assert at.metric[0].value == "0 / 1"  # the session score stays
     assert any(quiz.random_question(at.session_state["quiz_seed"]).code() in c.value for c in at.code)
 

@@ -1,0 +1,88 @@
+"""Pitfalls and quiz pages in a real browser, English and 中文: all cards shown, the claims tab, a quiz question
+answered right and wrong; no exception anywhere; screenshots under test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lstm_core import pitfalls, quiz
+
+pytestmark = pytest.mark.browser
+
+
+def test_pitfalls_page_en_and_zh(page, goto, wait_idle, assert_no_exception, screenshot):
+    goto("pitfalls", lang="en", num_layers=2, bidirectional=True, hidden_size=5)
+    assert_no_exception(page)
+    for key in pitfalls.PITFALLS + pitfalls.CLAIMS:
+        assert page.locator(f".st-key-card_{key}").count() == 1, key
+    first = page.locator(".st-key-card_hidden_batch")
+    assert "Expected hidden[0] size (4, 2, 5), got [4, 3, 5]" in first.inner_text()
+    screenshot(page, "pitfalls-en")
+    page.get_by_role("tab", name="Three tutorial errors").click()
+    wait_idle(page)
+    claim = page.locator(".st-key-card_claim_batch_first_default")
+    claim.scroll_into_view_if_needed()
+    assert claim.is_visible() and "False" in claim.inner_text()
+    screenshot(page, "pitfalls-claims-en")
+
+    goto("pitfalls", lang="zh")
+    assert_no_exception(page)
+    assert "误区实验室" in page.locator("h1").first.inner_text()
+    assert "只填充不打包" in page.locator(".st-key-card_padding").inner_text()
+    screenshot(page, "pitfalls-zh")
+    page.get_by_role("tab", name="教程中的三处错误").click()
+    wait_idle(page)
+    assert "默认为 True" in page.locator(".st-key-card_claim_batch_first_default").inner_text()
+    screenshot(page, "pitfalls-claims-zh")
+    assert_no_exception(page)
+
+
+def field(page, name):
+    """The answer field of `name` (its key is quiz_<name>_<seed>)."""
+    return page.locator(f"[class*='st-key-quiz_{name}_'] input")
+
+
+def fill_and_check(page, wait_idle, answers: dict[str, str]) -> None:
+    for name, text in answers.items():
+        field(page, name).fill(text)
+    page.locator("[data-testid=stFormSubmitButton] button").click()
+    wait_idle(page)
+
+
+def test_quiz_answered_in_browser(page, goto, wait_idle, assert_no_exception, screenshot):
+    seed = 11
+    q = quiz.random_question(seed)
+    truth = quiz.true_shapes(q)
+    goto("quiz", lang="en", quiz_seed=seed)
+    assert_no_exception(page)
+    metric = page.locator("[data-testid=stMetricValue]").first
+    assert metric.inner_text().strip() == "0 / 0"
+    fill_and_check(page, wait_idle, {"output": str(truth["output"]), "h_n": f"torch.Size({list(truth['h_n'])})",
+                                     "c_n": ", ".join(map(str, truth["c_n"]))})
+    assert_no_exception(page)
+    assert metric.inner_text().strip() == "1 / 1"
+    assert page.get_by_text("All three right!").count() == 1
+    screenshot(page, "quiz-en-right")
+
+    page.locator(".st-key-quiz_new button").click()
+    wait_idle(page)
+    assert field(page, "output").input_value() == ""
+    fill_and_check(page, wait_idle, {"output": "(1, 2, 3)", "h_n": "oops", "c_n": "(1, 2, 3)"})
+    assert_no_exception(page)
+    assert page.get_by_text(re.compile("is not a shape")).count() >= 1
+    assert metric.inner_text().strip() == "1 / 1"  # a malformed answer is not scored
+
+    # 中文: a wrong c_n with projection
+    seed = next(s for s in range(500) if quiz.random_question(s).config.proj_size and not
+                quiz.random_question(s).unbatched)
+    q = quiz.random_question(seed)
+    truth = quiz.true_shapes(q)
+    goto("quiz", lang="zh", quiz_seed=seed)
+    assert_no_exception(page)
+    fill_and_check(page, wait_idle, {"output": str(truth["output"]), "h_n": str(truth["h_n"]),
+                                     "c_n": str(truth["h_n"])})
+    assert_no_exception(page)
+    assert page.get_by_text(re.compile("细胞状态永远不投影")).count() == 1
+    screenshot(page, "quiz-zh-wrong")
