@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor
-from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
 from .config import LSTMConfig
 from .parity import model_input
+from .shapes import shapes
 
 EMBED_LIMIT = 240  # embed the user's sequence as a literal up to this many numbers
 OK_LINE = "OK: lstm_core.LSTM agrees with torch.nn.LSTM"
@@ -142,20 +142,25 @@ def generate(config: LSTMConfig, seed: int = 0, x_bm: Tensor | None = None, leng
     return "\n".join(lines)
 
 
-def printed_shapes(model, x_bm: Tensor, lengths=None, unbatched: bool = False) -> list[str]:
-    """The shape lines the snippet prints, computed by running ``model`` (our engine) on the same input."""
-    config = model.config
+def printed_shapes(config: LSTMConfig, batch_size: int, seq_len: int, lengths=None,
+                   unbatched: bool = False) -> list[str]:
+    """The shape lines the snippet prints, from `lstm_core.shapes` (the arithmetic the Shapes page shows)."""
     packed = lengths is not None and not unbatched
-    x = model_input(config, x_bm.detach().to(next(model.parameters()).dtype), lengths if packed else None,
-                    unbatched)
-    x_shape = x_bm[0].shape if unbatched else model_input(config, x_bm, None, False).shape
-    with torch.no_grad():
-        output, (h_n, c_n) = model(x)
-    lines = [f"input: {tuple(x_shape)}"]
-    if isinstance(output, PackedSequence):
-        padded, _ = pad_packed_sequence(output, batch_first=config.batch_first)
-        lines += [f"output.data: {tuple(output.data.shape)}", f"output: {tuple(padded.shape)}"]
+    form = "unbatched" if unbatched else "packed" if packed else "batched"
+    rep = shapes(config, batch_size=1 if unbatched else batch_size, seq_len=seq_len, form=form,
+                 lengths=list(lengths) if packed else None)
+    if unbatched:
+        x_shape = (seq_len, config.input_size)
+    elif config.batch_first:
+        x_shape = (batch_size, seq_len, config.input_size)
     else:
-        lines.append(f"output: {tuple(output.shape)}")
-    lines += [f"h_n: {tuple(h_n.shape)}", f"c_n: {tuple(c_n.shape)}"]
-    return lines
+        x_shape = (seq_len, batch_size, config.input_size)
+    lines = [f"input: {x_shape}"]
+    out = rep.tensors["output"].shape
+    if packed:
+        longest, width = max(lengths), out[-1]
+        padded = (batch_size, longest, width) if config.batch_first else (longest, batch_size, width)
+        lines += [f"output.data: {out}", f"output: {padded}"]
+    else:
+        lines.append(f"output: {out}")
+    return lines + [f"h_n: {rep.tensors['h_n'].shape}", f"c_n: {rep.tensors['c_n'].shape}"]

@@ -4,7 +4,7 @@ import streamlit as st
 
 from lstm_core import codegen
 from ui.i18n import t
-from ui.state import get_config, get_input, get_model
+from ui.state import get_config, get_input
 
 st.title(t("code.title"))
 st.markdown(t("code.intro"))
@@ -16,7 +16,7 @@ if batch.batch_size == 1 and batch.lengths is None:
 
 try:
     snippet = codegen.generate(cfg.lstm, cfg.seed, batch.data, batch.lengths, unbatched=unbatched)
-    printed = codegen.printed_shapes(get_model(), batch.data, batch.lengths, unbatched)
+    printed = codegen.printed_shapes(cfg.lstm, batch.batch_size, batch.seq_len, batch.lengths, unbatched)
 except Exception as err:  # show the problem, never a traceback
     st.error(t("code.error", error=f"{type(err).__name__}: {err}"))
     st.stop()

@@ -81,7 +81,7 @@ def test_generated_snippets_run_print_shapes_and_agree():
         assert ("x = torch.tensor([" in code) == embedded and ("x = torch.randn(" in code) == (not embedded)
         snippets.append(code)
         x_app = x if x is not None else torch.zeros(case.batch_size, case.seq_len, case.config.input_size)
-        app_lines = codegen.printed_shapes(case.config.build(case.seed), x_app, case.lengths, unbatched)
+        app_lines = codegen.printed_shapes(case.config, case.batch_size, case.seq_len, case.lengths, unbatched)
         assert app_lines == _torch_shapes(case, x_app)  # what the app shows is what torch gives
         expected.append(app_lines)
 
@@ -110,8 +110,7 @@ def test_snippet_runs_as_a_file_from_the_repo_root(tmp_path):
                     encoding="utf-8")
     proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[:5] == codegen.printed_shapes(case.config.build(4), case.input(),
-                                                                  case.lengths)
+    assert proc.stdout.splitlines()[:5] == codegen.printed_shapes(case.config, 2, 5, case.lengths)
     assert proc.stdout.splitlines()[-1] == codegen.OK_LINE
 
 
