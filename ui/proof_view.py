@@ -14,6 +14,7 @@ import streamlit as st
 import torch
 
 from lstm_core import LSTMConfig, limits, parity
+from ui import model_source
 from ui.i18n import current_lang, t
 from ui.state import get_config, get_input, get_model
 
@@ -35,7 +36,8 @@ def input_key(batch) -> str:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _current_report(cfg_items: tuple, seed: int, key: str, dtype_name: str, engine: str, _model, _batch):
+def _current_report(cfg_items: tuple, seed: int, key: str, dtype_name: str, engine: str, weights_key: str,
+                    _model, _batch):
     """The comparison for the app's model and input, kept per (configuration, seed, input, dtype, engine)."""
     return parity.compare(LSTMConfig(**dict(cfg_items)), _model.state_dict(), _batch.data, lengths=_batch.lengths,
                           dtype=DTYPES[dtype_name], seed=seed)
@@ -48,7 +50,8 @@ def render_current(dtype: torch.dtype) -> None:
     steps = batch.seq_len * cfg.num_layers * cfg.num_directions
     values = limits.trace_value_count(cfg, batch.batch_size, batch.seq_len)
     dtype_name = "float32" if dtype == torch.float32 else "float64"
-    args = (tuple(cfg.kwargs().items()), app.seed, input_key(batch), dtype_name, _engine_name())
+    args = (tuple(cfg.kwargs().items()), app.seed, input_key(batch), dtype_name, _engine_name(),
+            model_source.model_key())  # trained/uploaded weights are not (config, seed)
     if (steps > AUTO_STEPS or values > AUTO_VALUES) and st.session_state.get("_proof_big") != args:
         st.info(t("proof.big", steps=steps))
         if not st.button(t("proof.big_run"), key="proof_big_run"):
