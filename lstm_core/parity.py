@@ -145,6 +145,18 @@ def _run(model, config, x_bm, lengths, unbatched, h0, c0, loss_weights):
     return fwd, grad
 
 
+def _max_abs(t: Tensor) -> float:
+    finite = t[~torch.isnan(t)]
+    return finite.abs().max().item() if finite.numel() else 0.0
+
+
+def _max_abs_diff(a: Tensor, b: Tensor) -> float:
+    """max |a - b|, where NaN in both at the same place counts as equal (NaN anywhere else: NaN, a failure)."""
+    both = torch.isnan(a) & torch.isnan(b)
+    d = (a - b).abs().masked_fill(both, 0.0)
+    return d.max().item() if d.numel() else 0.0
+
+
 def compare(config: LSTMConfig, state_dict: dict, x_bm: Tensor, *, lengths=None, unbatched: bool = False,
             hx=None, dtype: torch.dtype = torch.float64, engine=None, seed: int = 0) -> Report:
     """Compare ``engine`` with ``torch.nn.LSTM`` on the same weights (``state_dict``) and input.
@@ -184,8 +196,8 @@ def compare(config: LSTMConfig, state_dict: dict, x_bm: Tensor, *, lengths=None,
             if o is None or o.shape != r.shape:
                 diff = float("inf")
             else:
-                diff = (o - r).abs().max().item() if r.numel() else 0.0
-            ref_max = r.abs().max().item() if r.numel() else 0.0
+                diff = _max_abs_diff(o, r)
+            ref_max = _max_abs(r)
             rows.append(Row(group, name, tuple(r.shape), diff, ref_max, tol))
     return Report(dtype, tuple(rows))
 

@@ -138,3 +138,12 @@ def test_dropout_demo():
     assert demo.eval_vs_torch < 1e-12
     demo = parity.dropout_demo(LSTMConfig(3, 5, 3, dropout=0.2, bidirectional=True), x, lengths=[4, 2])
     assert not demo.adjusted and demo.config.dropout == 0.2 and demo.train_diff > 0 and demo.eval_diff == 0
+
+
+def test_nan_in_both_counts_as_equal_nan_in_one_fails():
+    a = torch.tensor([1.0, float("nan"), 3.0])
+    assert parity._max_abs_diff(a, a.clone()) == 0.0
+    assert parity._max_abs(a) == 3.0
+    b = torch.tensor([1.0, 2.0, 3.0])
+    row = parity.Row("forward", "output", (3,), parity._max_abs_diff(a, b), 3.0, 1e-5)
+    assert not row.passed
