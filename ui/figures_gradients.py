@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 
 from ui.palette import GATE_COLORS, hex_to_rgba
 
+LSTM_COLOR = GATE_COLORS["h"]  # the LSTM's curves are teal (h), the RNN's dark grey, on every chart
 RNN_COLOR = "#444444"
 CUT_FILL = "rgba(120,120,120,0.12)"
 DIVERGING = [[0.0, "#2166ac"], [0.5, "#ffffff"], [1.0, "#b2182b"]]
@@ -49,16 +50,14 @@ def gradient_figure(lstm, rnn, labels: Mapping[str, str], *, quantity: str = "h"
     """
     fig = go.Figure()
     key = "dL_dh" if quantity == "h" else "dL_dx"
-    fig.add_trace(_line(getattr(lstm, key)[:, b], labels[f"lstm_d{quantity}"], f"lstm_d{quantity}",
-                        GATE_COLORS["h"] if quantity == "h" else GATE_COLORS["x"]))
+    fig.add_trace(_line(getattr(lstm, key)[:, b], labels[f"lstm_d{quantity}"], f"lstm_d{quantity}", LSTM_COLOR))
     if quantity == "h":
         fig.add_trace(_line(lstm.dL_dc[:, b], labels["lstm_dc"], "lstm_dc", GATE_COLORS["c"]))
     fig.add_trace(_line(getattr(rnn, key)[:, b], labels[f"rnn_d{quantity}"], f"rnn_d{quantity}", RNN_COLOR))
     if quantity == "h" and show_forget:
         fig.add_trace(_line(lstm.forget_product[:, b].mean(axis=-1), labels["forget_product"],
                             "forget_product_mean", GATE_COLORS["f"], dash="dot", width=2.5))
-    for flow, who, color in ((lstm_cut, "lstm", GATE_COLORS["h"] if quantity == "h" else GATE_COLORS["x"]),
-                             (rnn_cut, "rnn", RNN_COLOR)):
+    for flow, who, color in ((lstm_cut, "lstm", LSTM_COLOR), (rnn_cut, "rnn", RNN_COLOR)):
         if flow is not None:
             fig.add_trace(_line(getattr(flow, key)[:, b], labels[f"{who}_d{quantity}_cut"],
                                 f"{who}_d{quantity}_cut", color, dash="dash", width=3.5, opacity=0.7))
