@@ -422,7 +422,7 @@ def claim_batch_first_default(cfg, state_dict, x_bm: Tensor, seed: int = 0) -> D
         engine_default = bool(_lstm.LSTM(cfg.input_size, cfg.hidden_size).batch_first)
     except (ImportError, AttributeError):
         pass
-    miss = batch_first_missing(replace(cfg, batch_first=False), state_dict, x_bm, seed)
+    miss = batch_first_missing(cfg, state_dict, x_bm, seed)  # a model left at the default batch_first=False
     return Demo("claim_batch_first_default", miss.changes, {
         "torch_default": bool(default.batch_first), "engine_default": engine_default,
         "input_size": cfg.input_size, "hidden_size": cfg.hidden_size, **miss.values})

@@ -15,14 +15,15 @@ import torch
 from lstm_core import pitfalls
 from ui.i18n import t
 
-# values rendered as code blocks (captured error / warning messages) after the evidence text
+# captured error / warning messages shown as code blocks after the evidence: (value name, note key or None);
+# a note (a sentence introducing the message) is shown only when that message exists
 MESSAGES = {
-    "dropout": ("warning",),
-    "hidden_batch": ("message", "bf_message"),
-    "proj": ("message",),
-    "unbatched": ("message",),
-    "batch_first_missing": ("error",),
-    "claim_batch_first_default": ("error",),
+    "dropout": (("warning", None),),
+    "hidden_batch": (("message", None), ("bf_message", "pitfalls.hidden_batch.bf_note")),
+    "proj": (("message", None),),
+    "unbatched": (("message", None),),
+    "batch_first_missing": (("error", None),),
+    "claim_batch_first_default": (("error", None),),
 }
 
 
@@ -129,9 +130,11 @@ def render_card(demo: pitfalls.Demo, number: int | None = None) -> None:
         if changes:
             st.caption(t("pitfalls.modified", changes=fmt_changes(changes)))
         st.markdown(f"🔬 **{t('pitfalls.evidence')}** " + t(key + ".evidence", **values))
-        for name in MESSAGES.get(demo.key, ()):
+        for name, note in MESSAGES.get(demo.key, ()):
             message = demo.values.get(name)
             if message:
+                if note:
+                    st.markdown(t(note, **values))
                 st.code(message, language=None)
         if "engine_verdict" in values:
             st.caption(values["engine_verdict"])

@@ -177,3 +177,40 @@ def test_chinese_and_trimming_notice(run_app, assert_app_ok, app_text):
     assert "误区实验室" in text and "后向" in text and "教程原文" in text
     assert "前 4 条序列、前 24 个时间步" in text
     assert len(cards(at)) == len(KEYS)
+
+
+def test_numbers_follow_the_state(run_app, assert_app_ok):
+    """Nothing is typed in: another seed (weights and input) changes the evidence; ragged input from the
+    input panel (session "input_batch") is what the padding card packs; B = L·D shows no batch-first h0 note."""
+    from lstm_core import InputBatch
+
+    texts = []
+    for seed in (0, 1):
+        at = run_app(page="pitfalls", query={"seed": seed}, timeout=120)
+        assert_app_ok(at)
+        texts.append(text_of(cards(at)["bidir_last"]))
+    assert texts[0] != texts[1]
+
+    data = torch.randn(3, 6, 4, generator=torch.Generator().manual_seed(5))
+    for k, n in enumerate([6, 2, 4]):
+        data[k, n:] = 0
+    at = run_app(page="pitfalls", session={"input_batch": InputBatch(data=data, lengths=[6, 2, 4])},
+                 timeout=120)
+    assert_app_ok(at)
+    found = cards(at)
+    padding = text_of(found["padding"])
+    assert "Lengths [6, 2, 4]" in padding
+    m = torch_lstm(input_size=4, hidden_size=6)
+    with torch.no_grad():
+        x = data.double()
+        _, (h_pad, _) = m(x.transpose(0, 1))
+        _, (h_pack, _) = m(pack_padded_sequence(x, [6, 2, 4], batch_first=True, enforce_sorted=False))
+    assert f"| 1 | 2 | {fmt_delta(float((h_pad[:, 1] - h_pack[:, 1]).abs().max()))} |" in padding
+    hidden = text_of(found["hidden_batch"])
+    assert "batch-first, like the input" in hidden  # B = 3, L·D = 1: the (B, L·D, H) mistake is shown
+
+    at = run_app(page="pitfalls", query={"batch_size": 2, "num_layers": 2}, timeout=120)  # B = L·D = 2
+    assert_app_ok(at)
+    hidden = text_of(cards(at)["hidden_batch"])
+    assert "batch-first, like the input" not in hidden
+    assert [c.value for c in cards(at)["hidden_batch"].code] == ["Expected hidden[0] size (2, 2, 6), got [2, 3, 6]"]
