@@ -59,7 +59,8 @@ def test_proof_badge_and_check_many(page, goto, wait_idle, assert_no_exception, 
 def test_code_page_copy_and_download(page, goto, assert_no_exception, screenshot):
     goto("code", lang="en", **CONFIG)
     assert_no_exception(page)
-    code = page.locator("[data-testid=stMain] [data-testid=stCode]").first
+    code = page.locator("[data-testid=stMain] [data-testid=stCode]").filter(has_text="nn.LSTM(").first
+    code.wait_for(timeout=30_000)  # the highlighted code block renders lazily
     assert "nn.LSTM(" in code.inner_text() and "proj_size=2" in code.inner_text()
     assert page.locator("[data-testid=stDownloadButton]").count() == 1
     with page.expect_download() as info:
