@@ -285,3 +285,24 @@ def test_my_engine_modules_import_neither_streamlit_nor_plotly():
     top = {name.split(".")[0] for name in out.stdout.split()}
     assert "torch" in top and "lstm_core" in top
     assert "streamlit" not in top and "plotly" not in top
+
+
+def test_initial_state_is_used():
+    cfg = LSTMConfig(3, 4, num_layers=2)
+    model = cfg.build(seed=9)
+    x = seeded_input(8, 3, 9, batch=2)
+    g = torch.Generator().manual_seed(0)
+    h0 = torch.randn(2, 2, 4, generator=g)
+    c0 = torch.randn(2, 2, 4, generator=g)
+    flow = lstm_gradflow(model, x, (h0, c0))
+    ref = model.to_torch().double()
+    xg = x.double().requires_grad_(True)
+    out, _ = ref(xg, (h0.double(), c0.double()))
+    (gx,) = torch.autograd.grad(out[-1].sum(), [xg])
+    assert np.allclose(flow.loss, out[-1].sum(-1).detach().numpy(), rtol=1e-12, atol=0)
+    _close(flow.dL_dx, gx.norm(dim=-1).numpy())
+    rnn = matched_rnn(cfg, 9)
+    rflow = rnn_gradflow(rnn, x, h0)
+    rout, _ = rnn.to_torch().double()(x.double(), h0.double())
+    assert np.allclose(rflow.loss, rout[-1].sum(-1).detach().numpy(), rtol=1e-12, atol=0)
+    assert not np.allclose(rflow.loss, rnn_gradflow(rnn, x).loss)
