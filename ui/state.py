@@ -127,7 +127,7 @@ def render_sidebar() -> AppConfig:
         st.session_state[_PROBLEM] = None
         st.session_state[_LAST_VALID] = candidate
     cfg = get_config()
-    sb.code(torch_call(cfg.lstm), language="python")
+    sb.code(torch_call(cfg.lstm), language="python", wrap_lines=True)
     return cfg
 
 

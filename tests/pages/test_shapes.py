@@ -1,0 +1,157 @@
+"""Shapes page through app.py: the table equals what torch.nn.LSTM produces, for many configurations."""
+
+import ast
+
+import pytest
+import torch
+from torch import nn
+
+from lstm_core import LSTMConfig, shapes
+
+PAGE = "shapes"
+
+
+def torch_shapes(kw: dict, batch_size: int, seq_len: int) -> dict[str, tuple]:
+    """Shapes from a real torch.nn.LSTM forward pass (independent of the app and of lstm_core)."""
+    lstm = nn.LSTM(**kw)
+    num = kw.get("num_layers", 1) * (2 if kw.get("bidirectional") else 1)
+    h_out = kw.get("proj_size", 0) or kw["hidden_size"]
+    if kw.get("batch_first"):
+        x = torch.randn(batch_size, seq_len, kw["input_size"])
+    else:
+        x = torch.randn(seq_len, batch_size, kw["input_size"])
+    h0, c0 = torch.zeros(num, batch_size, h_out), torch.zeros(num, batch_size, kw["hidden_size"])
+    with torch.no_grad():
+        out, (h_n, c_n) = lstm(x, (h0, c0))
+    return {name: tuple(v.shape) for name, v in
+            dict(input=x, h_0=h0, c_0=c0, output=out, h_n=h_n, c_n=c_n).items()}
+
+
+def table(at, index=0) -> dict[str, tuple]:
+    """The tensor table (first dataframe) as {tensor: shape}."""
+    df = at.dataframe[index].value
+    return {row.iloc[0]: ast.literal_eval(row.iloc[1]) for _, row in df.iterrows()}
+
+
+def verdicts(at, index) -> list[str]:
+    return list(at.dataframe[index].value.iloc[:, -1])
+
+
+CONFIGS = [
+    dict(input_size=4, hidden_size=6),
+    dict(input_size=3, hidden_size=5, num_layers=2),
+    dict(input_size=4, hidden_size=6, bidirectional=True),
+    dict(input_size=2, hidden_size=7, num_layers=3, bidirectional=True, batch_first=True),
+    dict(input_size=5, hidden_size=8, proj_size=3),
+    dict(input_size=5, hidden_size=8, proj_size=3, num_layers=2, bidirectional=True),
+    dict(input_size=1, hidden_size=1, bias=False),
+    dict(input_size=6, hidden_size=4, num_layers=2, dropout=0.5, batch_first=True),
+]
+
+
+@pytest.mark.parametrize("kw", CONFIGS, ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()))
+@pytest.mark.parametrize("batch_size,seq_len", [(2, 5), (3, 1)])
+def test_table_equals_torch_shapes(run_app, assert_app_ok, kw, batch_size, seq_len):
+    at = run_app(PAGE, query={**kw, "batch_size": batch_size, "seq_len": seq_len})
+    assert_app_ok(at)
+    assert table(at) == torch_shapes(kw, batch_size, seq_len)
+    assert verdicts(at, 0) == ["✓"] * 6
+    assert not at.error
+
+
+def test_each_sidebar_widget_updates_the_table(run_app, assert_app_ok):
+    at = run_app(PAGE)
+    kw = dict(input_size=4, hidden_size=6)
+    sizes = dict(batch_size=2, seq_len=5)
+    assert table(at) == torch_shapes(kw, **sizes)
+    steps = [("slider", "input_size", 3), ("slider", "hidden_size", 5), ("slider", "num_layers", 2),
+             ("toggle", "bidirectional", True), ("toggle", "batch_first", True), ("toggle", "bias", False),
+             ("slider", "dropout", 0.25), ("slider", "proj_size", 2), ("slider", "batch_size", 3),
+             ("slider", "seq_len", 7)]
+    for kind, key, value in steps:
+        getattr(at, kind)(key=key).set_value(value).run()
+        assert_app_ok(at)
+        (sizes if key in sizes else kw)[key] = value
+        assert table(at) == torch_shapes(kw, **sizes), key
+        assert at.query_params[key] == ("1" if value is True else "0" if value is False else f"{value:g}")
+
+
+def test_seed_changes_the_numbers_not_the_shapes(run_app):
+    at = run_app(PAGE)
+    before_shapes, before_values = table(at), at.dataframe[4].value.to_numpy().copy()
+    at.number_input(key="seed").set_value(7).run()
+    assert table(at) == before_shapes
+    assert (at.dataframe[4].value.to_numpy() != before_values).any()  # output/h_n values of another model
+
+
+def test_invalid_combination_is_shown_and_not_applied(run_app, assert_app_ok):
+    at = run_app(PAGE, query={"hidden_size": 6})
+    before = table(at)
+    at.slider(key="proj_size").set_value(6).run()  # proj_size must be smaller than hidden_size
+    assert_app_ok(at)
+    assert len(at.error) == 1 and "proj_size has to be smaller than hidden_size" in at.error[0].value
+    assert table(at) == before  # the last valid configuration is still shown
+    assert at.query_params["proj_size"] == "0"
+    at.slider(key="hidden_size").set_value(8).run()  # now valid: applied
+    assert not at.error
+    assert table(at)["h_n"] == (1, 2, 6)
+
+
+def test_dropout_with_one_layer_is_explained(run_app):
+    at = run_app(PAGE, query={"dropout": 0.2})
+    assert any("num_layers = 1" in i.value for i in at.info)
+
+
+def test_parameter_inventory_matches_torch_and_ignores_seq_len(run_app, assert_app_ok):
+    kw = dict(input_size=3, hidden_size=4, num_layers=2, bidirectional=True, proj_size=2)
+    at = run_app(PAGE, query=kw)
+    assert_app_ok(at)
+    params = at.dataframe[1].value
+    real = {n: tuple(p.shape) for n, p in nn.LSTM(**kw).named_parameters()}
+    assert {row.iloc[0]: ast.literal_eval(row.iloc[1]) for _, row in params.iterrows()} == real
+    assert list(params.iloc[:, 3]) == [int(torch.tensor(s).prod()) for s in real.values()]
+    total = sum(int(torch.tensor(s).prod()) for s in real.values())
+    assert at.metric[0].value == f"{total:,}"
+    sharing = at.dataframe[2].value
+    assert set(sharing.iloc[:, 1]) == {total} and len(set(sharing.iloc[:, 2])) == len(sharing)
+    at.slider(key="seq_len").set_value(40).run()
+    assert at.metric[0].value == f"{total:,}"
+
+
+@pytest.mark.parametrize("kw", [dict(num_layers=2, bidirectional=True), dict(batch_first=True, proj_size=3),
+                                dict(num_layers=3)])
+def test_correspondences_hold_with_numbers(run_app, kw):
+    at = run_app(PAGE, query=kw)
+    checks = at.dataframe[3].value
+    num_l, num_d = kw.get("num_layers", 1), 2 if kw.get("bidirectional") else 1
+    assert len(checks) == 1 + (2 if num_d == 2 else 0) + num_l * num_d + 2
+    assert list(checks.iloc[:, -1]) == ["✓"] * len(checks)
+    diffs = [float(d) for d in checks.iloc[:, 1]]
+    expected_equal = [e == "equal" for e in checks.iloc[:, 2]]
+    assert all(d == 0.0 for d, eq in zip(diffs, expected_equal, strict=True) if eq)
+    assert all(d > 1e-3 for d, eq in zip(diffs, expected_equal, strict=True) if not eq)
+    assert any(s.value.startswith(f"All {len(checks)} claims hold") for s in at.success)
+    values = at.dataframe[4].value.to_numpy()
+    assert (values[0] == values[1]).all()  # output's last step == top-layer forward h_n, printed
+
+
+def test_unbatched_and_packed_forms(run_app):
+    at = run_app(PAGE, query={"batch_size": 3, "seq_len": 4, "bidirectional": True})
+    cfg = LSTMConfig(input_size=4, hidden_size=6, bidirectional=True)
+    unbatched = table(at, 5)
+    packed = table(at, 6)
+    predicted = shapes(cfg, 1, 4, form="unbatched").tensors
+    assert unbatched == {name: ts.shape for name, ts in predicted.items()}
+    assert unbatched["output"] == (4, 12) and unbatched["h_n"] == (2, 6)
+    assert packed["input"] == (4 + 3 + 2, 4) and packed["h_n"] == (2, 3, 6)
+    facts = [m.value for m in at.markdown if "batch_sizes" in m.value][0]
+    assert "`[4, 3, 2]`" in facts and "`[3, 3, 2, 1]`" in facts
+    assert "**0.00e+00**" in facts  # h_n at each sequence's own last step
+
+
+def test_chinese(run_app, assert_app_ok, app_text):
+    at = run_app(PAGE, lang="zh", query={"num_layers": 2})
+    assert_app_ok(at)
+    assert at.title[0].value == "张量形状"
+    assert "张量" in at.dataframe[0].value.columns[0]
+    assert "层 × 方向" in app_text(at)
