@@ -15,6 +15,7 @@ import torch
 
 from lstm_core import LSTMConfig, limits, parity
 from ui import model_source
+from ui.figures_proof import diff_figure
 from ui.i18n import current_lang, t
 from ui.state import get_config, get_input, get_model
 
@@ -104,6 +105,10 @@ def render_report(report: parity.Report) -> None:
                   tol=f"{tol:g}"))
     st.dataframe(report_frame(report), hide_index=True, width="stretch",
                  height=min(36 * (len(report.rows) + 1) + 4, 640))
+    rows = report.rows
+    st.plotly_chart(diff_figure([r.name for r in rows], [r.max_abs_diff for r in rows], [r.bound for r in rows],
+                                [r.passed for r in rows], t("proof.col_diff"), t("proof.col_bound"),
+                                t("proof.axis_diff")), key="proof_diffs")
 
 
 def render_check_many(dtype: torch.dtype) -> None:

@@ -3,6 +3,10 @@ the badge turns red when a perturbed engine is injected; "check many" and case l
 
 from __future__ import annotations
 
+import base64
+import json
+
+import numpy as np
 import torch
 from torch.nn.utils.rnn import PackedSequence
 
@@ -27,6 +31,16 @@ class OutputNudged(LSTM):
 def _table(at):
     df = at.main.dataframe[0].value
     return {row["tensor"]: row for _, row in df.iterrows()}
+
+
+def _arr(value):
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    return np.array(value)
+
+
+def _chart(at):
+    return json.loads(at.main.get("plotly_chart")[0].proto.spec)
 
 
 def _badges(at):
@@ -73,6 +87,10 @@ def test_table_equals_independent_torch(run_app, assert_app_ok):
         assert shown <= 1e-10 * max(1, ref.abs().max().item()) and abs(shown - diff) <= 1e-14, (name, shown, diff)
         assert row["result"] == "✅ pass"
     assert _badges(at) and ":green-badge[" in _badges(at)[0] and "float64" in _badges(at)[0]
+    bars = _chart(at)["data"][0]
+    assert list(bars["x"]) == list(res["torch"])
+    for name, height in zip(bars["x"], _arr(bars["y"]), strict=True):  # bar = the table's |Δ| (0 drawn at 1e-18)
+        assert f"{height:.2e}" == table[name]["max |Δ|"] or (height == 1e-18 and table[name]["max |Δ|"] == "0")
 
 
 def test_float32_toggle(run_app, assert_app_ok):
@@ -97,6 +115,8 @@ def test_badge_turns_red_with_perturbed_engine(run_app, assert_app_ok, monkeypat
     table = _table(at)
     assert table["output"]["result"] == "❌ fail" and float(table["output"]["max |Δ|"]) == 1e-3
     assert all(row["result"] == "✅ pass" for name, row in table.items() if name != "output")
+    colors = _chart(at)["data"][0]["marker"]["color"]
+    assert colors[0] == "#c62828" and set(colors[1:]) == {"#2e7d32"}
 
 
 def test_check_many_and_reproducing_link(run_app, assert_app_ok, monkeypatch):
