@@ -5,7 +5,7 @@ import streamlit as st
 from lstm_core import limits
 from ui import model_source
 from ui.figures_gradients import forget_product_figure, gradient_figure
-from ui.gradients import gradient_flows, model_key
+from ui.gradients import curves_csv, gradient_flows, model_key
 from ui.i18n import t
 from ui.state import get_config, get_model
 
@@ -75,6 +75,7 @@ if k:
     st.markdown(t("gradients.truncate_explain", k=k, cut=cut, span=T - cut))
 st.plotly_chart(gradient_figure(lstm, rnn, labels, quantity="x", **cut_kwargs), key="grad_fig_x")
 st.plotly_chart(forget_product_figure(lstm, labels), key="grad_fig_forget")
+st.download_button(t("gradients.download"), curves_csv(flows), "gradient_flow.csv", "text/csv", key="grad_download")
 
 with st.expander(t("gradients.explain_title"), expanded=True):
     st.markdown(t("gradients.explain"))

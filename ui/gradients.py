@@ -31,6 +31,22 @@ def model_key(model) -> str:
     return hashlib.sha1((repr(model.config) + tensor_key(*sd.values()) + ",".join(sd)).encode()).hexdigest()
 
 
+def curves_csv(flows: dict, b: int = 0) -> str:
+    """The plotted curves of `gradient_flows` as CSV text, one row per step (full precision)."""
+    import pandas as pd
+
+    lstm, rnn = flows["lstm"], flows["rnn"]
+    cols = {"t": range(lstm.T), "lstm_dL_dh": lstm.dL_dh[:, b], "lstm_dL_dc": lstm.dL_dc[:, b],
+            "lstm_dL_dx": lstm.dL_dx[:, b], "forget_product_mean": lstm.forget_product[:, b].mean(-1),
+            "rnn_dL_dh": rnn.dL_dh[:, b], "rnn_dL_dx": rnn.dL_dx[:, b]}
+    for who in ("lstm", "rnn"):
+        cut = flows.get(f"{who}_cut")
+        if cut is not None:
+            cols[f"{who}_dL_dh_truncated"] = cut.dL_dh[:, b]
+            cols[f"{who}_dL_dx_truncated"] = cut.dL_dx[:, b]
+    return pd.DataFrame(cols).to_csv(index=False, float_format="%.17g")
+
+
 @contextmanager
 def single_thread():
     """Run torch on one intra-op thread for the duration (restored afterwards).

@@ -156,3 +156,22 @@ def test_clamping_f_open_everywhere_keeps_the_cell_gradient_alive(run_app, asser
     assert tr["forget_product_mean"]["y"] == [1.0] * 60
     plain, _ = expected(cfg, seed=0, T=60)
     assert lstm.dL_dc[0, 0] > 1e6 * plain.dL_dc[0, 0]
+
+
+def test_curves_csv_holds_the_plotted_numbers():
+    import io
+
+    import pandas as pd
+
+    from ui.gradients import curves_csv
+
+    cfg = LSTMConfig(2, 3)
+    model, x = cfg.build(seed=1), seeded_input(20, 2, 1)
+    rnn = matched_rnn(cfg, 1)
+    flows = {"lstm": lstm_gradflow(model, x), "rnn": rnn_gradflow(rnn, x),
+             "lstm_cut": lstm_gradflow(model, x, truncate=6), "rnn_cut": rnn_gradflow(rnn, x, truncate=6)}
+    df = pd.read_csv(io.StringIO(curves_csv(flows)))
+    assert list(df["t"]) == list(range(20))
+    assert np.array_equal(df["lstm_dL_dc"].to_numpy(), flows["lstm"].dL_dc[:, 0])
+    assert np.array_equal(df["rnn_dL_dh"].to_numpy(), flows["rnn"].dL_dh[:, 0])
+    assert np.all(df["lstm_dL_dh_truncated"].to_numpy()[:18] == 0)
