@@ -19,7 +19,8 @@ if case_text:
         st.error(t("proof.case_bad", case=case_text, error=str(err)))
         case = None
     if case is not None:
-        st.info(t("proof.case_shown", case=case_text, form=case.form, B=case.batch_size, T=case.seq_len,
+        st.info(t("proof.case_shown", case=case_text, form=t(f"proof.form.{case.form}"), B=case.batch_size,
+                  T=case.seq_len,
                   call="nn.LSTM(" + ", ".join(f"{k}={v!r}" for k, v in case.config.kwargs().items()) + ")",
                   lengths=list(case.lengths) if case.lengths else "—", seed=case.seed))
     if st.button(t("proof.case_back"), key="proof_back"):
