@@ -1,0 +1,93 @@
+"""The shell through app.py: every page runs in both languages, URL state round-trips, bad links are noticed."""
+
+import ast
+import re
+
+import pytest
+
+from tests.conftest import APP
+
+
+def page_names() -> list[str]:
+    """Names in app.py's PAGES list (read from the source, so a new page is tested automatically)."""
+    tree = ast.parse(APP.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "PAGES":
+            return [ast.literal_eval(item)[0] for item in node.value.elts]
+    raise AssertionError("PAGES not found in app.py")
+
+
+SIDEBAR = {"input_size": "3", "hidden_size": "5", "num_layers": "2", "bidirectional": "1", "batch_first": "1",
+           "bias": "0", "dropout": "0.3", "proj_size": "2", "batch_size": "3", "seq_len": "4", "seed": "11"}
+
+
+def test_pages_exist():
+    names = page_names()
+    assert names[0] == "shapes" and len(names) == len(set(names))
+    for name in names:
+        assert (APP.parent / "pages" / f"{name}.py").is_file()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("page", page_names())
+def test_every_page_runs_in_both_languages(run_app, assert_app_ok, app_text, page, lang):
+    at = run_app(page, lang=lang, timeout=60)
+    assert_app_ok(at)
+    assert at.query_params["page"] == page
+    text = app_text(at)
+    if lang == "zh":
+        assert len(re.findall(r"[\u4e00-\u9fff]", text)) > 20
+
+
+def test_query_parameters_round_trip(run_app, assert_app_ok):
+    at = run_app("shapes", query=SIDEBAR, lang="zh")
+    assert_app_ok(at)
+    assert not at.warning
+    typed = {"bidirectional": True, "batch_first": True, "bias": False, "dropout": 0.3}
+    for key, value in SIDEBAR.items():
+        assert at.session_state[key] == typed.get(key, int(value) if value.isdigit() else value), key
+    assert {k: at.query_params[k] for k in SIDEBAR} == SIDEBAR
+    assert at.query_params["lang"] == "zh" and at.query_params["page"] == "shapes"
+    # The written address opens the same state again.
+    again = run_app("shapes", query=dict(at.query_params), lang=None)
+    assert {k: again.query_params[k] for k in SIDEBAR} == SIDEBAR
+    assert again.dataframe[0].value.equals(at.dataframe[0].value)
+
+
+@pytest.mark.parametrize("key,value", [("hidden_size", "abc"), ("hidden_size", "0"), ("seq_len", "100000"),
+                                       ("bidirectional", "maybe"), ("dropout", "nan"), ("lang", "fr"),
+                                       ("page", "nowhere"), ("seed", "-1")])
+def test_bad_parameters_are_ignored_with_a_notice(run_app, assert_app_ok, key, value):
+    at = run_app("shapes", query={key: value}, lang=None if key == "lang" else "en")
+    assert_app_ok(at)
+    notices = [w.value for w in at.warning]
+    assert any(f"`{key}={value}`" in n for n in notices), notices
+    defaults = {"hidden_size": "6", "seq_len": "5", "bidirectional": "0", "dropout": "0", "lang": "en",
+                "page": "shapes", "seed": "0"}
+    assert at.query_params[key] == defaults[key]
+    at.run()  # the notice is shown once, not on every rerun
+    assert not at.warning
+
+
+def test_language_defaults_to_the_browser(run_app):
+    at = run_app("shapes", lang=None)  # no ?lang: AppTest has no browser locale -> English
+    assert at.session_state["lang"] == "en"
+    at.selectbox(key="lang").set_value("zh").run()
+    assert at.title[0].value == "张量形状" and at.query_params["lang"] == "zh"
+
+
+def test_browser_language_is_detected(monkeypatch):
+    import streamlit as st
+
+    from ui import i18n
+
+    class FakeContext:
+        locale = None
+        headers = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
+
+    monkeypatch.setattr(st, "context", FakeContext())
+    assert i18n.browser_lang() == "zh"
+    FakeContext.headers = {"Accept-Language": "de-DE,fr;q=0.5"}
+    assert i18n.browser_lang() == "en"
+    FakeContext.locale = "zh-TW"
+    assert i18n.browser_lang() == "zh"
