@@ -185,3 +185,28 @@ def test_large_configuration_waits_for_a_click(run_app, assert_app_ok, monkeypat
     assert _table(at)["output"]["shape"] == "(6, 1, 4)"
     at.radio(key="proof_dtype").set_value("float32").run()  # another precision: asks again
     assert not at.main.dataframe
+
+
+def test_ragged_input_from_the_input_panel_is_compared_packed(run_app, assert_app_ok):
+    from lstm_core import InputBatch
+
+    data = torch.randn(3, 4, 2, generator=torch.Generator().manual_seed(1))
+    data[1, 2:] = 0
+    data[2, 1:] = 0
+    batch = InputBatch(data=data, lengths=[4, 2, 1])
+    at = run_app(page="proof", query={"input_size": 2, "hidden_size": 3, "bidirectional": True},
+                 session={"input_batch": batch})
+    assert_app_ok(at)
+    table = _table(at)
+    assert table["output"]["shape"] == "(7, 6)"  # PackedSequence.data: 4 + 2 + 1 real steps, 2 directions
+    assert table["input"]["shape"] == "(3, 4, 2)" and all(r["result"] == "✅ pass" for r in table.values())
+    torch.manual_seed(0)
+    ref = torch.nn.LSTM(2, 3, bidirectional=True).double()
+    gen = torch.Generator().manual_seed(0)
+    h0 = 0.5 * torch.randn(2, 3, 3, generator=gen, dtype=torch.float64)
+    c0 = 0.5 * torch.randn(2, 3, 3, generator=gen, dtype=torch.float64)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(data.double().transpose(0, 1), [4, 2, 1], enforce_sorted=False)
+    with torch.no_grad():
+        out, (h_n, c_n) = ref(packed, (h0, c0))
+    assert table["output"]["max |torch|"] == f"{out.data.abs().max().item():.4g}"
+    assert table["h_n"]["max |torch|"] == f"{h_n.abs().max().item():.4g}"
