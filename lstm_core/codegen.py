@@ -45,11 +45,13 @@ def _layout(config: LSTMConfig, unbatched: bool) -> str:
 
 def generate(config: LSTMConfig, seed: int = 0, x_bm: Tensor | None = None, lengths=None,
              unbatched: bool = False, batch_size: int = 2, seq_len: int = 5,
-             embed_limit: int = EMBED_LIMIT) -> str:
+             embed_limit: int = EMBED_LIMIT, weights_file: str | None = None) -> str:
     """The snippet for ``config`` with weights ``torch.manual_seed(seed)`` and input ``x_bm`` (B, T, I).
 
     ``x_bm`` None, or larger than ``embed_limit`` numbers, gives a seeded ``torch.randn`` input of the same
     shape. ``lengths`` packs the batch (``enforce_sorted=False``); ``unbatched`` feeds a 2-D (T, I) input.
+    ``weights_file``: the weights are not the seed's (trained or uploaded): load this ``torch.save``d
+    state_dict, looked up next to the script.
     """
     if x_bm is not None:
         batch_size, seq_len = int(x_bm.shape[0]), int(x_bm.shape[1])
@@ -84,9 +86,18 @@ def generate(config: LSTMConfig, seed: int = 0, x_bm: Tensor | None = None, leng
         "sys.path.insert(0, os.getcwd())  # the repository root holds lstm_core",
         "from lstm_core import LSTM  # noqa: E402  (our from-scratch engine)",
         "",
-        f"torch.manual_seed({int(seed)})  # the same seed gives the same initial weights",
+        f"torch.manual_seed({int(seed)})  # the same seed gives the same initial weights"
+        + (" (replaced below)" if weights_file else ""),
         "lstm = nn.LSTM(",
         args + ")",
+    ]
+    if weights_file:
+        lines += [
+            f"# your trained/uploaded weights: save {weights_file} next to this script",
+            f"weights = os.path.join(os.path.dirname(os.path.abspath(__file__)), {weights_file!r})",
+            "lstm.load_state_dict(torch.load(weights, weights_only=True))",
+        ]
+    lines += [
         "lstm.eval()  # dropout between layers acts only in training mode",
         "",
     ]

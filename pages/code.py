@@ -2,9 +2,12 @@
 
 import streamlit as st
 
-from lstm_core import codegen
+from lstm_core import codegen, weights_io
+from ui import model_source
 from ui.i18n import t
-from ui.state import get_config, get_input
+from ui.state import get_config, get_input, get_model
+
+WEIGHTS_FILE = "lstm_weights.pt"
 
 st.title(t("code.title"))
 st.markdown(t("code.intro"))
@@ -14,8 +17,10 @@ unbatched = False
 if batch.batch_size == 1 and batch.lengths is None:
     unbatched = st.toggle(t("code.unbatched"), key="code_unbatched", help=t("code.unbatched_help"))
 
+trained = model_source.current() != "random"  # trained on the Learn page or uploaded: ship the weights
 try:
-    snippet = codegen.generate(cfg.lstm, cfg.seed, batch.data, batch.lengths, unbatched=unbatched)
+    snippet = codegen.generate(cfg.lstm, cfg.seed, batch.data, batch.lengths, unbatched=unbatched,
+                               weights_file=WEIGHTS_FILE if trained else None)
     printed = codegen.printed_shapes(cfg.lstm, batch.batch_size, batch.seq_len, batch.lengths, unbatched)
 except Exception as err:  # show the problem, never a traceback
     st.error(t("code.error", error=f"{type(err).__name__}: {err}"))
@@ -28,12 +33,18 @@ else:
     notes.append(t("code.note_embedded", n=batch.data.numel()))
 if batch.lengths is not None:
     notes.append(t("code.note_packed", lengths=list(batch.lengths)))
+if trained:
+    notes.append(t("code.note_weights", file=WEIGHTS_FILE))
 for note in notes:
     st.caption(note)
 
 st.code(snippet, language="python", line_numbers=True)
 st.download_button(t("code.download"), snippet, file_name="lstm_snippet.py", mime="text/x-python",
                    key="code_download", icon=":material/download:")
+if trained:
+    st.download_button(t("code.download_weights", file=WEIGHTS_FILE), weights_io.dump_pt(get_model()),
+                       file_name=WEIGHTS_FILE, mime="application/octet-stream", key="code_download_weights",
+                       icon=":material/download:")
 
 st.subheader(t("code.prints_title"))
 st.markdown(t("code.prints_intro"))

@@ -119,3 +119,21 @@ def test_tensor_literal_roundtrip():
     lit = codegen.tensor_literal(x)
     back = torch.tensor(eval(lit))  # noqa: S307 - our own literal
     assert torch.allclose(back, x, rtol=1e-6, atol=0)
+
+
+def test_snippet_loads_trained_weights_next_to_it(tmp_path, capsys):
+    """Trained/uploaded weights are not the seed's: the snippet loads the saved state_dict beside it."""
+    cfg = LSTMConfig(2, 3, 2, True, False, 0.0, True, 0)
+    trained = cfg.build(seed=1)
+    with torch.no_grad():
+        for p in trained.parameters():
+            p.mul_(3.0)  # far from any seed's initialisation
+    torch.save(trained.state_dict(), tmp_path / "lstm_weights.pt")
+    code = codegen.generate(cfg, seed=1, x_bm=torch.randn(2, 4, 2), weights_file="lstm_weights.pt")
+    assert "torch.load(weights, weights_only=True)" in code
+    namespace = {"__name__": "__main__", "__file__": str(tmp_path / "lstm_snippet.py")}
+    exec(compile(code, "lstm_snippet.py", "exec"), namespace)  # noqa: S102
+    assert capsys.readouterr().out.splitlines()[-1] == codegen.OK_LINE
+    for name, value in trained.state_dict().items():
+        assert torch.equal(namespace["lstm"].state_dict()[name], value), name
+        assert torch.equal(namespace["ours"].state_dict()[name], value), name

@@ -84,3 +84,20 @@ def test_unbatched_toggle_and_large_input(run_app, assert_app_ok):
     assert any("480 numbers" in c.value for c in at.main.caption)
     assert _exec(snippet)[:4] == prints[:4] == ["input: (40, 3, 4)", "output: (40, 3, 3)", "h_n: (1, 3, 3)",
                                                 "c_n: (1, 3, 3)"]
+
+
+def test_trained_model_ships_its_weights(run_app, assert_app_ok):
+    from lstm_core import LSTMConfig
+    from ui.model_source import Stored, weights_digest
+
+    cfg = LSTMConfig(2, 3)
+    sd = {k: v * 2 for k, v in cfg.build(seed=9).state_dict().items()}
+    item = Stored(cfg, sd, "my.pt", weights_digest(sd))
+    at = run_app(page="code", query={"input_size": 2, "hidden_size": 3},
+                 session={"_model_store": {"uploaded": item}, "model_source": "uploaded"})
+    assert_app_ok(at)
+    snippet, _ = _snippet_and_prints(at)
+    assert "lstm.load_state_dict(torch.load(weights, weights_only=True))" in snippet
+    buttons = at.main.get("download_button")
+    assert [b.label for b in buttons] == ["Download lstm_snippet.py", "Download lstm_weights.pt (your weights)"]
+    assert any("lstm_weights.pt as well" in c.value for c in at.main.caption)
