@@ -31,3 +31,23 @@ def test_shapes_page_in_english_and_chinese(page, goto, assert_no_exception, scr
     assert "张量形状" in page.locator("[data-testid=stMain]").inner_text()
     screenshot(page, "shapes-zh")
     assert (ARTIFACTS / "shapes-zh.png").stat().st_size > 10_000
+
+
+def test_slider_changes_the_table_and_the_address(page, goto, wait_idle, assert_no_exception):
+    goto("shapes", lang="en")
+    assert "(5, 2, 6)" in table_text(page)  # output with hidden_size 6
+    slider = page.locator("[data-testid=stSidebar] [data-testid=stSlider]").filter(has_text="hidden_size")
+    slider.get_by_role("slider").press("ArrowRight")
+    wait_idle(page)
+    assert_no_exception(page)
+    assert "(5, 2, 7)" in table_text(page) and "(5, 2, 6)" not in table_text(page)
+    assert "hidden_size=7" in page.url
+
+
+def test_invalid_combination_in_the_browser(page, goto, assert_no_exception):
+    goto("shapes", hidden_size=3, proj_size=5, lang="en")
+    assert_no_exception(page)
+    alert = page.locator("[data-testid=stAlert]").filter(has_text="proj_size has to be smaller than hidden_size")
+    assert alert.count() == 1
+    assert "(5, 2, 6)" in table_text(page)  # not applied: the default configuration is shown
+    assert "proj_size=0" in page.url
