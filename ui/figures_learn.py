@@ -29,8 +29,14 @@ def training_curve(losses: Sequence[float], history: Sequence[tuple[int, float]]
                              mode="lines+markers", name=labels["quality"], meta="quality",
                              line=dict(color=QUALITY_COLOR, width=2), marker=dict(size=4)),
                   secondary_y=True)
-    fig.update_yaxes(title_text=labels["loss"], type="log", secondary_y=False)
-    fig.update_yaxes(title_text=labels["quality"], secondary_y=True, range=labels.get("quality_range"))
+    positive = [float(v) for v in losses if v > 0]
+    many_decades = bool(positive) and max(positive) / min(positive) > 10
+    fig.update_yaxes(title_text=labels["loss"], type="log", secondary_y=False, exponentformat="power",
+                     dtick=1 if many_decades else None)  # one tick per decade, no crowded minor labels
+    qualities = [float(q) for _, q in history] or [0.0]
+    low = min(0.0, min(qualities))  # R² can start below 0; accuracy and R² end near 1
+    fig.update_yaxes(title_text=labels["quality"], secondary_y=True, range=[low - 0.02, 1.02], showgrid=False,
+                     tickmode="auto", nticks=6)
     fig.update_xaxes(title_text=labels["step"], range=[0, max(total_steps or 0, len(losses), 1)])
     fig.update_layout(height=320, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.12),
                       uirevision="learn-curve")
@@ -56,5 +62,6 @@ def unit_figure(c_before: Sequence[float], c_after: Sequence[float], f_before: S
     if tokens:
         fig.update_xaxes(tickmode="array", tickvals=steps, ticktext=list(tokens)[: len(steps)], row=2, col=1)
     fig.update_xaxes(title_text=labels["t"], row=2, col=1)
-    fig.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=1.1))
+    fig.update_layout(height=440, margin=dict(l=10, r=10, t=70, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.08, x=0))
     return fig

@@ -41,7 +41,8 @@ def settings() -> dict:
     ss = st.session_state
     if ss.get("learn_task") not in TASK_NAMES:
         ss["learn_task"] = "memory"
-    if "learn_seq_len" not in ss:
+    if "_learn_defaults" not in ss:  # (not a widget key: Streamlit drops the state of unrendered widgets,
+        ss["_learn_defaults"] = True  # e.g. the length slider while the sentiment task is chosen)
         _defaults(ss["learn_task"])
     ss.setdefault("learn_seed", 0)
     c1, c2 = st.columns([2, 3])
@@ -82,7 +83,7 @@ def _reset() -> None:
 def _labels(trainer: Trainer) -> dict:
     metric = trainer.task.metric
     return {"loss": t(f"learn.loss.{trainer.task.name}"), "quality": t(f"learn.metric.{metric}"),
-            "step": t("learn.step"), "quality_range": [0, 1.02] if metric == "accuracy" else None}
+            "step": t("learn.step")}
 
 
 def curve_figure(trainer: Trainer, total: int | None = None):
@@ -141,6 +142,8 @@ def results(trainer: Trainer) -> None:
     left.markdown(t("learn.gates_title"))
     left.dataframe(table.style.format("{:.3f}"), width="stretch")
     left.caption(t("learn.sat_help"))
+    if after_q < task.target_quality:
+        right.caption(t("learn.unit_not_yet"))
     right.markdown(t(f"learn.unit.{task.name}", unit=unit.unit, corr=unit.corr, f0=unit.mean_f_before,
                      f1=unit.mean_f_after, d0=unit.drift_before, d1=unit.drift_after))
     tokens = trainer.eval_data.tokens[0] if trainer.eval_data.tokens else None

@@ -1,0 +1,85 @@
+"""The Learn page in a real browser: train briefly, use the model in the app, upload a bad and a good
+state_dict; no exception box anywhere; screenshots in English and Chinese."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import torch
+
+pytestmark = pytest.mark.browser
+
+
+def steps_trained(page) -> int:
+    metric = page.locator("[data-testid=stMetric]").filter(has_text=re.compile("Steps trained|已训练步数"))
+    return int(metric.locator("[data-testid=stMetricValue]").inner_text())
+
+
+def train(page, wait_idle, n: int) -> None:
+    box = page.locator(".st-key-learn_steps input")
+    box.fill(str(n))
+    box.press("Enter")
+    wait_idle(page)
+    page.locator(".st-key-learn_train button").click()
+    wait_idle(page, timeout=90_000)
+
+
+def test_train_use_and_upload(page, goto, wait_idle, assert_no_exception, screenshot, tmp_path):
+    goto("learn", lang="en")
+    assert_no_exception(page)
+    train(page, wait_idle, 30)
+    assert_no_exception(page)
+    assert steps_trained(page) == 30
+    assert page.locator("[data-testid=stPlotlyChart]").count() == 2  # training curve, memory unit
+    train(page, wait_idle, 20)  # resume
+    assert steps_trained(page) == 50
+    screenshot(page, "learn-trained-en")
+
+    # make it the app's model: the sidebar switch appears, the architecture is locked to (2, 8)
+    page.locator(".st-key-learn_use button").click()
+    wait_idle(page)
+    assert_no_exception(page)
+    sidebar = page.locator("[data-testid=stSidebar]")
+    assert sidebar.get_by_text(re.compile("trained: Remember the first value")).count() == 1
+    assert "nn.LSTM(input_size=2, hidden_size=8)" in sidebar.locator("[data-testid=stCode]").inner_text()
+
+    # bring your own weights: a whole pickled module is refused, a real state_dict is accepted
+    page.get_by_role("tab", name=re.compile("Bring your own weights")).click()
+    wait_idle(page)
+    bad = tmp_path / "whole_model.pt"
+    torch.save(torch.nn.LSTM(2, 3), bad)
+    page.locator(".st-key-learn_upload input[type=file]").set_input_files(str(bad))
+    wait_idle(page)
+    assert_no_exception(page)
+    error = page.locator("[data-testid=stAlertContentError]")
+    assert error.count() == 1 and "not plain tensors" in error.inner_text()
+    screenshot(page, "learn-upload-refused-en")
+
+    good = tmp_path / "encoder.pt"
+    torch.save({f"lstm.{k}": v for k, v in torch.nn.LSTM(3, 5, num_layers=2).state_dict().items()}, good)
+    page.locator(".st-key-learn_upload input[type=file]").set_input_files(str(good))
+    wait_idle(page)
+    assert_no_exception(page)
+    main_code = page.locator("[data-testid=stMain] [data-testid=stCode]")
+    assert "nn.LSTM(input_size=3, hidden_size=5, num_layers=2)" in main_code.first.inner_text()
+    page.locator(".st-key-learn_use_upload button").click()
+    wait_idle(page)
+    assert sidebar.get_by_text(re.compile("uploaded: encoder.pt")).count() == 1
+
+    # the stepper shows it without complaint
+    goto("stepper")
+    assert_no_exception(page)
+
+
+def test_learn_page_in_chinese(page, goto, wait_idle, assert_no_exception, screenshot):
+    goto("learn", lang="zh")
+    page.locator(".st-key-learn_task [role=combobox]").click()
+    page.get_by_role("option", name="迷你情感分类（英文 + 中文）").click()
+    wait_idle(page)
+    train(page, wait_idle, 20)
+    assert_no_exception(page)
+    assert steps_trained(page) == 20
+    assert page.get_by_text("训练改变了什么").count() == 1
+    assert page.get_by_text(re.compile(r"P\(正面\)")).count() == 1
+    screenshot(page, "learn-sentiment-zh")
