@@ -12,11 +12,12 @@ from string import Template
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+from plotly.subplots import make_subplots  # only for the small projection figure
 
 from ui.palette import GATE_COLORS, SIGMOID_GATES, colorscale, hex_to_rgba
 
 QUANTITIES = ("f", "i", "g", "o", "c", "h")
+LINE_ORDER = ("f", "i", "o", "g", "c", "h")  # legend order of the unit line plot
 CELL_SVG = Path(__file__).resolve().parent.parent / "assets" / "cell.svg"
 CURSOR_COLOR = "#111111"
 
@@ -40,6 +41,20 @@ def value_range(name: str, z: np.ndarray) -> tuple[float, float]:
     return -max(m, 1e-6), max(m, 1e-6)
 
 
+MAX_HEATMAP_CELLS = 6000  # per heatmap; longer/wider ones are drawn with every s-th timestep
+
+
+def time_stride(T: int, width: int) -> int:
+    """Draw every s-th timestep so a heatmap has at most MAX_HEATMAP_CELLS cells (1 = all of them)."""
+    return max(1, -(-T * width // MAX_HEATMAP_CELLS))
+
+
+def _heat_z(z: np.ndarray, stride: int) -> tuple[np.ndarray, list[int]]:
+    """(W, T') float32 values and the timesteps they show; float32 because the trace is float32."""
+    z = np.asarray(z, dtype=np.float32)
+    return z[::stride].T, list(range(0, z.shape[0], stride))
+
+
 def _time_axis(T: int, labels):
     if labels and any(labels):
         return dict(tickmode="array", tickvals=list(range(T)), ticktext=[f"{t}:{lab}" for t, lab in
@@ -57,14 +72,23 @@ def _cursor_xy(t: int, height: int, unit: int | None):
     return xs, ys
 
 
-def _animate(fig: go.Figure, cursor_traces: list[int], make_xy, order, k: int, step_label) -> None:
-    """Add one Plotly frame per visited step (only the cursor traces change), a slider and play/pause
-    buttons, so playing runs in the browser without a server round trip per frame."""
-    frames = []
-    for kk, t in enumerate(order):
-        data = [make_xy(idx, t) for idx in cursor_traces]
-        frames.append(go.Frame(name=str(kk), data=data, traces=cursor_traces))
-    fig.frames = frames
+MAX_FRAME_TRACES = 400  # frames x cursor traces above which the in-browser animation is thinned out
+
+
+def _frame_steps(n: int, per_frame: int) -> list[int]:
+    """Which cursor positions get a Plotly frame: all of them, or evenly spaced ones for long sequences."""
+    most = max(2, MAX_FRAME_TRACES // max(per_frame, 1))
+    if n <= most:
+        return list(range(n))
+    return sorted(set(np.linspace(0, n - 1, most).round().astype(int).tolist()))
+
+
+def _animate(fig: go.Figure, cursor_traces: list[int], make_xy, order, k: int) -> None:
+    """Add Plotly frames (only the cursor traces change), a slider and play/pause buttons, so playing runs
+    in the browser without a server round trip per frame. Long sequences get evenly spaced frames."""
+    steps = _frame_steps(len(order), len(cursor_traces))
+    fig.frames = [go.Frame(name=str(kk), data=[make_xy(idx, order[kk]) for idx in cursor_traces],
+                           traces=cursor_traces) for kk in steps]
     anim = dict(frame=dict(duration=350, redraw=False), transition=dict(duration=150), mode="immediate")
     fig.update_layout(
         updatemenus=[dict(type="buttons", showactive=False, direction="left", x=0.0, y=-0.11,
@@ -73,12 +97,40 @@ def _animate(fig: go.Figure, cursor_traces: list[int], make_xy, order, k: int, s
                                    dict(label="❚❚", method="animate",
                                         args=[[None], dict(frame=dict(duration=0, redraw=False),
                                                            mode="immediate")])])],
-        sliders=[dict(active=int(k), x=0.1, len=0.9, y=-0.11, yanchor="top", pad=dict(t=0, b=0),
+        sliders=[dict(active=_slider_index(steps, k), x=0.1, len=0.9, y=-0.11, yanchor="top", pad=dict(t=0, b=0),
                       currentvalue=dict(visible=False),
-                      steps=[dict(label=step_label(kk, t), method="animate",
+                      steps=[dict(label=str(order[kk]), method="animate",
                                   args=[[str(kk)], dict(anim, frame=dict(duration=0, redraw=False))])
-                             for kk, t in enumerate(order)])],
+                             for kk in steps])],
     )
+
+
+def _slider_index(steps: list[int], k: int) -> int:
+    return int(np.argmin([abs(s - k) for s in steps]))
+
+
+def move_cursor(fig: go.Figure, order, k: int, unit: int | None = None, dots=None) -> go.Figure:
+    """Move the cursor of a figure built by this module to ``order[k]`` in place (cheap: the heatmaps and
+    lines are not rebuilt when stepping). ``dots`` is ``{quantity: (T,) values}`` for the line plot."""
+    t = order[k]
+    with fig.batch_update():
+        for tr in fig.data:
+            name = tr.name or ""
+            if name.startswith("cursor_") and name not in ("cursor_dots", "cursor_fwd", "cursor_bwd"):
+                tr.x, tr.y = _cursor_xy(t, int(tr.meta), unit)
+            elif name == "cursor":
+                tr.x = [t, t]
+            elif name == "cursor_fwd":  # concat figure: both directions after k steps
+                tr.x = [k, k]
+            elif name == "cursor_bwd":
+                tr.x = [len(order) - 1 - k] * 2
+            elif name == "cursor_dots" and dots is not None:
+                tr.x = [t] * len(dots)
+                tr.y = [float(v[t]) for v in dots.values()]
+        if fig.layout.sliders:
+            steps = [int(st_.args[0][0]) for st_ in fig.layout.sliders[0].steps]
+            fig.layout.sliders[0].active = _slider_index(steps, k)
+    return fig
 
 
 def heatmaps_figure(series: dict[str, np.ndarray], order, k: int, unit: int | None = None,
@@ -86,36 +138,42 @@ def heatmaps_figure(series: dict[str, np.ndarray], order, k: int, unit: int | No
     """Six heatmaps (time on x, unit on y) for f, i, g, o, c, h with the cursor at ``order[k]``.
 
     ``series[q]`` is ``(T, W)``; z of each heatmap is its transpose (W, T). NaN (padding) is drawn empty.
+    Laid out by hand (2 x 3 axis domains) rather than with make_subplots, which is several times slower.
     """
     titles = titles or {}
     names = [q for q in QUANTITIES if q in series]
     T = next(iter(series.values())).shape[0]
-    fig = make_subplots(rows=2, cols=3, subplot_titles=[titles.get(q, q) for q in names],
-                        horizontal_spacing=0.06, vertical_spacing=0.16)
-    cursor_traces, heights = [], {}
+    hs, vs = 0.06, 0.16
+    w, h = (1 - 2 * hs) / 3, (1 - vs) / 2
+    data, layout, heights = [], {}, {}
+    annotations = []
     t_now = order[k]
     for n, q in enumerate(names):
+        row, col = divmod(n, 3)
+        ax = "" if n == 0 else str(n + 1)
+        x0, y0 = col * (w + hs), (1 - h) if row == 0 else 0.0
+        layout[f"xaxis{ax}"] = dict(domain=[x0, x0 + w], anchor=f"y{ax}", **_time_axis(T, labels))
+        layout[f"yaxis{ax}"] = dict(domain=[y0, y0 + h], anchor=f"x{ax}", autorange="reversed")
+        annotations.append(dict(text=titles.get(q, q), x=x0 + w / 2, y=y0 + h, xref="paper", yref="paper",
+                                xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=13)))
         z = np.asarray(series[q], dtype=float)
         lo, hi = value_range(q, z)
-        row, col = divmod(n, 3)
-        fig.add_trace(go.Heatmap(z=z.T, x=list(range(T)), y=list(range(z.shape[1])), zmin=lo, zmax=hi,
-                                 colorscale=colorscale(q), showscale=False, name=q,
-                                 hovertemplate=f"{q}: %{{z:.3f}}<br>t=%{{x}} unit=%{{y}}<extra></extra>"),
-                      row=row + 1, col=col + 1)
-        heights[len(fig.data)] = z.shape[1]
+        zs, xs_ = _heat_z(z, time_stride(T, z.shape[1]))
+        data.append(go.Heatmap(z=zs, x=xs_, y=list(range(z.shape[1])), zmin=lo, zmax=hi,
+                               colorscale=colorscale(q), showscale=False, name=q, xaxis=f"x{ax}", yaxis=f"y{ax}",
+                               hovertemplate=f"{q}: %{{z:.3f}}<br>t=%{{x}} unit=%{{y}}<extra></extra>"))
         xs, ys = _cursor_xy(t_now, z.shape[1], unit)
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=CURSOR_COLOR, width=2),
-                                 hoverinfo="skip", showlegend=False, name=f"cursor_{q}"),
-                      row=row + 1, col=col + 1)
-        cursor_traces.append(len(fig.data) - 1)
-        fig.update_xaxes(**_time_axis(T, labels), row=row + 1, col=col + 1)
-        fig.update_yaxes(autorange="reversed", row=row + 1, col=col + 1)
-    fig.update_layout(height=520, margin=dict(l=10, r=10, t=40, b=110), plot_bgcolor="#ffffff")
+        data.append(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=CURSOR_COLOR, width=2), meta=z.shape[1],
+                               hoverinfo="skip", showlegend=False, name=f"cursor_{q}", xaxis=f"x{ax}",
+                               yaxis=f"y{ax}"))
+        heights[len(data) - 1] = z.shape[1]
+    fig = go.Figure(data=data, layout=dict(height=520, margin=dict(l=10, r=10, t=40, b=110),
+                                           plot_bgcolor="#ffffff", annotations=annotations, **layout))
     if animate and len(order) > 1:
         def xy(idx, t):
             xs, ys = _cursor_xy(t, heights[idx], unit)
             return go.Scatter(x=xs, y=ys)
-        _animate(fig, cursor_traces, xy, order, k, lambda kk, t: str(t))
+        _animate(fig, list(heights), xy, order, k)
     return fig
 
 
@@ -125,7 +183,7 @@ def unit_lines_figure(series: dict[str, np.ndarray], order, k: int, labels=None,
     names = names or {}
     T = len(next(iter(series.values())))
     fig = go.Figure()
-    for q in ("f", "i", "o", "g", "c", "h"):
+    for q in LINE_ORDER:
         if q in series:
             fig.add_trace(go.Scatter(x=list(range(T)), y=np.asarray(series[q], dtype=float), name=names.get(q, q),
                                      mode="lines+markers", line=dict(color=GATE_COLORS[q], width=2,
@@ -135,7 +193,7 @@ def unit_lines_figure(series: dict[str, np.ndarray], order, k: int, labels=None,
     finite = finite[np.isfinite(finite)]
     lo = min(-1.05, float(finite.min()) if finite.size else -1.05)
     hi = max(1.05, float(finite.max()) if finite.size else 1.05)
-    qs = [q for q in ("f", "i", "o", "g", "c", "h") if q in series]
+    qs = [q for q in LINE_ORDER if q in series]
 
     def cursor(t):
         return go.Scatter(x=[t, t], y=[lo, hi], mode="lines", line=dict(color=CURSOR_COLOR, width=2),
@@ -156,8 +214,7 @@ def unit_lines_figure(series: dict[str, np.ndarray], order, k: int, labels=None,
     fig.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=110), legend=dict(orientation="h", y=1.12),
                       plot_bgcolor="#ffffff")
     if animate and len(order) > 1:
-        _animate(fig, [ci, di], lambda idx, t: cursor(t) if idx == ci else dots(t), order, k,
-                 lambda kk, t: str(t))
+        _animate(fig, [ci, di], lambda idx, t: cursor(t) if idx == ci else dots(t), order, k)
     return fig
 
 
@@ -168,15 +225,16 @@ def concat_figure(h_fwd: np.ndarray, h_bwd: np.ndarray, k: int, labels=None,
     T, P = h_fwd.shape
     z = np.concatenate([h_fwd, h_bwd], axis=1)
     lo, hi = value_range("h", z)
-    fig = go.Figure(go.Heatmap(z=z.T, x=list(range(T)), y=list(range(2 * P)), zmin=lo, zmax=hi,
+    zs, xs_ = _heat_z(z, time_stride(T, 2 * P))
+    fig = go.Figure(go.Heatmap(z=zs, x=xs_, y=list(range(2 * P)), zmin=lo, zmax=hi,
                                colorscale=colorscale("h"), showscale=True, name="output",
                                hovertemplate="output: %{z:.3f}<br>t=%{x} feature=%{y}<extra></extra>"))
     tb = T - 1 - k
     fig.add_trace(go.Scatter(x=[k, k], y=[-0.5, P - 0.5], mode="lines+text", line=dict(color="#111", width=3),
-                             text=["", names[0]], textposition="top center", name=names[0], showlegend=False))
+                             text=["", names[0]], textposition="top center", name="cursor_fwd", showlegend=False))
     fig.add_trace(go.Scatter(x=[tb, tb], y=[P - 0.5, 2 * P - 0.5], mode="lines+text",
                              line=dict(color="#111", width=3, dash="dot"), text=["", names[1]],
-                             textposition="bottom center", name=names[1], showlegend=False))
+                             textposition="bottom center", name="cursor_bwd", showlegend=False))
     fig.add_hline(y=P - 0.5, line=dict(color="#555", width=2))
     fig.update_xaxes(**_time_axis(T, labels))
     fig.update_yaxes(autorange="reversed")

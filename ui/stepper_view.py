@@ -7,12 +7,14 @@ k-th step the chosen direction visits, so the backward cursor runs from the end 
 """
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from lstm_core import trace
 from ui import figures_stepper as fs
 from ui import model_source, trace_export
-from ui.i18n import t
+from ui.i18n import current_lang, t
 from ui.inputs import batch_key, error_text
 from ui.state import get_config, get_input, get_model
 
@@ -69,6 +71,7 @@ def render() -> None:
 
     @st.fragment(run_every=PLAY_SECONDS if playing else None)
     def stepper():
+        start = time.perf_counter()
         if bool(st.session_state.get("play", False)) != playing:
             st.rerun(scope="app")  # play toggled: re-create the fragment with (or without) its timer
         if playing:
@@ -89,6 +92,7 @@ def render() -> None:
                       use_container_width=True)
         row[3].toggle(t("stepper.play"), key="play", help=t("stepper.play_help"))
         show(tr, trn, batch)
+        st.session_state["_stepper_fragment_ms"] = 1000 * (time.perf_counter() - start)  # read by benchmarks
 
     stepper()
     downloads(tr)
@@ -119,17 +123,11 @@ def show(tr, trn, batch) -> None:
     first = k == 0 or (tr.lengths is not None and d == 1 and t_now == int(tr.lengths[b]) - 1)
     st.info(fs.explain(vals, t, j, t_now, first), icon="💡")
 
-    names = {q: t(f"stepper.q.{q}") for q in fs.QUANTITIES}
-    series = {q: getattr(lt, q)[:, b, :] for q in fs.QUANTITIES}
-    ranges = {q: t(f"stepper.range.{q}" if q != "h" or not proj else "stepper.range.h_proj", name=names[q])
-              for q in fs.QUANTITIES}
-    heat = fs.heatmaps_figure(series, order, k, unit=j, labels=labels, titles=ranges)
-    heat.update_layout(meta=dict(view="heatmaps", layer=layer, direction=d, b=b, t=t_now))
+    heat, lines = _figures(lt, order, k, labels, layer, d, b, j, proj)
+    heat.layout.meta = dict(view="heatmaps", layer=layer, direction=d, b=b, t=t_now)
     st.subheader(t("stepper.heatmaps"))
     st.plotly_chart(heat, key="stepper_heatmaps", config={"displaylogo": False})
-    unit_series = {q: getattr(lt, q if not (q == "h" and proj) else "h_full")[:, b, j] for q in fs.QUANTITIES}
-    lines = fs.unit_lines_figure(unit_series, order, k, labels=labels, names=names)
-    lines.update_layout(meta=dict(view="unit_lines", layer=layer, direction=d, b=b, unit=j, t=t_now))
+    lines.layout.meta = dict(view="unit_lines", layer=layer, direction=d, b=b, unit=j, t=t_now)
     st.subheader(t("stepper.lines", unit=j))
     st.plotly_chart(lines, key="stepper_lines", config={"displaylogo": False})
 
@@ -139,8 +137,14 @@ def show(tr, trn, batch) -> None:
         st.subheader(t("stepper.concat_title"))
         st.markdown(t("stepper.concat_text", p=cfg.h_out, what=t("stepper.concat_output") if last else
                       t("stepper.concat_next", next=layer + 1)))
-        fig = fs.concat_figure(fwd, bwd, k, labels=labels, names=(t("stepper.dir0"), t("stepper.dir1")))
-        fig.update_layout(meta=dict(view="concat", layer=layer, b=b, tf=k, tb=tr.T - 1 - k))
+        key = (ss.get("_stepper_trace_key"), layer, b, current_lang())
+        cached = ss.get("_stepper_concat")
+        if cached and cached[0] == key:
+            fig = fs.move_cursor(cached[1], order, k)
+        else:
+            fig = fs.concat_figure(fwd, bwd, k, labels=labels, names=(t("stepper.dir0"), t("stepper.dir1")))
+            ss["_stepper_concat"] = (key, fig)
+        fig.layout.meta = dict(view="concat", layer=layer, b=b, tf=k, tb=tr.T - 1 - k)
         st.plotly_chart(fig, key="stepper_concat", config={"displaylogo": False})
     if proj:
         st.subheader(t("stepper.proj_title", p=cfg.proj_size, h=cfg.hidden_size))
@@ -149,6 +153,27 @@ def show(tr, trn, batch) -> None:
                                    titles=(t("stepper.proj_before"), t("stepper.proj_after")))
         fig.update_layout(meta=dict(view="projection", layer=layer, direction=d, b=b, t=t_now))
         st.plotly_chart(fig, key="stepper_proj", config={"displaylogo": False})
+
+
+def _figures(lt, order, k, labels, layer, d, b, j, proj):
+    """The heatmaps and unit-lines figures at cursor k. Built once per (trace, layer, direction, sequence,
+    unit, language) and kept in the session; stepping only moves their cursors (fs.move_cursor)."""
+    unit_series = {q: getattr(lt, q if not (q == "h" and proj) else "h_full")[:, b, j] for q in fs.LINE_ORDER}
+    key = (st.session_state.get("_stepper_trace_key"), layer, d, b, j, current_lang())
+    cached = st.session_state.get("_stepper_figs")
+    if cached and cached[0] == key:
+        _, heat, lines = cached
+        fs.move_cursor(heat, order, k, unit=j)
+        fs.move_cursor(lines, order, k, dots=unit_series)
+        return heat, lines
+    names = {q: t(f"stepper.q.{q}") for q in fs.QUANTITIES}
+    series = {q: getattr(lt, q)[:, b, :] for q in fs.QUANTITIES}
+    ranges = {q: t(f"stepper.range.{q}" if q != "h" or not proj else "stepper.range.h_proj", name=names[q])
+              for q in fs.QUANTITIES}
+    heat = fs.heatmaps_figure(series, order, k, unit=j, labels=labels, titles=ranges)
+    lines = fs.unit_lines_figure(unit_series, order, k, labels=labels, names=names)
+    st.session_state["_stepper_figs"] = (key, heat, lines)
+    return heat, lines
 
 
 def downloads(tr) -> None:

@@ -100,7 +100,11 @@ def test_timestep_moves_the_cursor_and_the_equations_show_the_trace_values(run_a
         assert_app_ok(at)
         fig = chart(at, "heatmaps")
         assert cursor_x(fig, "cursor_f") == t and fig["layout"]["meta"]["t"] == t
-        assert cursor_x(chart(at, "unit_lines"), "cursor") == t
+        lines = chart(at, "unit_lines")
+        assert cursor_x(lines, "cursor") == t
+        dots = next(d for d in lines["data"] if d.get("name") == "cursor_dots")
+        expected = [getattr(tr, q)[t, 0, 2] for q in ("f", "i", "o", "g", "c", "h")]
+        np.testing.assert_allclose(arr(dots["y"]), expected, rtol=1e-6, atol=1e-7)
         eqs = latex(at)
         for gate in ("i", "f", "g", "o"):
             assert f"({fmt(getattr(tr, 'pre_' + gate)[t, 0, 2])}) = {fmt(getattr(tr, gate)[t, 0, 2])}" in eqs
@@ -213,3 +217,29 @@ def test_trace_download_contents():
     assert f"l0_d1_f,2,0,1,{float(arrays['l0_d1_f'][2, 0, 1])!r}" in rows
     assert "l0_d0_c,3,1,0,nan" in rows  # padding of the 2-token sentence
     assert len(rows) == 1 + sum(np.asarray(a).size for a in arrays.values())
+
+
+def test_moving_the_cursor_equals_rebuilding_and_large_heatmaps_are_thinned_in_time():
+    from ui import figures_stepper as fs
+
+    rng = np.random.default_rng(0)
+    series = {q: rng.random((7, 3)) for q in fs.QUANTITIES}
+    order = list(range(6, -1, -1))  # a backward direction
+    moved = fs.move_cursor(fs.heatmaps_figure(series, order, 1, unit=2), order, 4, unit=2)
+    fresh = fs.heatmaps_figure(series, order, 4, unit=2)
+    assert [d.x for d in moved.data if d.name.startswith("cursor")] == \
+        [d.x for d in fresh.data if d.name.startswith("cursor")]
+    assert moved.layout.sliders[0].active == fresh.layout.sliders[0].active == 4
+    unit = {q: series[q][:, 1] for q in fs.LINE_ORDER}
+    moved = fs.move_cursor(fs.unit_lines_figure(unit, order, 0), order, 5, dots=unit)
+    fresh = fs.unit_lines_figure(unit, order, 5)
+    assert moved.data[-1].y == fresh.data[-1].y and moved.data[-2].x == fresh.data[-2].x
+
+    big = {q: rng.random((200, 64)) for q in fs.QUANTITIES}
+    fig = fs.heatmaps_figure(big, list(range(200)), 0)
+    stride = fs.time_stride(200, 64)
+    assert stride == 3
+    f_map = next(d for d in fig.data if d.name == "f")
+    assert list(f_map.x) == list(range(0, 200, 3))
+    np.testing.assert_allclose(f_map.z, big["f"][::3].T, rtol=1e-6)
+    assert len(fig.frames) <= fs.MAX_FRAME_TRACES // 6 + 1
