@@ -14,6 +14,7 @@ Mark browser tests with ``pytestmark = pytest.mark.browser``. Typical test::
 Fixtures:
 * ``server_url`` (session): ``streamlit run app.py --server.headless true`` on a free port, started once per
   pytest worker, stopped at the end; waits for ``/_stcore/health``. Server log: test-artifacts/server-*.log.
+  ``streamlit_server()`` (a context manager, importable) starts a private one, e.g. for a fresh server.
 * ``browser`` (session): Playwright Chromium at /usr/bin/chromium (env ``CHROMIUM`` overrides).
 * ``page`` (function): a fresh context (1400×1000, English locale) and page; closed after the test.
 * ``goto(page_path, **query)``: open ``/<page_path>?<query>`` on ``page`` and wait until the app is idle.
@@ -26,6 +27,7 @@ Fixtures:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -66,9 +68,9 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def server_url():
-    """Base URL of a Streamlit server running app.py (one per pytest worker)."""
+@contextlib.contextmanager
+def streamlit_server():
+    """Start ``streamlit run app.py`` on a free port; yield its base URL once healthy; stop it afterwards."""
     ARTIFACTS.mkdir(exist_ok=True)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -94,6 +96,13 @@ def server_url():
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def server_url():
+    """Base URL of a Streamlit server running app.py (one per pytest worker)."""
+    with streamlit_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

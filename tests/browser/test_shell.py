@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from tests.browser.conftest import streamlit_server
+
 pytestmark = pytest.mark.browser
 
 
@@ -37,3 +39,18 @@ def test_switching_to_chinese(page, goto, wait_idle, assert_no_exception):
     assert_no_exception(page)
     assert "模型" in sidebar.inner_text()
     assert "lang=zh" in page.url
+
+
+def test_deep_link_is_the_first_request_of_a_fresh_server(browser, wait_idle, assert_no_exception):
+    # Until the first st.navigation call Streamlit is in its legacy pages/ mode, where /shapes would run
+    # pages/shapes.py alone (no sidebar). ui/__init__ leaves that mode and reruns through app.py.
+    with streamlit_server() as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.goto(f"{url}/shapes?hidden_size=7&lang=zh")
+        wait_idle(page)
+        assert_no_exception(page)
+        assert page.locator("[data-testid=stSidebar] [data-testid=stSlider]").count() >= 6
+        assert "hidden_size=7" in page.locator("[data-testid=stSidebar] [data-testid=stCode]").inner_text()
+        assert "张量形状" in page.locator("[data-testid=stMain]").inner_text()
+        context.close()
