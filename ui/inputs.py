@@ -163,9 +163,23 @@ def input_panel(expanded: bool = False) -> InputBatch:
         st.caption(t("inputs.summary", batch_size=current.batch_size, seq_len=current.seq_len,
                      input_size=current.data.shape[-1])
                    + (" " + t("inputs.packed", lengths=list(lengths)) if lengths else ""))
-    urlstate.publish([p for p in PARAMS if p.key != "input_text" or len(st.session_state.get("input_text", ""))
-                      <= MAX_TEXT_URL])
+    _publish(kind)
     return current
+
+
+_URL_KEYS = {"random": (), "sine": ("sine_freq", "sine_phase", "sine_noise"), "text": ("input_text",),
+             "csv": (), "waiting": ()}
+
+
+def _publish(kind: str) -> None:
+    """Source and its small parameters -> URL; parameters of other sources leave the URL."""
+    keep = {"input_source", *_URL_KEYS.get(kind, ())}
+    if kind == "text" and len(st.session_state.get("input_text", "")) > MAX_TEXT_URL:
+        keep.discard("input_text")
+    urlstate.publish([p for p in PARAMS if p.key in keep])
+    for p in PARAMS:
+        if p.key not in keep and p.key in st.query_params:
+            del st.query_params[p.key]
 
 
 def batch_key(batch: InputBatch) -> str:

@@ -148,6 +148,9 @@ def test_text_source_is_packed_and_padded_steps_are_nan_gaps(run_app, assert_app
     at.selectbox(key="batch_index").set_value(1).run()
     assert chart(at, "heatmaps")["layout"]["xaxis"]["ticktext"][3] == "3:not"
     assert "PackedSequence" in app_text(at)
+    # the choice is in the URL (small parameters of the chosen source only)
+    assert at.query_params["input_source"] == "text" and at.query_params["input_text"] == src_default_text()
+    assert "sine_freq" not in at.query_params
 
 
 def src_default_text() -> str:
@@ -159,6 +162,7 @@ def src_default_text() -> str:
 def test_sine_and_csv_sources_feed_the_stepper(run_app, assert_app_ok):
     at = run_app(page="stepper", query={**SMALL, "input_source": "sine", "sine_freq": "1, 2", "sine_noise": "0"})
     assert_app_ok(at)
+    assert at.query_params["sine_freq"] == "1, 2" and "input_text" not in at.query_params
     batch = src.sine_batch(2, 4, 2, "1, 2", "0, 1.57", "0", 0)
     tr = expected_trace({"input_size": 2, "hidden_size": 3}, batch)
     np.testing.assert_allclose(z_of(chart(at, "heatmaps"), "c"), tr[0, 0].c[:, 0, :].T, rtol=1e-5, atol=1e-6)
@@ -243,3 +247,15 @@ def test_moving_the_cursor_equals_rebuilding_and_large_heatmaps_are_thinned_in_t
     assert list(f_map.x) == list(range(0, 200, 3))
     np.testing.assert_allclose(f_map.z, big["f"][::3].T, rtol=1e-6)
     assert len(fig.frames) <= fs.MAX_FRAME_TRACES // 6 + 1
+
+
+@pytest.mark.parametrize("session,message", [
+    ({"input_source": "sine", "sine_freq": "1, two"}, "'1, two' is not a list of numbers"),
+    ({"input_source": "sine", "sine_noise": "-0.5"}, "noise must not be negative"),
+    ({"input_source": "text", "input_text": "  \n "}, "The text has no tokens"),
+])
+def test_bad_sine_or_text_input_gives_a_message(run_app, assert_app_ok, session, message):
+    at = run_app(page="stepper", query=SMALL, session=session)
+    assert_app_ok(at)
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert len(at.get("plotly_chart")) == 2  # the stepper still runs on the previous (random) input
