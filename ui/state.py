@@ -29,7 +29,7 @@ from ui.i18n import LANG_NAMES, LANGS, browser_lang, t
 
 MAX_SEED = 2**31 - 1
 _LAST_VALID = "_last_valid_config"
-_PROBLEM = "_config_problem"  # (error message from torch/limits) of the current widget values, or None
+_PROBLEM = "_config_problem"  # translated message about the current widget values, or None
 _NOTICES = "_url_notices"
 
 
@@ -121,8 +121,11 @@ def render_sidebar() -> AppConfig:
     try:
         candidate.lstm.validate()
         limits.check_limits(candidate.lstm, candidate.batch_size, candidate.seq_len)
-    except (ValueError, TypeError) as err:
-        st.session_state[_PROBLEM] = str(err)
+    except limits.LimitError as err:  # valid for torch, too big to show interactively
+        st.session_state[_PROBLEM] = t("shell.too_big", limit=err.limit, value=f"{err.value:,}",
+                                       maximum=f"{err.maximum:,}")
+    except (ValueError, TypeError) as err:  # torch's own message
+        st.session_state[_PROBLEM] = t("shell.invalid_config", error=str(err))
     else:
         st.session_state[_PROBLEM] = None
         st.session_state[_LAST_VALID] = candidate
@@ -135,7 +138,7 @@ def show_config_problem() -> None:
     """Main-area message when the sidebar holds a combination torch rejects (it is not applied)."""
     problem = st.session_state.get(_PROBLEM)
     if problem:
-        st.error(t("shell.invalid_config", error=problem, applied=torch_call(get_config().lstm)), icon="⛔")
+        st.error(problem + " " + t("shell.not_applied", applied=torch_call(get_config().lstm)), icon="⛔")
     cfg = get_config().lstm
     if cfg.dropout > 0 and cfg.num_layers == 1:
         st.info(t("shell.dropout_single_layer"), icon="ℹ️")

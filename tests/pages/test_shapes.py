@@ -97,6 +97,17 @@ def test_invalid_combination_is_shown_and_not_applied(run_app, assert_app_ok):
     assert table(at)["h_n"] == (1, 2, 6)
 
 
+def test_too_big_for_the_limits_is_shown_and_not_applied(run_app, assert_app_ok):
+    big = dict(input_size=64, hidden_size=64, num_layers=4, bidirectional=True, batch_size=16, seq_len=200)
+    at = run_app(PAGE, query=big)  # valid for torch, but ~24 million traced numbers
+    assert_app_ok(at)
+    assert len(at.error) == 1 and "traced values = 24,166,400" in at.error[0].value
+    assert table(at) == torch_shapes(dict(input_size=4, hidden_size=6), 2, 5)  # the default stays applied
+    at.slider(key="seq_len").set_value(20).run()  # small enough now
+    assert not at.error
+    assert table(at)["output"] == (20, 16, 128)
+
+
 def test_dropout_with_one_layer_is_explained(run_app):
     at = run_app(PAGE, query={"dropout": 0.2})
     assert any("num_layers = 1" in i.value for i in at.info)
