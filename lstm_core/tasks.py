@@ -205,6 +205,7 @@ class SentimentTask(Task):
     default_steps = 150
     default_lr = 0.02
     target_quality = 0.95  # accuracy on the corpus it trained on: the lesson is the gates, not generalisation
+    turn_tokens = ("but", "但")  # where a contrast turns: a verdict unit may learn to forget here
 
     def __init__(self, seq_len: int | None = None):
         self.seq_len = max(len(toks) for toks in self._tokens())

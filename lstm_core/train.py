@@ -164,6 +164,8 @@ class UnitReport:
     c_example_before: list  # same sequence, same unit, initial weights
     f_example: list  # f_t of that unit, trained / initial
     f_example_before: list
+    f_turn: float | None = None  # sentiment: the unit's mean f on contrast words (but, 但) ...
+    f_other: float | None = None  # ... and on every other real token
 
 
 def _last_real(values: np.ndarray, lengths) -> np.ndarray:
@@ -207,9 +209,18 @@ def task_unit(trainer: Trainer, data: TaskData | None = None) -> UnitReport:
     f_b = before.f[1:, :, unit].detach().double().numpy()
     c_b = before.c.detach().double().numpy()
     n0 = data.lengths[0] if data.lengths else c.shape[0]
+    f_turn = f_other = None
+    turn_words = getattr(trainer.task, "turn_tokens", ())
+    if data.tokens and turn_words:
+        f_all = after.f[:, :, unit].detach().double().numpy()  # (T, B)
+        is_turn = [(t, b, tok in turn_words) for b, toks in enumerate(data.tokens) for t, tok in enumerate(toks)]
+        on = [f_all[t, b] for t, b, flag in is_turn if flag]
+        off = [f_all[t, b] for t, b, flag in is_turn if not flag]
+        if on and off:
+            f_turn, f_other = float(np.mean(on)), float(np.mean(off))
     return UnitReport(unit=unit, corr=float(scores[unit]), mean_f_before=float(np.nanmean(f_b)),
                       mean_f_after=float(np.nanmean(f_a)), drift_before=_drift(c_b, data.lengths, unit),
                       drift_after=_drift(c, data.lengths, unit), c_example=c[:n0, 0, unit].tolist(),
                       c_example_before=c_b[:n0, 0, unit].tolist(),
                       f_example=after.f[:n0, 0, unit].double().tolist(),
-                      f_example_before=before.f[:n0, 0, unit].double().tolist())
+                      f_example_before=before.f[:n0, 0, unit].double().tolist(), f_turn=f_turn, f_other=f_other)

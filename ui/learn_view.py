@@ -146,6 +146,8 @@ def results(trainer: Trainer) -> None:
         right.caption(t("learn.unit_not_yet"))
     right.markdown(t(f"learn.unit.{task.name}", unit=unit.unit, corr=unit.corr, f0=unit.mean_f_before,
                      f1=unit.mean_f_after, d0=unit.drift_before, d1=unit.drift_after))
+    if unit.f_turn is not None:
+        right.markdown(t("learn.unit.turn", unit=unit.unit, ft=unit.f_turn, fo=unit.f_other))
     tokens = trainer.eval_data.tokens[0] if trainer.eval_data.tokens else None
     labels = {"c_title": t("learn.fig.c", unit=unit.unit), "f_title": t("learn.fig.f", unit=unit.unit),
               "before": t("learn.before"), "after": t("learn.after"), "t": "t"}

@@ -146,3 +146,16 @@ def test_sentiment_uses_the_stepper_embedding_of_the_corpus():
         for t, tok in enumerate(toks):
             np.testing.assert_allclose(data.x[b, t].numpy(), embed_token(tok, task.input_size, 0), rtol=1e-6)
         assert torch.all(data.x[b, len(toks):] == 0)
+
+
+def test_sentiment_unit_reports_forget_gate_on_turn_words_from_the_trace():
+    trainer = Trainer(SentimentTask(), seed=0)
+    trainer.run(5)
+    report = task_unit(trainer)
+    data = trainer.eval_data
+    f = trace(trainer.model, data.model_input())[0, 0].f[:, :, report.unit].double().numpy()
+    on = [f[t, b] for b, toks in enumerate(data.tokens) for t, tok in enumerate(toks) if tok in ("but", "但")]
+    off = [f[t, b] for b, toks in enumerate(data.tokens) for t, tok in enumerate(toks) if tok not in ("but", "但")]
+    assert len(on) >= 8 and len(on) + len(off) == sum(data.lengths)
+    assert report.f_turn == pytest.approx(np.mean(on)) and report.f_other == pytest.approx(np.mean(off))
+    assert task_unit(Trainer(MemoryTask(), seed=0)).f_turn is None
