@@ -9,7 +9,8 @@ from ui.state import get_config, get_input, get_model, torch_call
 
 cfg = get_config()
 model = get_model()
-data = get_input().data  # (B, T, I) batch-major; the correspondences use it as a plain batch
+batch = get_input()
+data = batch.data  # (B, T, I) batch-major; used as a plain batch (the packed tab uses batch.lengths)
 batch_size, seq_len = data.shape[0], data.shape[1]
 rep = shapes(cfg.lstm, batch_size=batch_size, seq_len=seq_len)
 
@@ -44,6 +45,6 @@ tab_unbatched, tab_packed = st.tabs([t("shapes.forms.unbatched"), t("shapes.form
 for tab, form in ((tab_unbatched, "unbatched"), (tab_packed, "packed")):
     with tab:
         try:
-            view.render_form(model, cfg.lstm, data, form)
+            view.render_form(model, cfg.lstm, data, form, batch.lengths)
         except Exception as err:
             st.error(t("shapes.error", error=str(err)))

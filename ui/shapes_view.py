@@ -279,9 +279,10 @@ def packed_facts(model: LSTM, data: torch.Tensor, lengths: list[int]) -> PackedF
     return PackedFacts(packed.batch_sizes.tolist(), float((at_end - h_p[top]).abs().max()), pad_diff)
 
 
-def render_form(model: LSTM, cfg: LSTMConfig, data: torch.Tensor, form: str) -> None:
+def render_form(model: LSTM, cfg: LSTMConfig, data: torch.Tensor, form: str, lengths=None) -> None:
+    """One tab: `form` is "unbatched" or "packed" (with the input's own `lengths`, else example ones)."""
     batch_size, seq_len = data.shape[0], data.shape[1]
-    lengths = packed_lengths(batch_size, seq_len) if form == "packed" else None
+    lengths = (list(lengths) if lengths else packed_lengths(batch_size, seq_len)) if form == "packed" else None
     rep = shapes(cfg, batch_size=batch_size, seq_len=seq_len, form=form, lengths=lengths)
     st.markdown(t(f"shapes.{form}.intro"))
     render_tensor_table(model, rep, data, lengths)

@@ -166,3 +166,16 @@ def test_chinese(run_app, assert_app_ok, app_text):
     assert at.title[0].value == "张量形状"
     assert "张量" in at.dataframe[0].value.columns[0]
     assert "层 × 方向" in app_text(at)
+
+
+def test_input_from_the_input_panel_is_used(run_app, assert_app_ok):
+    """get_input() returns st.session_state["input_batch"]: its B, T and lengths drive the page."""
+    from lstm_core import InputBatch
+
+    data = torch.randn(3, 6, 4, generator=torch.Generator().manual_seed(1))
+    at = run_app(PAGE, session={"input_batch": InputBatch(data=data, lengths=[6, 2, 4])})
+    assert_app_ok(at)
+    assert table(at)["output"] == (6, 3, 6)
+    assert table(at, 6)["input"] == (6 + 2 + 4, 4)
+    facts = [m.value for m in at.markdown if "batch_sizes" in m.value][0]
+    assert "`[6, 2, 4]`" in facts and "**0.00e+00**" in facts
