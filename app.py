@@ -8,8 +8,6 @@ import streamlit as st
 from ui import state
 from ui.i18n import t
 
-st.set_page_config(page_title="LSTM Explorer", page_icon="🧠", layout="wide")
-
 # The pages, in menu order: (name, title key, icon). The script is pages/<name>.py and its URL /<name>.
 # Each page owner adds one line here and the title key to their own catalog.
 PAGES = [
@@ -26,6 +24,7 @@ PAGES = [
 ]
 
 state.restore_url()
+st.set_page_config(page_title=t("shell.app_title"), page_icon="🧠", layout="wide")
 pages = {name: st.Page(f"pages/{name}.py", title=t(title), icon=icon, url_path=name) for name, title, icon in PAGES}
 
 

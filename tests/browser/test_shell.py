@@ -20,6 +20,16 @@ def test_url_parameters_are_applied_and_kept(page, goto, assert_no_exception):
     assert "bidirectional=1" in page.url and "page=shapes" in page.url, page.url
 
 
+def test_navigation_keeps_the_configuration(page, goto, wait_idle, assert_no_exception):
+    goto("shapes", hidden_size=9, lang="en")
+    page.locator("[data-testid=stSidebarNav] a[href$='/weights']").click()
+    wait_idle(page)
+    assert_no_exception(page)
+    assert "/weights" in page.url and "page=weights" in page.url and "hidden_size=9" in page.url
+    code = page.locator("[data-testid=stSidebar] [data-testid=stCode]").inner_text()
+    assert "hidden_size=9" in code
+
+
 def test_malformed_parameter_shows_a_notice(page, goto, assert_no_exception):
     goto("shapes", hidden_size="lots", seq_len=100000)
     assert_no_exception(page)
