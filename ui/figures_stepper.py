@@ -90,6 +90,7 @@ def _animate(fig: go.Figure, cursor_traces: list[int], make_xy, order, k: int) -
     fig.frames = [go.Frame(name=str(kk), data=[make_xy(idx, order[kk]) for idx in cursor_traces],
                            traces=cursor_traces) for kk in steps]
     anim = dict(frame=dict(duration=350, redraw=False), transition=dict(duration=150), mode="immediate")
+    every = max(1, -(-len(steps) // 20))  # at most ~20 labelled slider ticks
     fig.update_layout(
         updatemenus=[dict(type="buttons", showactive=False, direction="left", x=0.0, y=-0.11,
                           xanchor="left", yanchor="top", pad=dict(t=0, r=6),
@@ -99,9 +100,9 @@ def _animate(fig: go.Figure, cursor_traces: list[int], make_xy, order, k: int) -
                                                            mode="immediate")])])],
         sliders=[dict(active=_slider_index(steps, k), x=0.1, len=0.9, y=-0.11, yanchor="top", pad=dict(t=0, b=0),
                       currentvalue=dict(visible=False),
-                      steps=[dict(label=str(order[kk]), method="animate",
+                      steps=[dict(label=str(order[kk]) if n % every == 0 else "", method="animate",
                                   args=[[str(kk)], dict(anim, frame=dict(duration=0, redraw=False))])
-                             for kk in steps])],
+                             for n, kk in enumerate(steps)])],
     )
 
 
@@ -324,7 +325,7 @@ def explain(vals: dict, tr, unit: int, t: int, first: bool) -> str:
     parts = []
     if first:
         parts.append(tr("stepper.ex.first", t=t))
-    band = "high" if f >= 0.8 else "low" if f <= 0.2 else "mid"
+    band = "empty" if c_prev == 0 else "high" if f >= 0.8 else "low" if f <= 0.2 else "mid"
     parts.append(tr(f"stepper.ex.f_{band}", f=fmt(f), unit=unit, pct=round(100 * f), c_prev=fmt(c_prev),
                     kept=fmt(f * c_prev)))
     band = "high" if i >= 0.8 else "low" if i <= 0.2 else "mid"
