@@ -1,6 +1,7 @@
 """Shapes page through app.py: the table equals what torch.nn.LSTM produces, for many configurations."""
 
 import ast
+import json
 
 import pytest
 import torch
@@ -179,3 +180,27 @@ def test_input_from_the_input_panel_is_used(run_app, assert_app_ok):
     assert table(at, 6)["input"] == (6 + 2 + 4, 4)
     facts = [m.value for m in at.markdown if "batch_sizes" in m.value][0]
     assert "`[6, 2, 4]`" in facts and "**0.00e+00**" in facts
+
+
+def figure_slabs(at) -> dict[str, set[int]]:
+    """{tensor: slab indices drawn} from the block picture's Plotly spec."""
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    out: dict[str, set[int]] = {}
+    for trace in spec["data"]:
+        if trace.get("meta"):
+            out.setdefault(trace["meta"]["tensor"], set()).add(trace["meta"]["slab"])
+    return out
+
+
+def test_block_picture_follows_the_sidebar(run_app):
+    at = run_app(PAGE, query={"seq_len": 4, "batch_size": 3})
+    slabs = figure_slabs(at)
+    assert slabs["input"] == slabs["output"] == {0, 1, 2, 3}  # time-major: one slab per step
+    assert slabs["h_n"] == {0}
+    at.toggle(key="batch_first").set_value(True).run()
+    slabs = figure_slabs(at)
+    assert slabs["input"] == slabs["output"] == {0, 1, 2}  # batch-major: one slab per sequence
+    assert slabs["h_n"] == {0}  # never batch-first
+    at.slider(key="num_layers").set_value(2).run()
+    at.toggle(key="bidirectional").set_value(True).run()
+    assert figure_slabs(at)["h_n"] == figure_slabs(at)["c_n"] == {0, 1, 2, 3}  # layer·2 + direction
