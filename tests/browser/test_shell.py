@@ -5,6 +5,7 @@ import re
 import pytest
 
 from tests.browser.conftest import streamlit_server
+from tests.pages.test_shell import page_names
 
 pytestmark = pytest.mark.browser
 
@@ -64,3 +65,11 @@ def test_deep_link_is_the_first_request_of_a_fresh_server(browser, wait_idle, as
         assert "hidden_size=7" in page.locator("[data-testid=stSidebar] [data-testid=stCode]").inner_text()
         assert "张量形状" in page.locator("[data-testid=stMain]").inner_text()
         context.close()
+
+
+@pytest.mark.parametrize("name", page_names())
+def test_every_page_opens_without_exception(page, goto, assert_no_exception, name):
+    goto(name, lang="en")
+    assert_no_exception(page)
+    assert f"page={name}" in page.url
+    assert page.locator("[data-testid=stMain] h1").count() >= 1
