@@ -52,6 +52,17 @@ def test_switching_to_chinese(page, goto, wait_idle, assert_no_exception):
     assert "lang=zh" in page.url
 
 
+def test_a_chinese_browser_gets_chinese(browser, server_url, wait_idle, assert_no_exception):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{server_url}/shapes")
+    wait_idle(page)
+    assert_no_exception(page)
+    assert "张量形状" in page.locator("[data-testid=stMain]").inner_text()
+    assert "lang=zh" in page.url
+    context.close()
+
+
 def test_deep_link_is_the_first_request_of_a_fresh_server(browser, wait_idle, assert_no_exception):
     # Until the first st.navigation call Streamlit is in its legacy pages/ mode, where /shapes would run
     # pages/shapes.py alone (no sidebar). ui/__init__ leaves that mode and reruns through app.py.
