@@ -76,7 +76,8 @@ def tensor_blocks(rep, labels: dict[str, str], height: int = 620) -> go.Figure:
                         x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour, opacity=0.85,
                         line=dict(color="#2b2b2b", width=1), hoverinfo="text", hovertext=hover,
                         name=labels[direction] if direction else name, legendgroup=direction or name,
-                        showlegend=bool(legend), meta={"tensor": name, "slab": slab},
+                        showlegend=bool(legend), legendrank=2 if direction == "backward" else 1,
+                        meta={"tensor": name, "slab": slab},
                     ),
                     row=row, col=col,
                 )
