@@ -303,7 +303,11 @@ def equations(vals: dict, proj_h=None) -> list[str]:
     eqs = []
     for q, fn, sym in (("i", r"\sigma", "i"), ("f", r"\sigma", "f"), ("g", r"\tanh", "g"), ("o", r"\sigma", "o")):
         pre = fmt(vals["pre_" + q])
-        eqs.append(rf"{q}_t = {fn}(W_{{i{sym}}}x_t + b_{{i{sym}}} + {gate % (sym, sym)}) = {fn}({pre})"
+        split = ""
+        if "xin_" + q in vals:
+            split = (rf" = {fn}(\underbrace{{{fmt(vals['xin_' + q])}}}_{{x_t}} + "
+                     rf"\underbrace{{{_p(vals['rec_' + q])}}}_{{h_{{t-1}}}})")
+        eqs.append(rf"{q}_t = {fn}(W_{{i{sym}}}x_t + b_{{i{sym}}} + {gate % (sym, sym)}){split} = {fn}({pre})"
                    rf" = {fmt(vals[q])}")
     eqs.append(rf"c_t = f_t \odot c_{{t-1}} + i_t \odot g_t = {_p(vals['f'])} \times {_p(vals['c_prev'])} + "
                rf"{_p(vals['i'])} \times {_p(vals['g'])} = {fmt(vals['c'])}")
@@ -339,9 +343,16 @@ def explain(vals: dict, tr, unit: int, t: int, first: bool) -> str:
     return " ".join(parts)
 
 
-def unit_values(lt, t: int, b: int, j: int) -> dict:
-    """One unit's numbers at step t for batch element b from a numpy LayerTrace (``Trace.numpy()[l, d]``)."""
+def unit_values(lt, t: int, b: int, j: int, x_part=None) -> dict:
+    """One unit's numbers at step t for batch element b from a numpy LayerTrace (``Trace.numpy()[l, d]``).
+    ``x_part`` (T, B, 4H), if given, is the input's share of the pre-activations (``W_ih x_t + b_ih + b_hh``);
+    then ``xin_q`` and ``rec_q`` (= pre_q - xin_q, the share of ``W_hh h_{t-1}``) are added for each gate."""
     vals = {q: float(getattr(lt, q)[t, b, j]) for q in ("i", "f", "g", "o", "c")}
+    if x_part is not None:
+        hidden = lt.c.shape[-1]
+        for n, q in enumerate(("i", "f", "g", "o")):
+            vals["xin_" + q] = float(x_part[t, b, n * hidden + j])
+            vals["rec_" + q] = float(getattr(lt, "pre_" + q)[t, b, j]) - vals["xin_" + q]
     for q in ("i", "f", "g", "o"):
         vals["pre_" + q] = float(getattr(lt, "pre_" + q)[t, b, j])
     vals["c_prev"] = float(lt.c_prev[t, b, j])

@@ -10,8 +10,10 @@ from __future__ import annotations
 import time
 
 import streamlit as st
+import torch
 
 from lstm_core import trace
+from lstm_core.cell import input_projection
 from ui import figures_stepper as fs
 from ui import model_source, trace_export
 from ui.i18n import current_lang, t
@@ -23,18 +25,35 @@ PLAY_SECONDS = 0.8  # one step per 0.8 s while playing (the figures also animate
 
 @st.cache_resource(max_entries=6, show_spinner=False)
 def _trace(cfg_items: tuple, seed: int, input_key: str, _model, _batch, weights_key: str = "random"):
-    """Trace of the app's model on the batch, kept per (configuration, seed, input). Returns
-    (torch Trace, numpy Trace); both are shared read-only."""
+    """Trace of the app's model on the batch, kept per (configuration, seed, input, weights). Returns
+    (torch Trace, numpy Trace, input shares of the pre-activations); all shared read-only."""
     tr = trace(_model, _batch.model_input(_model.config))
-    return tr, tr.numpy()
+    return tr, tr.numpy(), _input_parts(_model, tr)
+
+
+def _input_parts(model, tr) -> dict:
+    """Per (layer, direction): the part of the pre-activations that comes from x_t and the biases,
+    ``W_ih x_t + b_ih + b_hh`` (T, B, 4H), from the engine's own ``input_projection``; the rest of ``pre``
+    is ``W_hh h_{t-1}``. Lets the equations show how much of each gate comes from the input vs the memory."""
+    parts = {}
+    with torch.no_grad():
+        for (layer, d), lt in tr.layers.items():
+            sfx = f"l{layer}{'_reverse' if d else ''}"
+            b_ih, b_hh = getattr(model, f"bias_ih_{sfx}", None), getattr(model, f"bias_hh_{sfx}", None)
+            parts[layer, d] = input_projection(lt.x, getattr(model, f"weight_ih_{sfx}"), b_ih, b_hh).numpy()
+    return parts
 
 
 def current_trace():
     """(Trace, numpy Trace, InputBatch) for the sidebar configuration and the current input."""
     cfg = get_config()
     batch = get_input()
-    tr, trn = _trace(tuple(cfg.lstm.kwargs().items()), cfg.seed, batch_key(batch), get_model(), batch,
-                     model_source.model_key())  # trained/uploaded weights: not (config, seed)
+    key = (tuple(cfg.lstm.kwargs().items()), cfg.seed, batch_key(batch))
+    weights = model_source.model_key()  # trained/uploaded weights: not (config, seed)
+    tr, trn, parts = _trace(*key, get_model(), batch, weights)
+    # the session's figure caches (heatmaps, lines, concat) are valid for this trace only
+    st.session_state["_stepper_trace_key"] = (*key, weights)
+    st.session_state["_stepper_input_parts"] = parts
     return tr, trn, batch
 
 
@@ -113,13 +132,14 @@ def show(tr, trn, batch) -> None:
                   b=b, unit=j))
     if cfg.num_directions == 2:
         st.caption(t("stepper.cursors", tf=k, tb=tr.T - 1 - k))
-    vals = fs.unit_values(lt, t_now, b, j)
+    vals = fs.unit_values(lt, t_now, b, j, ss.get("_stepper_input_parts", {}).get((layer, d)))
     proj = cfg.proj_size > 0
     caption = t("stepper.svg_caption", t=t_now, unit=j, layer=layer, direction=t(f"stepper.dir{d}"))
     svg = fs.cell_svg(vals, caption, t("stepper.svg_proj", p=cfg.proj_size) if proj else "")
     st.markdown(fs.one_line(svg), unsafe_allow_html=True)
     for eq in fs.equations(vals, lt.h[t_now, b] if proj else None):
         st.latex(eq)
+    st.caption(t("stepper.eq_parts"))
     first = k == 0 or (tr.lengths is not None and d == 1 and t_now == int(tr.lengths[b]) - 1)
     st.info(fs.explain(vals, t, j, t_now, first), icon="💡")
 

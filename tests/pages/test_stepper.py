@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -95,6 +96,8 @@ def test_timestep_moves_the_cursor_and_the_equations_show_the_trace_values(run_a
     at = run_app(page="stepper", query=SMALL)
     at.selectbox(key="unit").set_value(2).run()
     tr = random_trace(SMALL)[0, 0]
+    torch.manual_seed(0)
+    ref = torch.nn.LSTM(2, 3)  # the same weights as the app's model (cfg.build(seed=0))
     for t in (2, 3, 0):
         at.slider(key="timestep").set_value(t).run()
         assert_app_ok(at)
@@ -109,6 +112,16 @@ def test_timestep_moves_the_cursor_and_the_equations_show_the_trace_values(run_a
         for gate in ("i", "f", "g", "o"):
             assert f"({fmt(getattr(tr, 'pre_' + gate)[t, 0, 2])}) = {fmt(getattr(tr, gate)[t, 0, 2])}" in eqs
         assert f"= {fmt(tr.c[t, 0, 2])}" in eqs and f"= {fmt(tr.h[t, 0, 2])}" in eqs
+        # the input's share of each gate, checked against torch.nn.LSTM's own weights
+        x_t = torch.tensor(tr.x[t, 0])
+        shares = re.findall(r"\\underbrace\{\(?(-?[0-9.]+)\)?\}_\{x_t\} \+ \\underbrace\{\(?(-?[0-9.]+)\)?\}", eqs)
+        assert len(shares) == 4
+        for n, gate in enumerate(("i", "f", "g", "o")):
+            row = n * 3 + 2
+            with torch.no_grad():
+                xin = float(ref.weight_ih_l0[row] @ x_t + ref.bias_ih_l0[row] + ref.bias_hh_l0[row])
+            rec = float(getattr(tr, "pre_" + gate)[t, 0, 2]) - xin
+            assert abs(float(shares[n][0]) - xin) < 1.1e-3 and abs(float(shares[n][1]) - rec) < 1.1e-3
         svg = next(m.value for m in at.markdown if "lstm-cell-diagram" in m.value)
         assert f"f = {fmt(tr.f[t, 0, 2])}" in svg and f">{fmt(tr.c[t, 0, 2])}<" in svg
         assert f"{fmt(tr.f[t, 0, 2])}" in at.info[0].value  # the explanation uses the same numbers
@@ -259,3 +272,15 @@ def test_bad_sine_or_text_input_gives_a_message(run_app, assert_app_ok, session,
     assert_app_ok(at)
     assert any(message in e.value for e in at.error), [e.value for e in at.error]
     assert len(at.get("plotly_chart")) == 2  # the stepper still runs on the previous (random) input
+
+
+def test_new_input_in_the_same_session_redraws_the_figures(run_app, assert_app_ok):
+    at = run_app(page="stepper", query=SMALL, session={"input_source": "csv", "csv_text": "1,2\n3,4\n"})
+    at.slider(key="timestep").set_value(1).run()
+    other = "0.5,-1\n2,0\n-3,1\n"
+    at.text_area(key="csv_text").set_value(other).run()
+    assert_app_ok(at)
+    tr = expected_trace({"input_size": 2, "hidden_size": 3}, src.csv_batch(other, 2))
+    fig = chart(at, "heatmaps")
+    np.testing.assert_allclose(z_of(fig, "g"), tr[0, 0].g[:, 0, :].T, rtol=1e-6, atol=1e-7)
+    assert cursor_x(fig, "cursor_g") == at.slider(key="timestep").value
