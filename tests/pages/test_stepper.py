@@ -284,3 +284,22 @@ def test_new_input_in_the_same_session_redraws_the_figures(run_app, assert_app_o
     fig = chart(at, "heatmaps")
     np.testing.assert_allclose(z_of(fig, "g"), tr[0, 0].g[:, 0, :].T, rtol=1e-6, atol=1e-7)
     assert cursor_x(fig, "cursor_g") == at.slider(key="timestep").value
+
+
+@pytest.mark.parametrize("query", [
+    {"seq_len": 1, "batch_size": 1, "input_size": 1, "hidden_size": 1},
+    {"seq_len": 3, "batch_size": 2, "input_size": 3, "hidden_size": 4, "num_layers": 3, "bidirectional": True,
+     "proj_size": 2, "batch_first": True, "bias": False},
+])
+def test_edge_configurations_render_the_trace(run_app, assert_app_ok, query):
+    at = run_app(page="stepper", query=query)
+    assert_app_ok(at)
+    last, d = query.get("num_layers", 1) - 1, 1 if query.get("bidirectional") else 0
+    at.selectbox(key="layer").set_value(last).run()
+    at.selectbox(key="direction").set_value(d).run()
+    assert_app_ok(at)
+    tr = random_trace({"num_layers": 1, **query})
+    fig = chart(at, "heatmaps")
+    for q in ("i", "c", "h"):
+        np.testing.assert_allclose(z_of(fig, q), getattr(tr[last, d], q)[:, 0, :].T, rtol=1e-5, atol=1e-6)
+    assert cursor_x(fig, "cursor_i") == (query["seq_len"] - 1 if d else 0)
