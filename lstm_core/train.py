@@ -14,6 +14,7 @@ weights of one run of 300 steps, whatever chunks the page trains in.
 from __future__ import annotations
 
 import copy
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -82,6 +83,9 @@ class Trainer:
         self.params = list(self.model.parameters()) + list(self.head.parameters())
         self.optimizer = torch.optim.Adam(self.params, lr=self.lr)
         self.eval_data = self.task.sample(EVAL_SIZE, seed=_mix(self.seed, -1))
+        # Held while training and while reading the state: a UI may start a new run (reading) before the
+        # previous one (training) reached a point where it can be stopped.
+        self.lock = threading.RLock()
         if not self.history:
             self.history.append((0, self.evaluate()))
 
@@ -109,7 +113,7 @@ class Trainer:
 
         Runs on one intra-op thread: these tensors are tiny, and on a busy machine torch's thread pool
         makes each step 10-30x slower than a single thread (measured; see benchmarks/train.py)."""
-        with single_thread():
+        with self.lock, single_thread():
             return [self.train_step() for _ in range(int(n_steps))]
 
     @torch.no_grad()

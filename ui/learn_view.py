@@ -92,7 +92,10 @@ def curve_figure(trainer: Trainer, total: int | None = None):
 
 def train_panel(trainer: Trainer) -> None:
     """Buttons, progress bar and the live curve. Training runs in chunks, redrawing between them; a click
-    on Stop (or any widget) interrupts between chunks, and the trainer keeps every finished step."""
+    on Stop (or any widget) interrupts between chunks, and the trainer keeps every finished step.
+
+    Streamlit may start the next run while this one is still inside a chunk: everything that reads the
+    trainer holds ``trainer.lock`` (the chunk holds it too), so a new run waits for the chunk to end."""
     c1, c2, c3, c4 = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
     n = c1.number_input(t("learn.steps"), 1, 2000, step=50, key="learn_steps")
     go = c2.button(t("learn.train", n=n), key="learn_train", type="primary", icon="▶️")
@@ -105,13 +108,15 @@ def train_panel(trainer: Trainer) -> None:
         bar = progress.progress(0.0, text=t("learn.training", step=start, total=end))
         chunk = max(1, int(n) // CHUNKS)
         while trainer.step < end:
-            trainer.run(min(chunk, end - trainer.step))
+            trainer.run(min(chunk, end - trainer.step))  # holds trainer.lock
             bar.progress((trainer.step - start) / (end - start), text=t("learn.training", step=trainer.step,
                                                                            total=end))
             chart.plotly_chart(curve_figure(trainer, end), width="stretch")
         bar.progress(1.0, text=t("learn.trained", step=trainer.step))
     else:
-        chart.plotly_chart(curve_figure(trainer), width="stretch")
+        with trainer.lock:
+            fig = curve_figure(trainer)
+        chart.plotly_chart(fig, width="stretch")
 
 
 def _analysis(trainer: Trainer):
@@ -127,14 +132,16 @@ def _analysis(trainer: Trainer):
 
 def results(trainer: Trainer) -> None:
     """What changed: quality, gate statistics before vs after, and the unit that does the task's job."""
-    before_q, after_q = trainer.history[0][1], trainer.history[-1][1]
+    with trainer.lock:  # a consistent snapshot, even if an older run is still finishing a chunk
+        before_q, after_q = trainer.history[0][1], trainer.history[-1][1]
+        steps = trainer.step
+        before, after, unit = _analysis(trainer)
     task = trainer.task
     c1, c2, c3 = st.columns(3)
     c1.metric(t(f"learn.metric.{task.metric}"), f"{after_q:.3f}", f"{after_q - before_q:+.3f}")
     c2.metric(t("learn.target"), f"≥ {task.target_quality:.2f}",
               t("learn.reached") if after_q >= task.target_quality else t("learn.not_yet"), delta_color="off")
-    c3.metric(t("learn.steps_done"), trainer.step)
-    before, after, unit = _analysis(trainer)
+    c3.metric(t("learn.steps_done"), steps)
     rows = ["mean_f", "mean_i", "mean_o", "sat_f", "sat_i", "sat_o", "sat_g"]
     table = pd.DataFrame({t("learn.before"): [before[r] for r in rows], t("learn.after"): [after[r] for r in rows]},
                          index=[t(f"learn.stat.{r}") for r in rows])
@@ -163,7 +170,7 @@ def sentiment_probe(trainer: Trainer) -> None:
     except ValueError:
         st.warning(t("learn.phrase_empty"))
         return
-    with torch.no_grad():
+    with trainer.lock, torch.no_grad():
         trainer.model.eval()
         p = torch.softmax(trainer.task.predict(trainer.model, trainer.head, data), -1)[0, 1].item()
     st.markdown(t("learn.phrase_result", tokens=" | ".join(data.tokens[0]), p=p,
@@ -173,7 +180,8 @@ def sentiment_probe(trainer: Trainer) -> None:
 def _use_trained() -> None:
     trainer = st.session_state.get(TRAINER)
     if trainer is not None:
-        model_source.store("trained", trainer.model.state_dict(), trainer.config, trainer.task.name)
+        with trainer.lock:
+            model_source.store("trained", trainer.model.state_dict(), trainer.config, trainer.task.name)
         model_source.activate("trained")
 
 

@@ -8,6 +8,9 @@ import re
 import pytest
 import torch
 
+from lstm_core import LSTMConfig
+from lstm_core.weights_io import load_weights
+
 pytestmark = pytest.mark.browser
 
 
@@ -67,9 +70,34 @@ def test_train_use_and_upload(page, goto, wait_idle, assert_no_exception, screen
     wait_idle(page)
     assert sidebar.get_by_text(re.compile("uploaded: encoder.pt")).count() == 1
 
+    # the download buttons give the uploaded model back, loadable into torch.nn.LSTM
+    with page.expect_download() as info:
+        page.locator(".st-key-learn_dl_pt button").click()
+    back = load_weights(info.value.path().read_bytes(), "back.pt")
+    assert back.config == LSTMConfig(input_size=3, hidden_size=5, num_layers=2)
+    with page.expect_download() as info:
+        page.locator(".st-key-learn_dl_st button").click()
+    assert load_weights(info.value.path().read_bytes(), "back.safetensors").config == back.config
+
     # the stepper shows it without complaint
     goto("stepper")
     assert_no_exception(page)
+
+
+def test_stop_interrupts_training_and_keeps_the_steps(page, goto, wait_idle, assert_no_exception):
+    goto("learn", lang="en")
+    box = page.locator(".st-key-learn_steps input")
+    box.fill("2000")
+    box.press("Enter")
+    wait_idle(page)
+    page.locator(".st-key-learn_train button").click()
+    page.wait_for_selector("[data-testid=stProgress]")
+    page.wait_for_timeout(2500)
+    page.locator(".st-key-learn_stop button").click()
+    wait_idle(page, timeout=90_000)
+    assert_no_exception(page)
+    done = steps_trained(page)
+    assert 0 < done < 2000 and done % 100 == 0  # stopped between two chunks of 2000 / 20 steps
 
 
 def test_learn_page_in_chinese(page, goto, wait_idle, assert_no_exception, screenshot):
