@@ -44,6 +44,10 @@ MESSAGES = {
     "inputs.err.no_tokens": "The text has no tokens: type at least one word or character.",
     "inputs.err.bad_list": "'{value}' is not a list of numbers (expected e.g. 1, 0.5, 2).",
     "inputs.err.input_size": "input_size {found} is not supported here; expected 1 to {limit}.",
+    "inputs.err.lengths_count": "{found} lengths given for {batch_size} sequences; expected one length per "
+                                "sequence (batch_size = {batch_size}).",
+    "inputs.err.lengths_range": "Length '{value}' is not allowed; expected whole numbers from 1 to seq_len = "
+                                "{seq_len}.",
 }
 
 
@@ -124,6 +128,37 @@ def sine_batch(batch_size: int, seq_len: int, input_size: int, freq=1.0, phase=0
     _check_shape(batch_size, seq_len, input_size)
     data = sine_data(batch_size, seq_len, input_size, freq, phase, noise, seed)
     return _batch(torch.tensor(data, dtype=torch.float32))
+
+
+# ------------------------------------------------------------------------------------ ragged lengths
+def parse_lengths(text: str, batch_size: int, seq_len: int) -> list[int] | None:
+    """``"5, 3"`` -> [5, 3]: one real length per sequence (1..seq_len); blank -> None (all full length)."""
+    parts = [p for p in re.split(r"[,\s;，、]+", text.strip()) if p]
+    if not parts:
+        return None
+    lengths = []
+    for p in parts:
+        try:
+            n = int(p)
+        except ValueError:
+            raise InputError("inputs.err.lengths_range", value=p, seq_len=seq_len) from None
+        if not 1 <= n <= seq_len:
+            raise InputError("inputs.err.lengths_range", value=p, seq_len=seq_len)
+        lengths.append(n)
+    if len(lengths) != batch_size:
+        raise InputError("inputs.err.lengths_count", found=len(lengths), batch_size=batch_size)
+    return lengths
+
+
+def with_lengths(batch, lengths: list[int] | None):
+    """The same sequences cut to their real lengths: steps past each length are zeroed (padding) and the
+    lengths are recorded, so the engine runs them as a PackedSequence."""
+    if lengths is None:
+        return batch
+    data = batch.data.clone()
+    for b, n in enumerate(lengths):
+        data[b, n:] = 0
+    return _batch(data, lengths=list(lengths), labels=batch.labels)
 
 
 # ----------------------------------------------------------------------------------------------- text

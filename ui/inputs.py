@@ -50,6 +50,7 @@ PARAMS = [
     _list_param("sine_freq", "1"),
     _list_param("sine_phase", "0, 1.57"),
     _list_param("sine_noise", "0"),
+    _text_param("input_lengths", "", 200),
 ]
 
 
@@ -65,14 +66,23 @@ def error_text(err: Exception) -> str:
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _build(kind: str, spec: tuple, batch_size: int, seq_len: int, input_size: int, seed: int) -> InputBatch:
     """Cached batch for one choice (resource cache: the returned InputBatch is shared, never mutated)."""
-    if kind == "sine":
-        freq, phase, noise = spec
-        return src.sine_batch(batch_size, seq_len, input_size, freq, phase, noise, seed)
     if kind == "text":
         return src.text_batch(spec[0], input_size, seed)
     if kind == "csv":
         return src.csv_batch(spec[0], input_size)
-    return src.random_batch(batch_size, seq_len, input_size, seed)
+    *params, lengths = spec
+    if kind == "sine":
+        batch = src.sine_batch(batch_size, seq_len, input_size, *params, seed)
+    else:
+        batch = src.random_batch(batch_size, seq_len, input_size, seed)
+    return src.with_lengths(batch, src.parse_lengths(lengths, batch_size, seq_len))
+
+
+def _lengths_input(cfg) -> str:
+    """Optional real lengths for the random and sine sources (a ragged batch, run packed)."""
+    st.text_input(t("inputs.lengths"), key="input_lengths", placeholder=t("inputs.lengths_placeholder"),
+                  help=t("inputs.lengths_help", batch_size=cfg.batch_size, seq_len=cfg.seq_len))
+    return st.session_state.get("input_lengths", "")
 
 
 def _csv_text() -> str | None:
@@ -113,6 +123,7 @@ def input_panel(expanded: bool = False) -> InputBatch:
             if kind == "random":
                 st.caption(t("inputs.random_help", batch_size=cfg.batch_size, seq_len=cfg.seq_len,
                              input_size=input_size, seed=cfg.seed))
+                spec = (_lengths_input(cfg),)
             elif kind == "sine":
                 c1, c2, c3 = st.columns(3)
                 c1.text_input(t("inputs.sine_freq"), key="sine_freq", help=t("inputs.sine_freq_help"))
@@ -123,6 +134,7 @@ def input_panel(expanded: bool = False) -> InputBatch:
                              for k in ("sine_freq", "sine_phase", "sine_noise"))
                 if any(v < 0 for v in spec[2]):
                     raise src.InputError("inputs.err.bad_list", value=st.session_state["sine_noise"])
+                spec = (*spec, _lengths_input(cfg))
             elif kind == "text":
                 st.text_area(t("inputs.text"), key="input_text", help=t("inputs.text_help"), height=90)
                 text = st.session_state["input_text"]
@@ -152,7 +164,7 @@ def input_panel(expanded: bool = False) -> InputBatch:
             st.error(t("inputs.kept_previous", error=error_text(problem)), icon="⚠️")
         elif kind == "waiting":
             pass  # nothing typed or uploaded yet: keep whatever was in use
-        elif kind == "random":
+        elif kind == "random" and batch.lengths is None:
             st.session_state.pop("input_batch", None)  # get_input() follows the sidebar
         else:
             st.session_state["input_batch"] = batch
@@ -167,7 +179,8 @@ def input_panel(expanded: bool = False) -> InputBatch:
     return current
 
 
-_URL_KEYS = {"random": (), "sine": ("sine_freq", "sine_phase", "sine_noise"), "text": ("input_text",),
+_URL_KEYS = {"random": ("input_lengths",), "sine": ("sine_freq", "sine_phase", "sine_noise", "input_lengths"),
+             "text": ("input_text",),
              "csv": (), "waiting": ()}
 
 

@@ -184,3 +184,23 @@ def test_input_error_is_a_value_error_with_key_and_params():
     err = src.InputError("inputs.err.columns", row=1, found=2, input_size=3)
     assert isinstance(err, ValueError)
     assert "expected 3" in str(err) and not math.isnan(err.params["found"])
+
+
+def test_lengths_make_a_ragged_batch_that_runs_packed():
+    assert src.parse_lengths(" ", 2, 5) is None
+    assert src.parse_lengths("5, 3", 2, 5) == [5, 3]
+    for text, key in (("5", "inputs.err.lengths_count"), ("5,3,1", "inputs.err.lengths_count"),
+                      ("0,3", "inputs.err.lengths_range"), ("6,3", "inputs.err.lengths_range"),
+                      ("2.5,3", "inputs.err.lengths_range")):
+        with pytest.raises(src.InputError) as err:
+            src.parse_lengths(text, 2, 5)
+        assert err.value.key == key
+    full = src.random_batch(2, 5, 3, seed=1)
+    cut = src.with_lengths(full, [5, 3])
+    assert cut.lengths == [5, 3]
+    torch.testing.assert_close(cut.data[1, :3], full.data[1, :3])
+    assert torch.all(cut.data[1, 3:] == 0) and torch.equal(full.data, src.random_batch(2, 5, 3, seed=1).data)
+    cfg = LSTMConfig(input_size=3, hidden_size=2, bidirectional=True)
+    tr = trace(cfg.build(seed=0), cut.model_input(cfg))
+    ref = trace(cfg.build(seed=0), full.data[1:, :3].transpose(0, 1))  # sequence 1 alone, at its real length
+    torch.testing.assert_close(tr.h_n[:, 1], ref.h_n[:, 0])

@@ -303,3 +303,17 @@ def test_edge_configurations_render_the_trace(run_app, assert_app_ok, query):
     for q in ("i", "c", "h"):
         np.testing.assert_allclose(z_of(fig, q), getattr(tr[last, d], q)[:, 0, :].T, rtol=1e-5, atol=1e-6)
     assert cursor_x(fig, "cursor_i") == (query["seq_len"] - 1 if d else 0)
+
+
+def test_random_input_with_lengths_is_packed_and_bad_lengths_are_explained(run_app, assert_app_ok):
+    at = run_app(page="stepper", query={**SMALL, "input_lengths": "4, 2"})
+    assert_app_ok(at)
+    at.selectbox(key="batch_index").set_value(1).run()
+    z = z_of(chart(at, "heatmaps"), "o")
+    batch = src.with_lengths(src.random_batch(2, 4, 2, 0), [4, 2])
+    tr = expected_trace({"input_size": 2, "hidden_size": 3}, batch)
+    assert np.isnan(z[:, 2:]).all()
+    np.testing.assert_allclose(z[:, :2], tr[0, 0].o[:2, 1, :].T, rtol=1e-6, atol=1e-7)
+    at = run_app(page="stepper", query={**SMALL, "input_lengths": "4, 2, 1"})
+    assert_app_ok(at)
+    assert any("3 lengths given for 2 sequences" in e.value for e in at.error)
