@@ -6,35 +6,39 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from lstm_core import pitfalls, quiz
 
 pytestmark = pytest.mark.browser
+# the machine is shared and slow at times: an element may appear seconds after the script looks idle
+expect.set_options(timeout=30_000)
 
 
 def test_pitfalls_page_en_and_zh(page, goto, wait_idle, assert_no_exception, screenshot):
     goto("pitfalls", lang="en", num_layers=2, bidirectional=True, hidden_size=5)
     assert_no_exception(page)
     for key in pitfalls.PITFALLS + pitfalls.CLAIMS:
-        assert page.locator(f".st-key-card_{key}").count() == 1, key
-    first = page.locator(".st-key-card_hidden_batch")
-    assert "Expected hidden[0] size (4, 2, 5), got [4, 3, 5]" in first.inner_text()
+        expect(page.locator(f".st-key-card_{key}")).to_have_count(1)
+    card = page.locator(".st-key-card_hidden_batch")
+    expect(card).to_contain_text("Expected hidden[0] size (4, 2, 5), got [4, 3, 5]")
     screenshot(page, "pitfalls-en")
     page.get_by_role("tab", name="Three tutorial errors").click()
     wait_idle(page)
     claim = page.locator(".st-key-card_claim_batch_first_default")
     claim.scroll_into_view_if_needed()
-    assert claim.is_visible() and "False" in claim.inner_text()
+    expect(claim).to_be_visible()
+    expect(claim).to_contain_text("batch_first is False")
     screenshot(page, "pitfalls-claims-en")
 
     goto("pitfalls", lang="zh")
     assert_no_exception(page)
-    assert "误区实验室" in page.locator("h1").first.inner_text()
-    assert "只填充不打包" in page.locator(".st-key-card_padding").inner_text()
+    expect(page.locator("h1").first).to_contain_text("误区实验室")
+    expect(page.locator(".st-key-card_padding")).to_contain_text("只填充不打包")
     screenshot(page, "pitfalls-zh")
     page.get_by_role("tab", name="教程中的三处错误").click()
     wait_idle(page)
-    assert "默认为 True" in page.locator(".st-key-card_claim_batch_first_default").inner_text()
+    expect(page.locator(".st-key-card_claim_batch_first_default")).to_contain_text("默认为 True")
     screenshot(page, "pitfalls-claims-zh")
     assert_no_exception(page)
 
@@ -58,21 +62,21 @@ def test_quiz_answered_in_browser(page, goto, wait_idle, assert_no_exception, sc
     goto("quiz", lang="en", quiz_seed=seed)
     assert_no_exception(page)
     metric = page.locator("[data-testid=stMetricValue]").first
-    assert metric.inner_text().strip() == "0 / 0"
+    expect(metric).to_have_text("0 / 0")
     fill_and_check(page, wait_idle, {"output": str(truth["output"]), "h_n": f"torch.Size({list(truth['h_n'])})",
                                      "c_n": ", ".join(map(str, truth["c_n"]))})
     assert_no_exception(page)
-    assert metric.inner_text().strip() == "1 / 1"
-    assert page.get_by_text("All three right!").count() == 1
+    expect(metric).to_have_text("1 / 1")
+    expect(page.get_by_text("All three right!")).to_have_count(1)
     screenshot(page, "quiz-en-right")
 
     page.locator(".st-key-quiz_new button").click()
     wait_idle(page)
-    assert field(page, "output").input_value() == ""
+    expect(field(page, "output")).to_have_value("")
     fill_and_check(page, wait_idle, {"output": "(1, 2, 3)", "h_n": "oops", "c_n": "(1, 2, 3)"})
     assert_no_exception(page)
-    assert page.get_by_text(re.compile("is not a shape")).count() >= 1
-    assert metric.inner_text().strip() == "1 / 1"  # a malformed answer is not scored
+    expect(page.get_by_text(re.compile("is not a shape"))).to_have_count(1)
+    expect(metric).to_have_text("1 / 1")  # a malformed answer is not scored
 
     # 中文: a wrong c_n with projection
     seed = next(s for s in range(500) if quiz.random_question(s).config.proj_size and not
@@ -84,5 +88,5 @@ def test_quiz_answered_in_browser(page, goto, wait_idle, assert_no_exception, sc
     fill_and_check(page, wait_idle, {"output": str(truth["output"]), "h_n": str(truth["h_n"]),
                                      "c_n": str(truth["h_n"])})
     assert_no_exception(page)
-    assert page.get_by_text(re.compile("细胞状态永远不投影")).count() == 1
+    expect(page.get_by_text(re.compile("细胞状态永远不投影"))).to_have_count(1)
     screenshot(page, "quiz-zh-wrong")
