@@ -135,7 +135,7 @@ def render_card(demo: pitfalls.Demo, number: int | None = None) -> None:
             if message:
                 if note:
                     st.markdown(t(note, **values))
-                st.code(message, language=None)
+                st.code(message, language=None, wrap_lines=True)
         if "engine_verdict" in values:
             st.caption(values["engine_verdict"])
         if is_claim:
