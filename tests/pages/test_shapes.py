@@ -50,8 +50,11 @@ CONFIGS = [
 ]
 
 
-@pytest.mark.parametrize("kw", CONFIGS, ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()))
-@pytest.mark.parametrize("batch_size,seq_len", [(2, 5), (3, 1)])
+SIZES = [(2, 5), (3, 1), (1, 7), (4, 3)]  # (batch_size, seq_len), cycled over the configurations
+
+
+@pytest.mark.parametrize("kw,batch_size,seq_len", [(kw, *SIZES[i % len(SIZES)]) for i, kw in enumerate(CONFIGS)],
+                         ids=lambda v: ",".join(f"{k}={x}" for k, x in v.items()) if isinstance(v, dict) else None)
 def test_table_equals_torch_shapes(run_app, assert_app_ok, kw, batch_size, seq_len):
     at = run_app(PAGE, query={**kw, "batch_size": batch_size, "seq_len": seq_len})
     assert_app_ok(at)
