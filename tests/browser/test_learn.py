@@ -79,9 +79,15 @@ def test_train_use_and_upload(page, goto, wait_idle, assert_no_exception, screen
         page.locator(".st-key-learn_dl_st button").click()
     assert load_weights(info.value.path().read_bytes(), "back.safetensors").config == back.config
 
-    # the stepper shows it without complaint
-    goto("stepper")
+    # navigate in the same session (a page.goto would start a new one): the stepper shows the uploaded model
+    page.locator("[data-testid=stSidebarNav] a[href$='/stepper']").click()
+    wait_idle(page)
     assert_no_exception(page)
+    assert page.url.split("?")[0].endswith("/stepper")
+    assert sidebar.get_by_text(re.compile("uploaded: encoder.pt")).count() == 1
+    assert "num_layers=2" in sidebar.locator("[data-testid=stCode]").inner_text()
+    assert page.locator("svg[data-testid=lstm-cell-diagram]").count() == 1
+    screenshot(page, "learn-uploaded-in-stepper-en")
 
 
 def test_stop_interrupts_training_and_keeps_the_steps(page, goto, wait_idle, assert_no_exception):

@@ -14,6 +14,7 @@ import torch
 
 from lstm_core import LSTMConfig, trace
 from lstm_core import sources as src
+from lstm_core.limits import MAX_UPLOAD_BYTES
 from lstm_core.tasks import make_task
 from lstm_core.train import Trainer
 from ui.i18n import translate
@@ -143,6 +144,8 @@ BAD = {
     "dtype": ("m.pt", lambda: _pt({k: v.long() for k, v in torch.nn.LSTM(2, 3).state_dict().items()}),
               {"dtype": "int64"}),
     "corrupt": ("m.safetensors", lambda: b"\x08\x00\x00\x00\x00\x00\x00\x00not json", None),
+    "too_large": ("big.pt", lambda: b"\0" * (MAX_UPLOAD_BYTES + 2**20),
+                  {"size_mb": MAX_UPLOAD_BYTES / 2**20 + 1, "limit_mb": MAX_UPLOAD_BYTES / 2**20}),
 }
 
 
