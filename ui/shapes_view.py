@@ -58,6 +58,7 @@ def meaning(dims) -> str:
 
 
 def tensor_table(rep, actual: dict[str, tuple] | None) -> pd.DataFrame:
+    """One row per tensor, indexed by its name: shape, symbols, meaning, torch check."""
     rows = []
     for name in TENSORS:
         ts = rep.tensors[name]
@@ -66,7 +67,7 @@ def tensor_table(rep, actual: dict[str, tuple] | None) -> pd.DataFrame:
         rows.append({t("shapes.col.tensor"): name, t("shapes.col.shape"): shape_str(ts.shape),
                      t("shapes.col.symbolic"): ts.symbolic, t("shapes.col.meaning"): meaning(ts.dims),
                      t("shapes.col.torch"): check})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).set_index(t("shapes.col.tensor"))
 
 
 def render_tensor_table(model: LSTM, rep, data: torch.Tensor, lengths=None) -> bool:
@@ -75,7 +76,7 @@ def render_tensor_table(model: LSTM, rep, data: torch.Tensor, lengths=None) -> b
         actual = real_shapes(model, rep, data, lengths)
     except Exception as err:  # torch refused the predicted h_0/c_0 or the input
         st.error(t("shapes.check_failed", error=str(err)))
-        st.dataframe(tensor_table(rep, None), hide_index=True, width="stretch", column_config=_columns())
+        st.table(tensor_table(rep, None))
         return False
     ok = all(actual[name] == rep.tensors[name].shape for name in TENSORS)
     if ok:
@@ -83,14 +84,8 @@ def render_tensor_table(model: LSTM, rep, data: torch.Tensor, lengths=None) -> b
     else:
         bad = [name for name in TENSORS if actual[name] != rep.tensors[name].shape]
         st.error(t("shapes.check_mismatch", names=", ".join(bad)))
-    st.dataframe(tensor_table(rep, actual), hide_index=True, width="stretch", column_config=_columns())
+    st.table(tensor_table(rep, actual))  # a static table: six rows, long meanings wrap
     return ok
-
-
-def _columns() -> dict:
-    small, large = st.column_config.TextColumn(width="small"), st.column_config.TextColumn(width="large")
-    return {t("shapes.col.tensor"): small, t("shapes.col.shape"): small, t("shapes.col.meaning"): large,
-            t("shapes.col.torch"): small}
 
 
 def block_labels() -> dict[str, str]:

@@ -10,11 +10,10 @@ pytestmark = pytest.mark.browser
 
 
 def table_text(page) -> str:
-    """Text of the first dataframe (the tensor table) — Glide data grid renders cells into a canvas,
-    so read its accessible table instead."""
-    grid = page.locator("[data-testid=stDataFrame]").first
-    grid.wait_for()
-    return grid.locator("table").inner_text()
+    """Text of the first static table (the tensor table)."""
+    table = page.locator("[data-testid=stTable]").first
+    table.wait_for()
+    return table.inner_text()
 
 
 def test_shapes_page_in_english_and_chinese(page, goto, assert_no_exception, screenshot):

@@ -29,13 +29,17 @@ def torch_shapes(kw: dict, batch_size: int, seq_len: int) -> dict[str, tuple]:
 
 
 def table(at, index=0) -> dict[str, tuple]:
-    """The tensor table (first dataframe) as {tensor: shape}."""
-    df = at.dataframe[index].value
-    return {row.iloc[0]: ast.literal_eval(row.iloc[1]) for _, row in df.iterrows()}
+    """A tensor table as {tensor: shape}: st.table 0 = batched, 1 = unbatched, 2 = packed."""
+    df = at.table[index].value
+    return {name: ast.literal_eval(row.iloc[0]) for name, row in df.iterrows()}
 
 
 def verdicts(at, index) -> list[str]:
-    return list(at.dataframe[index].value.iloc[:, -1])
+    return list(at.table[index].value.iloc[:, -1])
+
+
+# st.dataframe elements of the page, in order
+PARAMS, SHARING, CHECKS, VALUES = 0, 1, 2, 3
 
 
 CONFIGS = [
@@ -82,10 +86,10 @@ def test_each_sidebar_widget_updates_the_table(run_app, assert_app_ok):
 
 def test_seed_changes_the_numbers_not_the_shapes(run_app):
     at = run_app(PAGE)
-    before_shapes, before_values = table(at), at.dataframe[4].value.to_numpy().copy()
+    before_shapes, before_values = table(at), at.dataframe[VALUES].value.to_numpy().copy()
     at.number_input(key="seed").set_value(7).run()
     assert table(at) == before_shapes
-    assert (at.dataframe[4].value.to_numpy() != before_values).any()  # output/h_n values of another model
+    assert (at.dataframe[VALUES].value.to_numpy() != before_values).any()  # output/h_n values of another model
 
 
 def test_invalid_combination_is_shown_and_not_applied(run_app, assert_app_ok):
@@ -121,13 +125,13 @@ def test_parameter_inventory_matches_torch_and_ignores_seq_len(run_app, assert_a
     kw = dict(input_size=3, hidden_size=4, num_layers=2, bidirectional=True, proj_size=2)
     at = run_app(PAGE, query=kw)
     assert_app_ok(at)
-    params = at.dataframe[1].value
+    params = at.dataframe[PARAMS].value
     real = {n: tuple(p.shape) for n, p in nn.LSTM(**kw).named_parameters()}
     assert {row.iloc[0]: ast.literal_eval(row.iloc[1]) for _, row in params.iterrows()} == real
     assert list(params.iloc[:, 3]) == [int(torch.tensor(s).prod()) for s in real.values()]
     total = sum(int(torch.tensor(s).prod()) for s in real.values())
     assert at.metric[0].value == f"{total:,}"
-    sharing = at.dataframe[2].value
+    sharing = at.dataframe[SHARING].value
     assert set(sharing.iloc[:, 1]) == {total} and len(set(sharing.iloc[:, 2])) == len(sharing)
     at.slider(key="seq_len").set_value(40).run()
     assert at.metric[0].value == f"{total:,}"
@@ -137,7 +141,7 @@ def test_parameter_inventory_matches_torch_and_ignores_seq_len(run_app, assert_a
                                 dict(num_layers=3)])
 def test_correspondences_hold_with_numbers(run_app, kw):
     at = run_app(PAGE, query=kw)
-    checks = at.dataframe[3].value
+    checks = at.dataframe[CHECKS].value
     num_l, num_d = kw.get("num_layers", 1), 2 if kw.get("bidirectional") else 1
     assert len(checks) == 1 + (2 if num_d == 2 else 0) + num_l * num_d + 2
     assert list(checks.iloc[:, -1]) == ["✓"] * len(checks)
@@ -146,15 +150,15 @@ def test_correspondences_hold_with_numbers(run_app, kw):
     assert all(d == 0.0 for d, eq in zip(diffs, expected_equal, strict=True) if eq)
     assert all(d > 1e-3 for d, eq in zip(diffs, expected_equal, strict=True) if not eq)
     assert any(s.value.startswith(f"All {len(checks)} claims hold") for s in at.success)
-    values = at.dataframe[4].value.to_numpy()
+    values = at.dataframe[VALUES].value.to_numpy()
     assert (values[0] == values[1]).all()  # output's last step == top-layer forward h_n, printed
 
 
 def test_unbatched_and_packed_forms(run_app):
     at = run_app(PAGE, query={"batch_size": 3, "seq_len": 4, "bidirectional": True})
     cfg = LSTMConfig(input_size=4, hidden_size=6, bidirectional=True)
-    unbatched = table(at, 5)
-    packed = table(at, 6)
+    unbatched = table(at, 1)
+    packed = table(at, 2)
     predicted = shapes(cfg, 1, 4, form="unbatched").tensors
     assert unbatched == {name: ts.shape for name, ts in predicted.items()}
     assert unbatched["output"] == (4, 12) and unbatched["h_n"] == (2, 6)
@@ -168,7 +172,7 @@ def test_chinese(run_app, assert_app_ok, app_text):
     at = run_app(PAGE, lang="zh", query={"num_layers": 2})
     assert_app_ok(at)
     assert at.title[0].value == "张量形状"
-    assert "张量" in at.dataframe[0].value.columns[0]
+    assert at.table[0].value.index.name == "张量"
     assert "层 × 方向" in app_text(at)
 
 
@@ -180,7 +184,7 @@ def test_input_from_the_input_panel_is_used(run_app, assert_app_ok):
     at = run_app(PAGE, session={"input_batch": InputBatch(data=data, lengths=[6, 2, 4])})
     assert_app_ok(at)
     assert table(at)["output"] == (6, 3, 6)
-    assert table(at, 6)["input"] == (6 + 2 + 4, 4)
+    assert table(at, 2)["input"] == (6 + 2 + 4, 4)
     facts = [m.value for m in at.markdown if "batch_sizes" in m.value][0]
     assert "`[6, 2, 4]`" in facts and "**0.00e+00**" in facts
 

@@ -51,7 +51,7 @@ def test_query_parameters_round_trip(run_app, assert_app_ok):
     # The written address opens the same state again.
     again = run_app("shapes", query=dict(at.query_params), lang=None)
     assert {k: again.query_params[k] for k in SIDEBAR} == SIDEBAR
-    assert again.dataframe[0].value.equals(at.dataframe[0].value)
+    assert again.table[0].value.equals(at.table[0].value)
 
 
 @pytest.mark.parametrize("key,value", [("hidden_size", "abc"), ("hidden_size", "0"), ("seq_len", "100000"),
