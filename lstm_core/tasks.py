@@ -148,6 +148,7 @@ class MemoryTask(Task):
     default_lr = 0.03
     target_quality = 0.95
     noise = 0.5
+    marker_channel = 1  # x_t[1] = 1 marks the step to remember
 
     def sample(self, batch_size: int, seed: int) -> TaskData:
         g = _rng(seed)
@@ -270,6 +271,7 @@ class AddingTask(Task):
     default_seq_len = 10  # 20 needs ~600 steps; the learner can try longer with the slider
     default_steps = 400
     target_quality = 0.9
+    marker_channel = 1  # x_t[1] = 1 marks the two values to add
 
     def sample(self, batch_size: int, seed: int) -> TaskData:
         g = _rng(seed)

@@ -170,6 +170,8 @@ class UnitReport:
     f_example_before: list
     f_turn: float | None = None  # sentiment: the unit's mean f on contrast words (but, 但) ...
     f_other: float | None = None  # ... and on every other real token
+    i_marked: float | None = None  # memory/adding: the unit's mean input gate on marked steps ...
+    i_unmarked: float | None = None  # ... and on the others
 
 
 def _last_real(values: np.ndarray, lengths) -> np.ndarray:
@@ -222,9 +224,16 @@ def task_unit(trainer: Trainer, data: TaskData | None = None) -> UnitReport:
         off = [f_all[t, b] for t, b, flag in is_turn if not flag]
         if on and off:
             f_turn, f_other = float(np.mean(on)), float(np.mean(off))
+    i_marked = i_unmarked = None
+    channel = getattr(trainer.task, "marker_channel", None)
+    if channel is not None:
+        marked = data.x[:, :, channel].T.numpy() > 0.5  # (T, B)
+        i_unit = after.i[:, :, unit].detach().double().numpy()
+        i_marked, i_unmarked = float(i_unit[marked].mean()), float(i_unit[~marked].mean())
     return UnitReport(unit=unit, corr=float(scores[unit]), mean_f_before=float(np.nanmean(f_b)),
                       mean_f_after=float(np.nanmean(f_a)), drift_before=_drift(c_b, data.lengths, unit),
                       drift_after=_drift(c, data.lengths, unit), c_example=c[:n0, 0, unit].tolist(),
                       c_example_before=c_b[:n0, 0, unit].tolist(),
                       f_example=after.f[:n0, 0, unit].double().tolist(),
-                      f_example_before=before.f[:n0, 0, unit].double().tolist(), f_turn=f_turn, f_other=f_other)
+                      f_example_before=before.f[:n0, 0, unit].double().tolist(), f_turn=f_turn, f_other=f_other,
+                      i_marked=i_marked, i_unmarked=i_unmarked)

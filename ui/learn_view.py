@@ -153,6 +153,8 @@ def results(trainer: Trainer) -> None:
         right.caption(t("learn.unit_not_yet"))
     right.markdown(t(f"learn.unit.{task.name}", unit=unit.unit, corr=unit.corr, f0=unit.mean_f_before,
                      f1=unit.mean_f_after, d0=unit.drift_before, d1=unit.drift_after))
+    if unit.i_marked is not None:
+        right.markdown(t("learn.unit.marker", unit=unit.unit, im=unit.i_marked, iu=unit.i_unmarked))
     if unit.f_turn is not None:
         right.markdown(t("learn.unit.turn", unit=unit.unit, ft=unit.f_turn, fo=unit.f_other))
     tokens = trainer.eval_data.tokens[0] if trainer.eval_data.tokens else None
@@ -164,7 +166,7 @@ def results(trainer: Trainer) -> None:
 
 def sentiment_probe(trainer: Trainer) -> None:
     st.session_state.setdefault("learn_phrase", "虽然很贵，但是很好吃")
-    text = st.text_input(t("learn.phrase"), key="learn_phrase")
+    text = st.text_input(t("learn.phrase"), key="learn_phrase", max_chars=200)
     try:
         data = trainer.task.phrase_data(text)
     except ValueError:

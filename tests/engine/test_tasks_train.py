@@ -44,6 +44,11 @@ def test_memory_unit_forget_gate_opens_and_its_cell_state_is_held():
     assert math.isclose(report.mean_f_after, float(tr[0, 0].f[1:, :, report.unit].double().mean()),
                         rel_tol=1e-9)
     assert report.c_example == pytest.approx(tr[0, 0].c[:, 0, report.unit].tolist())
+    # it writes at the marked step (t = 0) and keeps its input gate closed on the noise
+    i_unit = tr[0, 0].i[:, :, report.unit].double()
+    assert report.i_marked == pytest.approx(float(i_unit[0].mean()))
+    assert report.i_unmarked == pytest.approx(float(i_unit[1:].mean()))
+    assert report.i_marked > report.i_unmarked + 0.3
 
 
 def test_training_is_reproducible_and_chunking_does_not_matter():
