@@ -116,7 +116,8 @@ def input_panel(expanded: bool = False) -> InputBatch:
     input_size = cfg.lstm.input_size
     with st.expander(t("inputs.title"), expanded=expanded):
         kind = st.segmented_control(t("inputs.source"), SOURCES, key="input_source",
-                                    format_func=lambda s: t(f"inputs.src.{s}"), required=True) or "random"
+                                    format_func={s: t(f"inputs.src.{s}") for s in SOURCES}.__getitem__,
+                                    required=True) or "random"
         spec: tuple = ()
         problem = None
         try:

@@ -96,11 +96,12 @@ def render() -> None:
         if playing:
             _move(+1, T)
         c = st.columns([1, 1, 1, 1])
+        # option labels are translated now, in the script thread (format_func may run elsewhere later)
+        dir_names = [t(f"stepper.dir{d}") for d in range(D)]
+        items = [t("stepper.batch_item", b=b, n=int(tr.lengths[b])) for b in range(B)]
         c[0].selectbox(t("stepper.layer"), list(range(L)), key="layer")
-        c[1].selectbox(t("stepper.direction"), list(range(D)), key="direction",
-                       format_func=lambda d: t(f"stepper.dir{d}"))
-        c[2].selectbox(t("stepper.batch_index"), list(range(B)), key="batch_index",
-                       format_func=lambda b: t("stepper.batch_item", b=b, n=int(tr.lengths[b])))
+        c[1].selectbox(t("stepper.direction"), list(range(D)), key="direction", format_func=dir_names.__getitem__)
+        c[2].selectbox(t("stepper.batch_index"), list(range(B)), key="batch_index", format_func=items.__getitem__)
         c[3].selectbox(t("stepper.unit"), list(range(H)), key="unit")
         row = st.columns([1, 7, 1, 2], vertical_alignment="bottom")
         row[0].button("◀", key="step_prev", on_click=_move, args=(-1, T), help=t("stepper.prev"),
