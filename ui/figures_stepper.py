@@ -128,9 +128,9 @@ def move_cursor(fig: go.Figure, order, k: int, unit: int | None = None, dots=Non
             elif name == "cursor_dots" and dots is not None:
                 tr.x = [t] * len(dots)
                 tr.y = [float(v[t]) for v in dots.values()]
-        if fig.layout.sliders:
-            steps = [int(st_.args[0][0]) for st_ in fig.layout.sliders[0].steps]
-            fig.layout.sliders[0].active = _slider_index(steps, k)
+        if fig.frames:  # the frames are the cursor positions _animate chose; the slider has one step each
+            cursors = sum(1 for tr in fig.data if (tr.name or "").startswith("cursor"))
+            fig.layout.sliders[0].active = _slider_index(_frame_steps(len(order), cursors), k)
     return fig
 
 
