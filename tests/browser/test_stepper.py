@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -77,6 +78,21 @@ def test_step_play_switch_and_upload(page, goto, wait_idle, assert_no_exception,
     assert_no_exception(page)
     assert page.locator("svg[data-testid=lstm-cell-diagram]").count() == 1
     screenshot(page, "stepper-en-bad-csv")
+
+
+def test_trace_downloads(page, goto, tmp_path):
+    goto("stepper", hidden_size=2, seq_len=3, batch_size=1, input_size=2)
+    with page.expect_download() as info:
+        page.locator(".st-key-dl_csv button").first.click()
+    path = tmp_path / "trace.csv"
+    info.value.save_as(path)
+    rows = path.read_text().splitlines()
+    assert rows[0] == "array,i0,i1,i2,value" and any(r.startswith("l0_d0_f,2,0,1,") for r in rows)
+    with page.expect_download() as info:
+        page.locator(".st-key-dl_npz button").first.click()
+    info.value.save_as(tmp_path / "trace.npz")
+    arrays = np.load(tmp_path / "trace.npz")
+    assert arrays["l0_d0_f"].shape == (3, 1, 2) and arrays["output"].shape == (3, 1, 2)
 
 
 def test_chinese_text_input(page, goto, assert_no_exception, screenshot):
