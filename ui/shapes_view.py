@@ -137,6 +137,20 @@ def render_params(rep, model: LSTM) -> None:
         st.error(t("shapes.params_mismatch", real=real_total, predicted=rep.total_params))
     col2.markdown(t("shapes.sharing", total=f"{rep.total_params:,}", seq_len=rep.seq_len))
     col2.dataframe(sharing_table(rep.config, rep.batch_size, rep.seq_len), hide_index=True)
+    _seq_len_change(rep, col1)
+
+
+def _seq_len_change(rep, where) -> None:
+    """After the learner moved seq_len (nothing else): parameters before/after vs output size before/after."""
+    numel = 1
+    for s in rep.tensors["output"].shape:
+        numel *= s
+    now = (rep.config, rep.batch_size, rep.seq_len, rep.total_params, numel)
+    before = st.session_state.get("_shapes_last")
+    st.session_state["_shapes_last"] = now
+    if before and before[:2] == now[:2] and before[2] != now[2]:
+        where.info(t("shapes.seq_len_changed", old=before[2], new=now[2], params_old=f"{before[3]:,}",
+                     params_new=f"{now[3]:,}", out_old=f"{before[4]:,}", out_new=f"{now[4]:,}"), icon="🔁")
 
 
 # -------------------------------------------------------------------------------------- correspondences

@@ -135,6 +135,9 @@ def test_parameter_inventory_matches_torch_and_ignores_seq_len(run_app, assert_a
     assert set(sharing.iloc[:, 1]) == {total} and len(set(sharing.iloc[:, 2])) == len(sharing)
     at.slider(key="seq_len").set_value(40).run()
     assert at.metric[0].value == f"{total:,}"
+    note = [i.value for i in at.info if i.value.startswith("seq_len 5 → 40")]
+    out_old, out_new = 5 * 2 * 2 * 2, 40 * 2 * 2 * 2  # (T, B, 2 directions × proj_size 2)
+    assert note == [f"seq_len 5 → 40: parameters {total:,} → {total:,}, numbers in output {out_old} → {out_new}."]
 
 
 @pytest.mark.parametrize("kw", [dict(num_layers=2, bidirectional=True), dict(batch_first=True, proj_size=3),

@@ -1,0 +1,51 @@
+"""Shapes page logic without the UI: predictions vs real torch tensors, and the correspondence checks."""
+
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lstm_core import LSTMConfig, shapes
+from ui.shapes_view import Check, correspondence_checks, packed_facts, packed_lengths, real_shapes
+
+
+@st.composite
+def setups(draw):
+    hidden = draw(st.integers(1, 6))
+    cfg = LSTMConfig(input_size=draw(st.integers(1, 5)), hidden_size=hidden, num_layers=draw(st.integers(1, 3)),
+                     bias=draw(st.booleans()), batch_first=draw(st.booleans()),
+                     bidirectional=draw(st.booleans()), proj_size=draw(st.integers(0, hidden - 1)))
+    return cfg, draw(st.integers(1, 4)), draw(st.integers(1, 6)), draw(st.sampled_from(["batched", "unbatched",
+                                                                                       "packed"]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(setups())
+def test_predicted_shapes_equal_real_tensors(setup):
+    cfg, batch_size, seq_len, form = setup
+    lengths = packed_lengths(batch_size, seq_len) if form == "packed" else None
+    rep = shapes(cfg, batch_size=batch_size, seq_len=seq_len, form=form, lengths=lengths)
+    model = cfg.build(seed=0)
+    data = torch.randn(batch_size, seq_len, cfg.input_size)
+    actual = real_shapes(model, rep, data, lengths)
+    assert actual == {name: ts.shape for name, ts in rep.tensors.items()}
+
+
+@settings(max_examples=20, deadline=None)
+@given(setups())
+def test_correspondences_hold(setup):
+    cfg, batch_size, seq_len, _ = setup
+    model = cfg.build(seed=1)
+    data = torch.randn(batch_size, seq_len, cfg.input_size)
+    checks = correspondence_checks(model, data)
+    assert all(c.ok for c in checks), [(c.claim, c.diff) for c in checks if not c.ok]
+    facts = packed_facts(model, data, packed_lengths(batch_size, seq_len))
+    assert facts.last_step_diff == 0.0
+    assert facts.batch_sizes == [sum(n > t for n in packed_lengths(batch_size, seq_len)) for t in range(seq_len)]
+
+
+def test_checks_can_fail():
+    assert not Check("a == b", diff=0.5).ok  # a claimed equality that does not hold is red
+    assert not Check("a == b", diff=0.0, expect_equal=False).ok  # a "mistake" that happens to agree is red
+    cfg = LSTMConfig(input_size=3, hidden_size=4, bidirectional=True)
+    wrong = [c for c in correspondence_checks(cfg.build(seed=0), torch.randn(2, 5, 3)) if not c.expect_equal]
+    assert len(wrong) == 1 and wrong[0].diff > 1e-3 and wrong[0].ok  # output[-1, :, H:] is not backward h_n
