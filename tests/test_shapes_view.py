@@ -49,3 +49,19 @@ def test_checks_can_fail():
     cfg = LSTMConfig(input_size=3, hidden_size=4, bidirectional=True)
     wrong = [c for c in correspondence_checks(cfg.build(seed=0), torch.randn(2, 5, 3)) if not c.expect_equal]
     assert len(wrong) == 1 and wrong[0].diff > 1e-3 and wrong[0].ok  # output[-1, :, H:] is not backward h_n
+
+
+def test_every_role_and_parameter_kind_is_translated():
+    from ui.i18n import catalog
+
+    roles, kinds = set(), set()
+    for cfg in (LSTMConfig(3, 4), LSTMConfig(3, 4, 2, bidirectional=True, proj_size=2)):
+        for form in ("batched", "unbatched", "packed"):
+            rep = shapes(cfg, 2, 3, form=form, lengths=[3, 1] if form == "packed" else None)
+            roles |= {d.role for ts in [*rep.tensors.values(), *rep.params] for d in ts.dims}
+            kinds |= {p.name.split("_l")[0] for p in rep.params}
+    assert {"packed_rows", "layer_input", "proj_size", "gates_x_hidden"} <= roles
+    assert kinds == {"weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"}
+    for lang in ("en", "zh"):
+        assert all(f"shapes.role.{r}" in catalog(lang) for r in roles)
+        assert all(f"shapes.param.{k}" in catalog(lang) for k in kinds)
