@@ -77,7 +77,8 @@ def _labels(batch, b: int):
 
 def render() -> None:
     try:
-        tr, trn, batch = current_trace()
+        with st.spinner(t("stepper.computing")):
+            tr, trn, batch = current_trace()
     except (ValueError, RuntimeError) as err:  # LimitError or a torch complaint about the input
         st.error(error_text(err), icon="⚠️")
         return
@@ -188,11 +189,12 @@ def _figures(lt, order, k, labels, layer, d, b, j, proj):
         fs.move_cursor(lines, order, k, dots=unit_series)
         return heat, lines
     names = {q: t(f"stepper.q.{q}") for q in fs.QUANTITIES}
+    line_names = {**names, "h": t("stepper.q.h_full")} if proj else names  # the line shows o*tanh(c)
     series = {q: getattr(lt, q)[:, b, :] for q in fs.QUANTITIES}
     ranges = {q: t(f"stepper.range.{q}" if q != "h" or not proj else "stepper.range.h_proj", name=names[q])
               for q in fs.QUANTITIES}
     heat = fs.heatmaps_figure(series, order, k, unit=j, labels=labels, titles=ranges)
-    lines = fs.unit_lines_figure(unit_series, order, k, labels=labels, names=names)
+    lines = fs.unit_lines_figure(unit_series, order, k, labels=labels, names=line_names)
     st.session_state["_stepper_figs"] = (key, heat, lines)
     return heat, lines
 
