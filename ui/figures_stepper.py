@@ -243,6 +243,20 @@ def concat_figure(h_fwd: np.ndarray, h_bwd: np.ndarray, k: int, labels=None,
     return fig
 
 
+def concat_latex(h_fwd_t, h_bwd_t, t: int, output_t=None, layer_out: int | None = None, n: int = 3) -> str:
+    """``output[t] = [h→_t ; h←_t]`` with numbers. ``output_t`` (the engine's output row) is shown when
+    given — it equals the concatenation; ``layer_out`` names the next layer's input instead of ``output``."""
+    P = len(h_fwd_t)
+    row = np.asarray(output_t if output_t is not None else np.concatenate([h_fwd_t, h_bwd_t]), dtype=float)
+
+    def part(v):
+        return ",\\ ".join("{" + fmt(x) + "}" for x in v[:n]) + (r",\ \dots" if len(v) > n else "")
+
+    lhs = rf"\text{{output}}[{t}]" if layer_out is None else rf"x^{{({layer_out})}}_{{{t}}}"
+    return (rf"{lhs} = [\,\overrightarrow{{h}}_{{{t}}}\,;\,\overleftarrow{{h}}_{{{t}}}\,] = "
+            rf"[\,{part(row[:P])}\;\big|\;{part(row[P:])}\,]")
+
+
 def projection_figure(h_full: np.ndarray, h_proj: np.ndarray, titles=("o⊙tanh(c)", "h = W_hr·(o⊙tanh(c))")):
     """The projection step at the current t: H values before, proj_size values after W_hr."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=list(titles), column_widths=[0.6, 0.4])

@@ -168,6 +168,11 @@ def show(tr, trn, batch) -> None:
             ss["_stepper_concat"] = (key, fig)
         fig.layout.meta = dict(view="concat", layer=layer, b=b, tf=k, tb=tr.T - 1 - k)
         st.plotly_chart(fig, key="stepper_concat", config={"displaylogo": False})
+        # output[t] at the chosen direction's t: the engine's own output (last layer), or the concatenation
+        row = trn.output_padded[t_now, b] if last else None
+        st.latex(fs.concat_latex(fwd[t_now], bwd[t_now], t_now, row, layer_out=None if last else layer + 1))
+        if not (t_now <= k and t_now >= tr.T - 1 - k):
+            st.caption(t("stepper.concat_pending", t=t_now))
     if proj:
         st.subheader(t("stepper.proj_title", p=cfg.proj_size, h=cfg.hidden_size))
         st.markdown(t("stepper.proj_text", p=cfg.proj_size, h=cfg.hidden_size))

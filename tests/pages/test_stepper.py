@@ -90,6 +90,11 @@ def test_layer_direction_and_batch_selectors_pick_the_matching_slice(run_app, as
     concat = chart(at, "concat")
     both = np.concatenate([tr[1, 0].h[:, 1, :], tr[1, 1].h[:, 1, :]], axis=1)
     np.testing.assert_allclose(z_of(concat, "output"), both.T, rtol=1e-6, atol=1e-7)
+    # output[t] = [h→_t ; h←_t] at the backward cursor t = 3, and it is the engine's real `output`
+    np.testing.assert_allclose(tr.output_padded[3, 1], both[3], rtol=1e-6, atol=1e-7)
+    out_line = next(el.value for el in at.latex if r"\text{output}[3]" in el.value)
+    assert f"{{{fmt(both[3, 0])}}},\\ {{{fmt(both[3, 1])}}}" in out_line
+    assert f"\\big|\\;{{{fmt(both[3, 3])}}}" in out_line
 
 
 def test_timestep_moves_the_cursor_and_the_equations_show_the_trace_values(run_app, assert_app_ok):
