@@ -1,7 +1,5 @@
 """Shapes page in a real browser: no exception, a slider changes the table, 中文, URL, screenshots."""
 
-import shutil
-
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, ROOT
@@ -21,9 +19,11 @@ def test_shapes_page_in_english_and_chinese(page, goto, assert_no_exception, scr
     assert_no_exception(page)
     assert "(5, 2, 12)" in table_text(page)  # output: seq_len 5, batch 2, 2 directions × 6
     assert page.locator("[data-testid=stPlotlyChart]").count() >= 1
-    shot = screenshot(page, "shapes-en")
-    (ROOT / "assets").mkdir(exist_ok=True)
-    shutil.copyfile(shot, ROOT / "assets" / "screenshot.png")  # README picture, refreshed by this test
+    screenshot(page, "shapes-en")
+    page.set_viewport_size({"width": 1400, "height": 1500})  # README picture: table and blocks, refreshed here
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ROOT / "assets" / "screenshot.png"))
+    page.set_viewport_size({"width": 1400, "height": 1000})
 
     goto("shapes", lang="zh", num_layers=2, bidirectional=True)
     assert_no_exception(page)
