@@ -62,14 +62,27 @@ def _time_axis(T: int, labels):
     return dict(tickmode="auto")
 
 
-def _cursor_xy(t: int, height: int, unit: int | None):
-    """A vertical line over all rows at column t, plus a box around (t, unit)."""
-    xs = [t, t]
-    ys = [-0.5, height - 0.5]
-    if unit is not None and 0 <= unit < height:
-        xs += [None, t - 0.5, t + 0.5, t + 0.5, t - 0.5, t - 0.5]
-        ys += [None, unit - 0.5, unit - 0.5, unit + 0.5, unit + 0.5, unit - 0.5]
+def _grid_cursor_xy(t: int, T: int, cells, unit: int | None):
+    """The heatmaps' cursors as ONE trace in paper coordinates (an invisible full-figure axis pair): for
+    each heatmap ``(x0, y0, w, h, W)`` a vertical line through column t and a box around (t, unit).
+    One trace instead of six makes the animation frames six times cheaper to build and send."""
+    xs, ys = [], []
+    for x0, y0, w, h, W in cells:
+        px = x0 + w * (t + 0.5) / T
+        xs += [px, px, None]
+        ys += [y0, y0 + h, None]
+        if unit is not None and 0 <= unit < W:
+            xl, xr = x0 + w * t / T, x0 + w * (t + 1) / T
+            yt, yb = y0 + h * (1 - unit / W), y0 + h * (1 - (unit + 1) / W)
+            xs += [xl, xr, xr, xl, xl, None]
+            ys += [yt, yt, yb, yb, yt, None]
     return xs, ys
+
+
+def grid_cursor_t(trace_dict: dict) -> float:
+    """The timestep the heatmaps' cursor points at (inverse of the paper-coordinate mapping; for tests)."""
+    T, (x0, _, w, _, _) = trace_dict["meta"]["T"], trace_dict["meta"]["cells"][0]
+    return (trace_dict["x"][0] - x0) / w * T - 0.5
 
 
 MAX_FRAME_TRACES = 400  # frames x cursor traces above which the in-browser animation is thinned out
@@ -117,20 +130,18 @@ def move_cursor(fig: go.Figure, order, k: int, unit: int | None = None, dots=Non
     with fig.batch_update():
         for tr in fig.data:
             name = tr.name or ""
-            if name.startswith("cursor_") and name not in ("cursor_dots", "cursor_fwd", "cursor_bwd"):
-                tr.x, tr.y = _cursor_xy(t, int(tr.meta), unit)
-            elif name == "cursor":
-                tr.x = [t, t]
+            if name == "cursor_grid":
+                tr.x, tr.y = _grid_cursor_xy(t, tr.meta["T"], tr.meta["cells"], unit)
+            elif name == "cursor":  # line plot: the vertical line, then one dot per quantity
+                tr.x = [t] * len(tr.x)
+                if dots is not None:
+                    tr.y = [*tr.y[:2], *(float(v[t]) for v in dots.values())]
             elif name == "cursor_fwd":  # concat figure: both directions after k steps
                 tr.x = [k, k]
             elif name == "cursor_bwd":
                 tr.x = [len(order) - 1 - k] * 2
-            elif name == "cursor_dots" and dots is not None:
-                tr.x = [t] * len(dots)
-                tr.y = [float(v[t]) for v in dots.values()]
         if fig.frames:  # the frames are the cursor positions _animate chose; the slider has one step each
-            cursors = sum(1 for tr in fig.data if (tr.name or "").startswith("cursor"))
-            fig.layout.sliders[0].active = _slider_index(_frame_steps(len(order), cursors), k)
+            fig.layout.sliders[0].active = _slider_index(_frame_steps(len(order), 1), k)
     return fig
 
 
@@ -146,35 +157,42 @@ def heatmaps_figure(series: dict[str, np.ndarray], order, k: int, unit: int | No
     T = next(iter(series.values())).shape[0]
     hs, vs = 0.06, 0.16
     w, h = (1 - 2 * hs) / 3, (1 - vs) / 2
-    data, layout, heights = [], {}, {}
-    annotations = []
-    t_now = order[k]
+    data, layout, cells, annotations = [], {}, [], []
     for n, q in enumerate(names):
         row, col = divmod(n, 3)
         ax = "" if n == 0 else str(n + 1)
         x0, y0 = col * (w + hs), (1 - h) if row == 0 else 0.0
-        layout[f"xaxis{ax}"] = dict(domain=[x0, x0 + w], anchor=f"y{ax}", **_time_axis(T, labels))
-        layout[f"yaxis{ax}"] = dict(domain=[y0, y0 + h], anchor=f"x{ax}", autorange="reversed")
+        z = np.asarray(series[q], dtype=float)
+        W = z.shape[1]
+        # fixed ranges (no zoom): the cursor trace is drawn in paper coordinates on top of all six
+        layout[f"xaxis{ax}"] = dict(domain=[x0, x0 + w], anchor=f"y{ax}", range=[-0.5, T - 0.5], fixedrange=True,
+                                    **_time_axis(T, labels))
+        layout[f"yaxis{ax}"] = dict(domain=[y0, y0 + h], anchor=f"x{ax}", range=[W - 0.5, -0.5], fixedrange=True)
         annotations.append(dict(text=titles.get(q, q), x=x0 + w / 2, y=y0 + h, xref="paper", yref="paper",
                                 xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=13)))
-        z = np.asarray(series[q], dtype=float)
         lo, hi = value_range(q, z)
-        zs, xs_ = _heat_z(z, time_stride(T, z.shape[1]))
-        data.append(go.Heatmap(z=zs, x=xs_, y=list(range(z.shape[1])), zmin=lo, zmax=hi,
+        zs, xs_ = _heat_z(z, time_stride(T, W))
+        data.append(go.Heatmap(z=zs, x=xs_, y=list(range(W)), zmin=lo, zmax=hi,
                                colorscale=colorscale(q), showscale=False, name=q, xaxis=f"x{ax}", yaxis=f"y{ax}",
                                hovertemplate=f"{q}: %{{z:.3f}}<br>t=%{{x}} unit=%{{y}}<extra></extra>"))
-        xs, ys = _cursor_xy(t_now, z.shape[1], unit)
-        data.append(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=CURSOR_COLOR, width=2), meta=z.shape[1],
-                               hoverinfo="skip", showlegend=False, name=f"cursor_{q}", xaxis=f"x{ax}",
-                               yaxis=f"y{ax}"))
-        heights[len(data) - 1] = z.shape[1]
+        cells.append((x0, y0, w, h, W))
+    overlay = str(len(names) + 1)
+    layout[f"xaxis{overlay}"] = dict(domain=[0, 1], range=[0, 1], visible=False, fixedrange=True,
+                                     anchor=f"y{overlay}")
+    layout[f"yaxis{overlay}"] = dict(domain=[0, 1], range=[0, 1], visible=False, fixedrange=True,
+                                     anchor=f"x{overlay}")
+    xs, ys = _grid_cursor_xy(order[k], T, cells, unit)
+    data.append(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=CURSOR_COLOR, width=2), hoverinfo="skip",
+                           showlegend=False, name="cursor_grid", xaxis=f"x{overlay}", yaxis=f"y{overlay}",
+                           meta=dict(T=T, cells=cells)))
+    # transparent plot areas: the overlay axis pair spans the whole figure and must not hide the heatmaps
     fig = go.Figure(data=data, layout=dict(height=520, margin=dict(l=10, r=10, t=40, b=110),
-                                           plot_bgcolor="#ffffff", annotations=annotations, **layout))
+                                           plot_bgcolor="rgba(0,0,0,0)", annotations=annotations, **layout))
     if animate and len(order) > 1:
         def xy(idx, t):
-            xs, ys = _cursor_xy(t, heights[idx], unit)
+            xs, ys = _grid_cursor_xy(t, T, cells, unit)
             return go.Scatter(x=xs, y=ys)
-        _animate(fig, list(heights), xy, order, k)
+        _animate(fig, [len(data) - 1], xy, order, k)
     return fig
 
 
@@ -197,25 +215,20 @@ def unit_lines_figure(series: dict[str, np.ndarray], order, k: int, labels=None,
     qs = [q for q in LINE_ORDER if q in series]
 
     def cursor(t):
-        return go.Scatter(x=[t, t], y=[lo, hi], mode="lines", line=dict(color=CURSOR_COLOR, width=2),
+        """The vertical line (lo..hi) and one dot per quantity, all at x = t, as one trace."""
+        return go.Scatter(x=[t] * (2 + len(qs)), y=[lo, hi, *(float(series[q][t]) for q in qs)],
+                          mode="lines+markers", line=dict(color=CURSOR_COLOR, width=2),
+                          marker=dict(size=[0, 0, *[11] * len(qs)], line=dict(width=1.5, color="#000"),
+                                      color=[CURSOR_COLOR, CURSOR_COLOR, *(GATE_COLORS[q] for q in qs)]),
                           hoverinfo="skip", showlegend=False, name="cursor")
 
-    def dots(t):
-        return go.Scatter(x=[t] * len(qs), y=[float(series[q][t]) for q in qs], mode="markers",
-                          marker=dict(size=11, color=[GATE_COLORS[q] for q in qs], line=dict(width=1.5,
-                                                                                           color="#000")),
-                          hoverinfo="skip", showlegend=False, name="cursor_dots")
-
-    t_now = order[k]
-    fig.add_trace(cursor(t_now))
-    fig.add_trace(dots(t_now))
-    ci, di = len(fig.data) - 2, len(fig.data) - 1
+    fig.add_trace(cursor(order[k]))
     fig.update_xaxes(**_time_axis(T, labels))
     fig.update_yaxes(range=[lo, hi], zeroline=True)
     fig.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=110), legend=dict(orientation="h", y=1.12),
                       plot_bgcolor="#ffffff")
     if animate and len(order) > 1:
-        _animate(fig, [ci, di], lambda idx, t: cursor(t) if idx == ci else dots(t), order, k)
+        _animate(fig, [len(fig.data) - 1], lambda idx, t: cursor(t), order, k)
     return fig
 
 

@@ -58,6 +58,16 @@ def cursor_x(fig: dict, name: str) -> float:
     return cur["x"][0]
 
 
+def heat_cursor(fig: dict) -> int:
+    """The timestep the heatmaps' cursor (one trace in paper coordinates) points at."""
+    from ui.figures_stepper import grid_cursor_t
+
+    cur = next(d for d in fig["data"] if d.get("name") == "cursor_grid")
+    t = grid_cursor_t(cur)
+    assert abs(t - round(t)) < 1e-9
+    return round(t)
+
+
 def latex(at) -> str:
     return "\n".join(el.value for el in at.latex)
 
@@ -86,7 +96,7 @@ def test_layer_direction_and_batch_selectors_pick_the_matching_slice(run_app, as
     assert fig["layout"]["meta"] == {"view": "heatmaps", "layer": 1, "direction": 1, "b": 1, "t": 3}
     np.testing.assert_allclose(z_of(fig, "f"), tr[1, 1].f[:, 1, :].T, rtol=1e-6, atol=1e-7)
     # backward cursor starts at the end of the sequence
-    assert cursor_x(fig, "cursor_f") == 3
+    assert heat_cursor(fig) == 3
     concat = chart(at, "concat")
     both = np.concatenate([tr[1, 0].h[:, 1, :], tr[1, 1].h[:, 1, :]], axis=1)
     np.testing.assert_allclose(z_of(concat, "output"), both.T, rtol=1e-6, atol=1e-7)
@@ -107,12 +117,15 @@ def test_timestep_moves_the_cursor_and_the_equations_show_the_trace_values(run_a
         at.slider(key="timestep").set_value(t).run()
         assert_app_ok(at)
         fig = chart(at, "heatmaps")
-        assert cursor_x(fig, "cursor_f") == t and fig["layout"]["meta"]["t"] == t
+        assert heat_cursor(fig) == t and fig["layout"]["meta"]["t"] == t
+        grid = next(d for d in fig["data"] if d.get("name") == "cursor_grid")
+        x0, y0, w, h, W = grid["meta"]["cells"][0]
+        assert W == 3 and grid["y"][3] == pytest.approx(y0 + h * (1 - 2 / W))  # the box sits on unit 2's row
         lines = chart(at, "unit_lines")
         assert cursor_x(lines, "cursor") == t
-        dots = next(d for d in lines["data"] if d.get("name") == "cursor_dots")
+        dots = next(d for d in lines["data"] if d.get("name") == "cursor")
         expected = [getattr(tr, q)[t, 0, 2] for q in ("f", "i", "o", "g", "c", "h")]
-        np.testing.assert_allclose(arr(dots["y"]), expected, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(arr(dots["y"])[2:], expected, rtol=1e-6, atol=1e-7)
         eqs = latex(at)
         for gate in ("i", "f", "g", "o"):
             assert f"({fmt(getattr(tr, 'pre_' + gate)[t, 0, 2])}) = {fmt(getattr(tr, gate)[t, 0, 2])}" in eqs
@@ -249,13 +262,13 @@ def test_moving_the_cursor_equals_rebuilding_and_large_heatmaps_are_thinned_in_t
     order = list(range(6, -1, -1))  # a backward direction
     moved = fs.move_cursor(fs.heatmaps_figure(series, order, 1, unit=2), order, 4, unit=2)
     fresh = fs.heatmaps_figure(series, order, 4, unit=2)
-    assert [d.x for d in moved.data if d.name.startswith("cursor")] == \
-        [d.x for d in fresh.data if d.name.startswith("cursor")]
+    assert [(d.x, d.y) for d in moved.data if d.name.startswith("cursor")] == \
+        [(d.x, d.y) for d in fresh.data if d.name.startswith("cursor")]
     assert moved.layout.sliders[0].active == fresh.layout.sliders[0].active == 4
     unit = {q: series[q][:, 1] for q in fs.LINE_ORDER}
     moved = fs.move_cursor(fs.unit_lines_figure(unit, order, 0), order, 5, dots=unit)
     fresh = fs.unit_lines_figure(unit, order, 5)
-    assert moved.data[-1].y == fresh.data[-1].y and moved.data[-2].x == fresh.data[-2].x
+    assert moved.data[-1].y == fresh.data[-1].y and moved.data[-1].x == fresh.data[-1].x
 
     big = {q: rng.random((200, 64)) for q in fs.QUANTITIES}
     fig = fs.heatmaps_figure(big, list(range(200)), 0)
@@ -264,7 +277,7 @@ def test_moving_the_cursor_equals_rebuilding_and_large_heatmaps_are_thinned_in_t
     f_map = next(d for d in fig.data if d.name == "f")
     assert list(f_map.x) == list(range(0, 200, 3))
     np.testing.assert_allclose(f_map.z, big["f"][::3].T, rtol=1e-6)
-    assert len(fig.frames) <= fs.MAX_FRAME_TRACES // 6 + 1
+    assert len(fig.frames) == 200 and len(fig.frames[7].data) == 1  # one cursor trace per frame
 
 
 @pytest.mark.parametrize("session,message", [
@@ -288,7 +301,7 @@ def test_new_input_in_the_same_session_redraws_the_figures(run_app, assert_app_o
     tr = expected_trace({"input_size": 2, "hidden_size": 3}, src.csv_batch(other, 2))
     fig = chart(at, "heatmaps")
     np.testing.assert_allclose(z_of(fig, "g"), tr[0, 0].g[:, 0, :].T, rtol=1e-6, atol=1e-7)
-    assert cursor_x(fig, "cursor_g") == at.slider(key="timestep").value
+    assert heat_cursor(fig) == at.slider(key="timestep").value
 
 
 @pytest.mark.parametrize("query", [
@@ -307,7 +320,7 @@ def test_edge_configurations_render_the_trace(run_app, assert_app_ok, query):
     fig = chart(at, "heatmaps")
     for q in ("i", "c", "h"):
         np.testing.assert_allclose(z_of(fig, q), getattr(tr[last, d], q)[:, 0, :].T, rtol=1e-5, atol=1e-6)
-    assert cursor_x(fig, "cursor_i") == (query["seq_len"] - 1 if d else 0)
+    assert heat_cursor(fig) == (query["seq_len"] - 1 if d else 0)
 
 
 def test_random_input_with_lengths_is_packed_and_bad_lengths_are_explained(run_app, assert_app_ok):
