@@ -228,7 +228,9 @@ def unit_lines_figure(series: dict[str, np.ndarray], order, k: int, labels=None,
     fig.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=110), legend=dict(orientation="h", y=1.12),
                       plot_bgcolor="#ffffff")
     if animate and len(order) > 1:
-        _animate(fig, [len(fig.data) - 1], lambda idx, t: cursor(t), order, k)
+        def xy(idx, t):  # frames carry only what moves; style stays from the trace itself
+            return go.Scatter(x=[t] * (2 + len(qs)), y=[lo, hi, *(float(series[q][t]) for q in qs)])
+        _animate(fig, [len(fig.data) - 1], xy, order, k)
     return fig
 
 
