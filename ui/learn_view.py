@@ -13,8 +13,9 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from lstm_core import sources as src
 from lstm_core.limits import MAX_UPLOAD_BYTES
-from lstm_core.tasks import TASK_NAMES, make_task
+from lstm_core.tasks import EMBED_SEED, TASK_NAMES, load_corpus, make_task
 from lstm_core.train import Trainer, gate_stats, task_unit
 from lstm_core.weights_io import WeightsError, dump_pt, dump_safetensors, load_weights
 from ui import figures_learn as fl
@@ -36,13 +37,30 @@ def _defaults(name: str) -> None:
     ss["learn_steps"] = task.default_steps
 
 
+SETTING_KEYS = ("learn_task", "learn_seq_len", "learn_hidden", "learn_seed", "learn_lr", "learn_forget_bias",
+                "learn_steps", "learn_phrase")
+
+
+def _keep_settings() -> None:
+    """Streamlit drops a widget's state when a run does not draw it (another page, or the length slider
+    hidden for the sentiment task); keep a copy of every setting and put it back when it went missing."""
+    ss = st.session_state
+    saved = ss.setdefault("_learn_saved", {})
+    for key in SETTING_KEYS:
+        if key in ss:
+            saved[key] = ss[key]
+        elif key in saved:
+            ss[key] = saved[key]
+
+
 def settings() -> dict:
     """The task and training settings (widgets). Changing any of them starts a new training run."""
+    _keep_settings()
     ss = st.session_state
     if ss.get("learn_task") not in TASK_NAMES:
         ss["learn_task"] = "memory"
-    if "_learn_defaults" not in ss:  # (not a widget key: Streamlit drops the state of unrendered widgets,
-        ss["_learn_defaults"] = True  # e.g. the length slider while the sentiment task is chosen)
+    if "_learn_defaults" not in ss:  # first visit in this session
+        ss["_learn_defaults"] = True
         _defaults(ss["learn_task"])
     ss.setdefault("learn_seed", 0)
     c1, c2 = st.columns([2, 3])
@@ -62,6 +80,7 @@ def settings() -> dict:
     seed = c3.number_input(t("learn.seed"), 0, 2**31 - 1, step=1, key="learn_seed")
     lr = c4.select_slider(t("learn.lr"), LRS, key="learn_lr")
     forget_bias = c5.toggle(t("learn.forget_bias"), key="learn_forget_bias", help=t("learn.forget_bias_help"))
+    _keep_settings()  # save what this run drew
     return dict(name=name, seq_len=seq_len, hidden=int(hidden), seed=int(seed), lr=float(lr),
                 forget_bias=1.0 if forget_bias else 0.0)
 
@@ -187,10 +206,38 @@ def _use_trained() -> None:
         model_source.activate("trained")
 
 
+EXAMPLES = 2  # task sequences sent to the Stepper
+
+
+def _example_to_stepper() -> None:
+    """Use the trained model and hand the Stepper's input panel two task sequences (its own widgets:
+    CSV text, or the phrases as text with the embedding seed), then open the Stepper."""
+    _use_trained()
+    trainer, ss = st.session_state.get(TRAINER), st.session_state
+    if trainer is None:
+        return
+    if trainer.task.name == "sentiment":
+        corpus = load_corpus()
+        contrast = [text for text, lang, _ in corpus if lang == "zh" and text.startswith("虽然")][0]
+        ss["input_source"], ss["input_text"], ss["seed"] = "text", f"{contrast}\n{corpus[0][0]}", EMBED_SEED
+    else:
+        data = trainer.task.sample(EXAMPLES, seed=trainer.seed)
+        ss["input_source"], ss["csv_text"] = "csv", src.batch_to_csv(data.x.numpy().round(4))
+    with trainer.lock:
+        ss["unit"] = _analysis(trainer)[2].unit  # the Stepper's unit selector: the task's unit
+    ss["timestep"] = 0
+    ss["_learn_open_stepper"] = True
+
+
 def use_button(trainer: Trainer) -> None:
     active = model_source.current() == "trained"
-    st.button(t("learn.use"), key="learn_use", on_click=_use_trained, icon="🧠", disabled=trainer.step == 0)
+    c1, c2 = st.columns(2)
+    c1.button(t("learn.use"), key="learn_use", on_click=_use_trained, icon="🧠", disabled=trainer.step == 0)
+    c2.button(t("learn.example"), key="learn_example", on_click=_example_to_stepper, icon="⏯️",
+              disabled=trainer.step == 0, help=t("learn.example_help"))
     st.caption(t("learn.use_active") if active else t("learn.use_help"))
+    if st.session_state.pop("_learn_open_stepper", False):
+        st.switch_page("pages/stepper.py")
 
 
 # ------------------------------------------------------------------------------------ your own weights

@@ -117,3 +117,26 @@ def test_learn_page_in_chinese(page, goto, wait_idle, assert_no_exception, scree
     assert page.get_by_text("训练改变了什么").count() == 1
     assert page.get_by_text(re.compile(r"P\(正面\)")).count() == 1
     screenshot(page, "learn-sentiment-zh")
+
+
+def test_example_opens_in_the_stepper_with_the_task_unit(page, goto, wait_idle, assert_no_exception, screenshot):
+    goto("learn", lang="en")
+    nav = page.locator("[data-testid=stSidebarNav]")
+    nav.locator("a[href$='/stepper']").click()  # visit the Stepper first: its widgets exist in the session
+    wait_idle(page)
+    nav.locator("a[href$='/learn']").click()
+    wait_idle(page)
+    train(page, wait_idle, 300)
+    unit = int(re.search(r"memory unit: unit (\d+)", page.locator("[data-testid=stMain]").inner_text()).group(1))
+    page.locator(".st-key-learn_example button").first.click()
+    wait_idle(page)
+    assert_no_exception(page)
+    assert page.url.split("?")[0].endswith("/stepper")
+    # the memory unit is selected, on a task sequence of T = 8 whose marker is set at t = 0
+    page.get_by_text(re.compile(rf"sequence #0 · unit {unit}$")).wait_for(timeout=30_000)
+    assert page.get_by_text(f"Unit {unit} of layer 0").count() == 1  # the cell diagram's title
+    panel = page.locator("[data-testid=stExpander]").first.text_content()  # the (collapsed) input panel
+    assert "batch of 2 sequence(s), 8 timesteps, 2 features" in panel
+    diagram = page.locator("svg[data-testid=lstm-cell-diagram]").text_content()
+    assert re.search(r"\[-?[0-9.]+, 1\.00\]", diagram)
+    screenshot(page, "learn-example-in-stepper-en")

@@ -179,3 +179,24 @@ def test_sentiment_probe_and_chinese_page(run_app, assert_app_ok, app_text):
     with torch.no_grad():
         p = torch.softmax(trainer.task.predict(trainer.model.eval(), trainer.head, data), -1)[0, 1].item()
     assert f"P(正面) = **{p:.2f}**" in "\n".join(m.value for m in at.markdown)
+
+
+def test_example_button_hands_task_sequences_and_the_task_unit_to_the_stepper(run_app, assert_app_ok):
+    at = run_app(page="learn")
+    train(at, 5)
+    trainer = at.session_state["learn_trainer"]
+    at.button(key="learn_example").click().run()
+    assert_app_ok(at)
+    assert at.session_state["model_source"] == "trained"
+    assert at.session_state["input_source"] == "csv"
+    data, lengths = src.parse_csv_array(at.session_state["csv_text"], 2)
+    np.testing.assert_allclose(data, trainer.task.sample(2, seed=0).x.numpy(), atol=5e-5)
+    assert lengths == [8, 8]
+    assert at.session_state["unit"] == trainer._analysis[3].unit
+    # the app moved on to the Stepper, whose heatmap is the trained model on that example
+    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    heat = next(f for f in figs if f["layout"].get("meta", {}).get("view") == "heatmaps")
+    f_map = next(d for d in heat["data"] if d.get("type") == "heatmap" and d.get("name") == "f")
+    x = torch.tensor(data, dtype=torch.float32).transpose(0, 1)
+    expected = trace(trainer.model.eval(), x).numpy()[0, 0].f[:, 0, :].T
+    np.testing.assert_allclose(plotly_array(f_map["z"]), expected, rtol=1e-5, atol=1e-6)
