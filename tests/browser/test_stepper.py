@@ -80,6 +80,18 @@ def test_step_play_switch_and_upload(page, goto, wait_idle, assert_no_exception,
     screenshot(page, "stepper-en-bad-csv")
 
 
+def test_plotly_play_animates_without_the_server(page, goto, assert_no_exception):
+    goto("stepper", seq_len=5)
+    page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    cursor_t = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => {
+        const c = g.data.find(d => d.name === 'cursor'); return c ? c.x[0] : null; })"""
+    assert page.evaluate(cursor_t)[1] == 0  # the unit line plot
+    page.locator(".js-plotly-plot").nth(1).locator(".updatemenu-button").first.click()  # Plotly's own ▶
+    page.wait_for_function(f"() => ({cursor_t})()[1] === 4", timeout=10_000)
+    assert step_of(page) == 0  # the page itself did not rerun: the browser animated the frames
+    assert_no_exception(page)
+
+
 def test_trace_downloads(page, goto, tmp_path):
     goto("stepper", hidden_size=2, seq_len=3, batch_size=1, input_size=2)
     with page.expect_download() as info:
