@@ -200,3 +200,22 @@ def test_example_button_hands_task_sequences_and_the_task_unit_to_the_stepper(ru
     x = torch.tensor(data, dtype=torch.float32).transpose(0, 1)
     expected = trace(trainer.model.eval(), x).numpy()[0, 0].f[:, 0, :].T
     np.testing.assert_allclose(plotly_array(f_map["z"]), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_sentiment_example_uses_the_training_embedding_in_the_stepper(run_app, assert_app_ok):
+    at = run_app(page="learn", query={"seed": 7}, session={"learn_task": "sentiment"})
+    train(at, 3)
+    trainer = at.session_state["learn_trainer"]
+    at.button(key="learn_example").click().run()
+    assert_app_ok(at)
+    text = at.session_state["input_text"]
+    assert at.session_state["input_source"] == "text" and text.startswith("虽然")
+    assert at.session_state["seed"] == 0  # the embedding seed the model was trained with
+    batch = src.text_batch(text, 8, 0)
+    data = trainer.task.phrase_data(text.splitlines()[0])
+    torch.testing.assert_close(batch.data[0, : data.x.shape[1]], data.x[0])  # same vectors as in training
+    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    heat = next(f for f in figs if f["layout"].get("meta", {}).get("view") == "heatmaps")
+    f_map = next(d for d in heat["data"] if d.get("type") == "heatmap" and d.get("name") == "f")
+    expected = trace(trainer.model.eval(), batch.model_input(trainer.config)).numpy()[0, 0].f[:, 0, :].T
+    np.testing.assert_allclose(plotly_array(f_map["z"]), expected, rtol=1e-5, atol=1e-6)
