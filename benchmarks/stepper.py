@@ -1,6 +1,6 @@
 """Benchmark: how long the stepper page takes for one step and for a configuration change.
 
-    python -m benchmarks.stepper [--repeats N]
+    python -m benchmarks.stepper [--repeats N] [--threads N]
 
 For the default configuration and the largest ones the limits allow, prints the median time of
 * a step: moving ``timestep`` (AppTest reruns only the stepper's ``st.fragment``; the trace is cached);
@@ -137,7 +137,10 @@ def apptest_times(query: dict, repeats: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads(),
+                        help="torch intra-op threads (1 avoids thread contention on a busy machine)")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     from streamlit import logger
 
     logger.set_log_level("error")
