@@ -85,7 +85,7 @@ def grid_cursor_t(trace_dict: dict) -> float:
     return (trace_dict["x"][0] - x0) / w * T - 0.5
 
 
-MAX_FRAME_TRACES = 400  # frames x cursor traces above which the in-browser animation is thinned out
+MAX_FRAME_TRACES = 100  # frames x cursor traces above which the in-browser animation is thinned out
 
 
 def _frame_steps(n: int, per_frame: int) -> list[int]:

@@ -277,7 +277,7 @@ def test_moving_the_cursor_equals_rebuilding_and_large_heatmaps_are_thinned_in_t
     f_map = next(d for d in fig.data if d.name == "f")
     assert list(f_map.x) == list(range(0, 200, 3))
     np.testing.assert_allclose(f_map.z, big["f"][::3].T, rtol=1e-6)
-    assert len(fig.frames) == 200 and len(fig.frames[7].data) == 1  # one cursor trace per frame
+    assert len(fig.frames) == fs.MAX_FRAME_TRACES and len(fig.frames[7].data) == 1  # one cursor trace, thinned
 
 
 @pytest.mark.parametrize("session,message", [
