@@ -164,6 +164,7 @@ def goto(page, server_url):
         url = f"{server_url}/{page_path}" + (f"?{urlencode(params)}" if params else "")
         page.goto(url)
         page.wait_for_selector("[data-testid=stApp]")
+        page.wait_for_selector("[data-testid=stMain] h1")  # the script has started (every page has a title)
         _wait_idle(page)
         return page
 

@@ -18,7 +18,7 @@ def test_shapes_page_in_english_and_chinese(page, goto, assert_no_exception, scr
     goto("shapes", lang="en", num_layers=2, bidirectional=True)
     assert_no_exception(page)
     assert "(5, 2, 12)" in table_text(page)  # output: seq_len 5, batch 2, 2 directions × 6
-    assert page.locator("[data-testid=stPlotlyChart]").count() >= 1
+    page.locator("[data-testid=stPlotlyChart]").first.wait_for()  # the block picture is drawn
     screenshot(page, "shapes-en")
     page.set_viewport_size({"width": 1400, "height": 1500})  # README picture: table and blocks, refreshed here
     page.wait_for_timeout(500)
