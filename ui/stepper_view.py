@@ -12,14 +12,22 @@ import time
 import streamlit as st
 import torch
 
-from lstm_core import trace
+from lstm_core import limits, trace
 from lstm_core.cell import input_projection
 from ui import figures_stepper as fs
-from ui import model_source, trace_export
+from ui import model_source, trace_export, urlstate
 from ui.i18n import current_lang, t
 from ui.inputs import batch_key, error_text
 from ui.state import get_config, get_input, get_model
 
+# the cursor and selectors are part of the URL, so a link opens the same step (clamped to the config)
+URL_PARAMS = [
+    urlstate.int_param("timestep", 0, 0, limits.MAX_SEQ_LEN - 1),
+    urlstate.int_param("layer", 0, 0, limits.MAX_NUM_LAYERS - 1),
+    urlstate.int_param("direction", 0, 0, 1),
+    urlstate.int_param("batch_index", 0, 0, limits.MAX_BATCH_SIZE - 1),
+    urlstate.int_param("unit", 0, 0, limits.MAX_HIDDEN_SIZE - 1),
+]
 PLAY_SECONDS = 0.8  # one step per 0.8 s while playing (the figures also animate in the browser)
 
 
@@ -76,6 +84,8 @@ def _labels(batch, b: int):
 
 
 def render() -> None:
+    for notice in urlstate.restore(URL_PARAMS):  # first run of a session only
+        st.warning(notice, icon="🔗")
     try:
         with st.spinner(t("stepper.computing")):
             tr, trn, batch = current_trace()
@@ -113,6 +123,7 @@ def render() -> None:
                       use_container_width=True)
         row[3].toggle(t("stepper.play"), key="play", help=t("stepper.play_help"))
         show(tr, trn, batch)
+        urlstate.publish(URL_PARAMS)
         st.session_state["_stepper_fragment_ms"] = 1000 * (time.perf_counter() - start)  # read by benchmarks
 
     stepper()

@@ -335,3 +335,16 @@ def test_random_input_with_lengths_is_packed_and_bad_lengths_are_explained(run_a
     at = run_app(page="stepper", query={**SMALL, "input_lengths": "4, 2, 1"})
     assert_app_ok(at)
     assert any("3 lengths given for 2 sequences" in e.value for e in at.error)
+
+
+def test_cursor_and_selectors_live_in_the_url(run_app, assert_app_ok):
+    at = run_app(page="stepper", query={**SMALL, "timestep": 3, "unit": 1, "batch_index": 1})
+    assert_app_ok(at)
+    assert at.slider(key="timestep").value == 3 and at.selectbox(key="unit").value == 1
+    fig = chart(at, "heatmaps")
+    assert heat_cursor(fig) == 3 and fig["layout"]["meta"]["b"] == 1
+    at.slider(key="timestep").set_value(2).run()
+    assert at.query_params["timestep"] == "2" and at.query_params["unit"] == "1"
+    at = run_app(page="stepper", query={**SMALL, "timestep": 99})  # past this sequence's end: clamped
+    assert_app_ok(at)
+    assert at.slider(key="timestep").value == 3
