@@ -4,6 +4,7 @@ Run with ``streamlit run app.py``. Every page in ``PAGES`` shares the sidebar co
 """
 
 import streamlit as st
+import torch
 
 from ui import state
 from ui.i18n import t
@@ -25,6 +26,9 @@ PAGES = [
 
 state.restore_url()
 st.set_page_config(page_title=t("shell.app_title"), page_icon="🧠", layout="wide")
+# The app's tensors are tiny chains of sequential ops: one intra-op thread beats torch's pool, whose threads
+# spin at every op barrier (10-30x slower on a busy 2-core machine, measured); sessions run in parallel anyway.
+torch.set_num_threads(1)
 pages = {name: st.Page(f"pages/{name}.py", title=t(title), icon=icon, url_path=name) for name, title, icon in PAGES}
 
 

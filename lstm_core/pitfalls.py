@@ -13,7 +13,6 @@ All demos compute in float64 so that "equal" shows as an exact (or ~1e-16) zero.
 from __future__ import annotations
 
 import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import torch
@@ -38,18 +37,6 @@ class Demo:
 
 
 # ----------------------------------------------------------------------------- helpers
-
-@contextmanager
-def single_thread():
-    """Run torch on one intra-op thread. The demos are many tiny sequential ops: on a busy machine, a second
-    thread spinning at every op barrier made them ~30x slower (3.2 s vs 0.1 s for one forward pass)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
 
 def max_abs(a: Tensor, b: Tensor) -> float:
     """max |a - b| as a Python float (0.0 for empty tensors)."""
@@ -487,7 +474,7 @@ def compute_all(cfg, state_dict, x_bm: Tensor, lengths=None, engine_model=None, 
     """All ten pitfalls then the three tutorial claims, on the current configuration/weights/input
     (x_bm batch-major (B, T, I); pass it through `demo_input` first to bound the cost)."""
     x_bm = x_bm.detach()
-    with torch.random.fork_rng(devices=[]), single_thread():  # modules draw from the global RNG: fork it
+    with torch.random.fork_rng(devices=[]):  # modules draw from the global RNG: fork it
         return _all(cfg, state_dict, x_bm, lengths, engine_model, seed)
 
 

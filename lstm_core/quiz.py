@@ -18,7 +18,6 @@ import torch
 from torch import nn
 
 from .config import LSTMConfig
-from .pitfalls import single_thread
 
 TENSORS = ("output", "h_n", "c_n")
 
@@ -109,7 +108,7 @@ def random_question(seed: int) -> Question:
 
 def true_shapes(q: Question) -> dict[str, tuple[int, ...]]:
     """Shapes of the tensors ``torch.nn.LSTM`` really returns for the question (a real forward pass)."""
-    with torch.random.fork_rng(devices=[]), single_thread():
+    with torch.random.fork_rng(devices=[]):
         torch.manual_seed(q.seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,16 +26,6 @@ from .trace import trace
 
 EVAL_SIZE = 256
 SATURATION = 0.1  # a sigmoid gate counts as saturated below 0.1 or above 0.9; tanh when |g| > 0.9
-
-
-@contextmanager
-def single_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _mix(seed: int, step: int) -> int:
@@ -109,11 +98,8 @@ class Trainer:
         return value
 
     def run(self, n_steps: int) -> list[float]:
-        """Train ``n_steps`` more steps; returns their losses (also appended to ``self.losses``).
-
-        Runs on one intra-op thread: these tensors are tiny, and on a busy machine torch's thread pool
-        makes each step 10-30x slower than a single thread (measured; see benchmarks/train.py)."""
-        with self.lock, single_thread():
+        """Train ``n_steps`` more steps; returns their losses (also appended to ``self.losses``)."""
+        with self.lock:
             return [self.train_step() for _ in range(int(n_steps))]
 
     @torch.no_grad()

@@ -28,6 +28,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
+
+# The app's policy (app.py): one intra-op thread. Its tensors are tiny, and with xdist workers on 2 cores a
+# second thread spinning at every op barrier made sequential LSTM steps 10-30x slower (measured).
+torch.set_num_threads(1)
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"

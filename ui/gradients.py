@@ -6,7 +6,6 @@ a digest of their configuration and weights, so a retrained or uploaded model is
 from __future__ import annotations
 
 import hashlib
-from contextlib import contextmanager
 
 import streamlit as st
 import torch
@@ -47,21 +46,6 @@ def curves_csv(flows: dict, b: int = 0) -> str:
     return pd.DataFrame(cols).to_csv(index=False, float_format="%.17g")
 
 
-@contextmanager
-def single_thread():
-    """Run torch on one intra-op thread for the duration (restored afterwards).
-
-    These are chains of tiny ops; on this 2-core machine under load, two OpenMP threads made a 200-step
-    float64 backward (H=64) take 3-5 s instead of 0.1-0.2 s (measured). Only speed depends on it.
-    """
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 @st.cache_data(max_entries=24, show_spinner=False)
 def gradient_flows(key: str, _model, seed: int, seq_len: int, forget_shift: float, truncate: int | None,
                    layer: int, f_open: bool = False) -> dict:
@@ -76,17 +60,14 @@ def gradient_flows(key: str, _model, seed: int, seq_len: int, forget_shift: floa
     clamps = [Clamp("f", 1.0, layer=k, direction=d) for k in range(cfg.num_layers)
               for d in range(cfg.num_directions)] if f_open else []
     rnn = matched_rnn(cfg, seed)
-    with single_thread():
-        out = {"lstm": lstm_gradflow(lstm, x, layer=layer, clamps=clamps),
-               "rnn": rnn_gradflow(rnn, x, layer=layer)}
-        if truncate:
-            out["lstm_cut"] = lstm_gradflow(lstm, x, layer=layer, truncate=truncate, clamps=clamps)
-            out["rnn_cut"] = rnn_gradflow(rnn, x, layer=layer, truncate=truncate)
+    out = {"lstm": lstm_gradflow(lstm, x, layer=layer, clamps=clamps), "rnn": rnn_gradflow(rnn, x, layer=layer)}
+    if truncate:
+        out["lstm_cut"] = lstm_gradflow(lstm, x, layer=layer, truncate=truncate, clamps=clamps)
+        out["rnn_cut"] = rnn_gradflow(rnn, x, layer=layer, truncate=truncate)
     return out
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
 def clamp_run(key: str, _model, input_key: str, _model_input, clamps: tuple[tuple, ...]):
     """`what_if` of the model on its input with ``clamps`` given as tuples of `Clamp` fields."""
-    with single_thread():
-        return what_if(_model, _model_input, [Clamp(*c) for c in clamps])
+    return what_if(_model, _model_input, [Clamp(*c) for c in clamps])

@@ -7,16 +7,8 @@ import pytest
 import torch
 
 from lstm_core import LSTM, quiz
-from lstm_core.pitfalls import single_thread
 
 SEEDS = range(30)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny sequential LSTMs: one intra-op thread is far faster on a shared machine."""
-    with single_thread():
-        yield
 
 
 @pytest.mark.parametrize("text", ["(5, 2, 12)", "5,2,12", "[5, 2, 12]", "torch.Size([5, 2, 12])", "5 2 12",

@@ -14,8 +14,6 @@ from lstm_core.sources import embed_token, tokenize
 from lstm_core.tasks import TASK_NAMES, AddingTask, MemoryTask, SentimentTask, SineTask, load_corpus, make_task
 from lstm_core.train import Trainer, gate_stats, task_unit
 
-torch.set_num_threads(1)
-
 
 @pytest.mark.parametrize("name", TASK_NAMES)
 def test_each_task_reaches_its_stated_quality_in_its_budget(name):
