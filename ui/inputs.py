@@ -190,6 +190,8 @@ def _publish(kind: str) -> None:
     keep = {"input_source", *_URL_KEYS.get(kind, ())}
     if kind == "text" and len(st.session_state.get("input_text", "")) > MAX_TEXT_URL:
         keep.discard("input_text")
+    if not str(st.session_state.get("input_lengths", "")).strip():
+        keep.discard("input_lengths")  # blank: nothing to remember
     urlstate.publish([p for p in PARAMS if p.key in keep])
     for p in PARAMS:
         if p.key not in keep and p.key in st.query_params:
