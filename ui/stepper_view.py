@@ -115,12 +115,10 @@ def render() -> None:
         c[2].selectbox(t("stepper.batch_index"), list(range(B)), key="batch_index", format_func=items.__getitem__)
         c[3].selectbox(t("stepper.unit"), list(range(H)), key="unit")
         row = st.columns([1, 7, 1, 2], vertical_alignment="bottom")
-        row[0].button("◀", key="step_prev", on_click=_move, args=(-1, T), help=t("stepper.prev"),
-                      use_container_width=True)
-        row[1].slider(t("stepper.timestep"), 0, max(T - 1, 1) if T > 1 else 1, key="timestep",
+        row[0].button("◀", key="step_prev", on_click=_move, args=(-1, T), help=t("stepper.prev"), width="stretch")
+        row[1].slider(t("stepper.timestep"), 0, max(T - 1, 1), key="timestep",
                       disabled=T == 1, help=t("stepper.timestep_help"))
-        row[2].button("▶", key="step_next", on_click=_move, args=(+1, T), help=t("stepper.next"),
-                      use_container_width=True)
+        row[2].button("▶", key="step_next", on_click=_move, args=(+1, T), help=t("stepper.next"), width="stretch")
         row[3].toggle(t("stepper.play"), key="play", help=t("stepper.play_help"))
         show(tr, trn, batch)
         urlstate.publish(URL_PARAMS)
