@@ -9,9 +9,9 @@ from dataclasses import asdict, dataclass
 import torch
 
 
-def validate_lstm_args(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                       proj_size) -> None:
-    """Raise (and warn) exactly what ``torch.nn.LSTM(...)`` raises (and warns) for these arguments."""
+def validate_rnn_args(input_size, hidden_size, num_layers, bias, batch_first, dropout=0.0, bidirectional=False,
+                      proj_size=0) -> None:
+    """Raise (and warn) exactly what ``torch.nn.LSTM(...)`` (or ``nn.RNN``: torch's RNNBase) raises for these."""
     if not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1 or isinstance(dropout, bool):
         raise ValueError(
             "dropout should be a number in range [0, 1] representing the probability of an element being zeroed"
@@ -71,7 +71,7 @@ class LSTMConfig:
         return asdict(self)
 
     def validate(self) -> None:
-        validate_lstm_args(**self.kwargs())
+        validate_rnn_args(**self.kwargs())
 
     def build(self, seed: int | None = 0, dtype: torch.dtype | None = None):
         """Our LSTM with the weights ``torch.manual_seed(seed); torch.nn.LSTM(**kwargs)`` would have.

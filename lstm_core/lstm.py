@@ -18,7 +18,7 @@ import math
 import torch
 from torch import nn
 
-from .config import LSTMConfig, validate_lstm_args
+from .config import LSTMConfig, validate_rnn_args
 from .recurrence import finish, prepare, run_layers
 
 
@@ -26,8 +26,7 @@ class LSTM(nn.Module):
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__()
-        validate_lstm_args(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                           proj_size)
+        validate_rnn_args(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, proj_size)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
         self.bidirectional, self.proj_size = bidirectional, proj_size

@@ -8,24 +8,14 @@ import json
 
 import numpy as np
 import torch
-from torch.nn.utils.rnn import PackedSequence
 
 from lstm_core import parity
 from lstm_core.config import LSTMConfig
 from lstm_core.lstm import LSTM
+from tests.perturbed import OutputNudged
 
 CONFIG = {"input_size": 3, "hidden_size": 4, "num_layers": 2, "bidirectional": True, "proj_size": 2,
           "batch_first": True, "seed": 3}
-
-
-class OutputNudged(LSTM):
-    """A deliberately wrong engine: every output value shifted by 1e-3."""
-
-    def forward(self, input, hx=None):
-        out, (h, c) = super().forward(input, hx)
-        if isinstance(out, PackedSequence):
-            return out._replace(data=out.data + 1e-3), (h, c)
-        return out + 1e-3, (h, c)
 
 
 def _table(at):
