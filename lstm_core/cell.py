@@ -70,10 +70,8 @@ def cell_step(
     if x_proj is None:
         x_proj = input_projection(x, weight_ih, bias_ih, bias_hh)  # (B, 4H)
     pre = torch.addmm(x_proj, h_prev, weight_hh.t())  # (B, 4H) = W_ih x + b_ih + W_hh h + b_hh
-    hidden = c_prev.shape[-1]
-    sig = torch.sigmoid(pre)  # i, f, o read from here (one kernel for the three sigmoid gates)
-    i, f, o = sig[:, :hidden], sig[:, hidden : 2 * hidden], sig[:, 3 * hidden :]
-    g = torch.tanh(pre[:, 2 * hidden : 3 * hidden])
+    i, f, _, o = torch.sigmoid(pre).chunk(4, 1)  # one kernel for the three sigmoid gates (and a view each)
+    g = torch.tanh(pre.chunk(4, 1)[2])
     if clamp:
         forced = {name: torch.where(mask, torch.as_tensor(value, dtype=pre.dtype), gate)
                   for name, gate in zip(GATES, (i, f, g, o), strict=False) if name in clamp

@@ -139,7 +139,11 @@ def trace(model, input, hx=None, clamps: Sequence[Clamp] = (), *, requires_grad:
         nan = float("nan")
         layers = {}
         for (layer, direction), cells in rec.steps.items():
-            stacked = {name: torch.stack([getattr(s, name) for s in cells]) for name in STEP_FIELDS}
+            same_h = cells[0].h is cells[0].h_full  # no projection: h is h_full, record it once
+            stacked = {name: torch.stack([getattr(s, name) for s in cells]) for name in STEP_FIELDS
+                       if not (same_h and name == "h_full")}
+            if same_h:
+                stacked["h_full"] = stacked["h"]
             h0, c0 = rec.states0[layer, direction]
             stacked["h_prev"], stacked["c_prev"] = (
                 _previous(stacked[name], init, valid, backward=direction == 1)
