@@ -13,111 +13,32 @@ All demos compute in float64 so that "equal" shows as an exact (or ~1e-16) zero.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-DTYPE = torch.float64
+from .pitfall_tools import (  # noqa: F401 - MAX_DEMO_*, demo_input re-exported for the page
+    DTYPE,
+    MAX_DEMO_BATCH,
+    MAX_DEMO_STEPS,
+    Demo,
+    _batch_major,
+    _changed,
+    _error,
+    _grow,
+    _layout,
+    demo_input,
+    layer_finals,
+    max_abs,
+    reference,
+    shape,
+)
 
 PITFALLS = ("batch_first_state", "bidir_last", "layer_major", "padding", "dropout", "hidden_batch",
             "batch_first_missing", "two_bias", "proj", "unbatched")
 CLAIMS = ("claim_batch_first_default", "claim_hn_rows", "claim_bidir_last")
-
-
-@dataclass
-class Demo:
-    """One demonstration: ``key`` names it, ``changes`` lists config fields (and batch_size/seq_len) changed
-    from the current configuration to make it possible, ``values`` holds the live evidence."""
-
-    key: str
-    changes: dict = field(default_factory=dict)
-    values: dict = field(default_factory=dict)
-
-
-# ----------------------------------------------------------------------------- helpers
-
-def max_abs(a: Tensor, b: Tensor) -> float:
-    """max |a - b| as a Python float (0.0 for empty tensors)."""
-    d = (a.detach().to(DTYPE) - b.detach().to(DTYPE)).abs()
-    return float(d.max()) if d.numel() else 0.0
-
-
-def shape(t: Tensor) -> tuple[int, ...]:
-    return tuple(int(s) for s in t.shape)
-
-
-def reference(cfg, state_dict=None, seed: int = 0) -> nn.LSTM:
-    """``torch.nn.LSTM(**cfg.kwargs())`` in float64, eval mode, with ``state_dict`` when its shapes fit,
-    else with the weights ``torch.manual_seed(seed)`` gives (global RNG untouched)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            m = nn.LSTM(**cfg.kwargs()).to(DTYPE)
-    if state_dict is not None:
-        own = m.state_dict()
-        if set(own) == set(state_dict) and all(own[k].shape == state_dict[k].shape for k in own):
-            m.load_state_dict({k: v.detach().to(DTYPE) for k, v in state_dict.items()})
-    return m.eval()
-
-
-def _changed(cfg, changes: dict):
-    fields = {k: v for k, v in changes.items() if k not in ("batch_size", "seq_len")}
-    return replace(cfg, **fields) if fields else cfg
-
-
-def _grow(x: Tensor, b_min: int = 1, t_min: int = 1, seed: int = 0) -> tuple[Tensor, dict]:
-    """x (B, T, I) batch-major, enlarged with seeded random rows/steps to at least (b_min, t_min)."""
-    changes: dict = {}
-    b, t, i = x.shape
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed + 7)
-        if t < t_min:
-            x = torch.cat([x, torch.randn(b, t_min - t, i, dtype=x.dtype)], dim=1)
-            changes["seq_len"] = t_min
-        if b < b_min:
-            x = torch.cat([x, torch.randn(b_min - b, x.shape[1], i, dtype=x.dtype)], dim=0)
-            changes["batch_size"] = b_min
-    return x, changes
-
-
-def _layout(x_bm: Tensor, batch_first: bool) -> Tensor:
-    """Batch-major (B, T, I) -> the layout a model with this batch_first expects."""
-    return x_bm if batch_first else x_bm.transpose(0, 1)
-
-
-def _batch_major(out: Tensor, batch_first: bool) -> Tensor:
-    return out if batch_first else out.transpose(0, 1)
-
-
-def _error(fn) -> str | None:
-    """Run fn; return the message of the exception it raises (None if it ran)."""
-    try:
-        with torch.no_grad():
-            fn()
-    except Exception as e:  # noqa: BLE001 — the message itself is the evidence we show
-        return str(e)
-    return None
-
-
-def layer_finals(ref: nn.LSTM, x_tm: Tensor) -> dict[tuple[int, int], Tensor]:
-    """Final hidden state of every (layer, direction), found by running each layer ALONE as a one-layer LSTM
-    with that layer's weights on the previous layer's output (eval mode). x_tm is time-major (T, B, I)."""
-    finals = {}
-    inp = x_tm
-    d = 2 if ref.bidirectional else 1
-    for layer in range(ref.num_layers):
-        sub = nn.LSTM(inp.shape[-1], ref.hidden_size, 1, bias=ref.bias, bidirectional=ref.bidirectional,
-                      proj_size=ref.proj_size).to(DTYPE).eval()
-        sub.load_state_dict({name.replace(f"_l{layer}", "_l0"): p for name, p in ref.state_dict().items()
-                             if f"_l{layer}" in name and name.split(f"_l{layer}")[1] in ("", "_reverse")})
-        with torch.no_grad():
-            inp, (h, _) = sub(inp)
-        for direction in range(d):
-            finals[(layer, direction)] = h[direction]
-    return finals
 
 
 # ----------------------------------------------------------------------------- the ten pitfalls
@@ -451,23 +372,6 @@ def claim_bidir_last(cfg, state_dict, x_bm: Tensor, seed: int = 0) -> Demo:
     return Demo("claim_bidir_last", demo.changes, {
         **demo.values, "delta_one_token": max_abs(full[:, -1, hh:], last_only[:, 0, hh:]),
         "T": int(x.shape[1])})
-
-
-MAX_DEMO_BATCH = 4
-MAX_DEMO_STEPS = 24
-
-
-def demo_input(x_bm: Tensor, lengths=None) -> tuple[Tensor, list[int] | None, dict]:
-    """The input the demos run on: the first MAX_DEMO_BATCH sequences and MAX_DEMO_STEPS steps of x_bm
-    (every demo runs several forward passes; the confusions do not depend on the size). Returns
-    (x, lengths, trimmed); trimmed holds the batch_size/seq_len used when the input was cut, else {}."""
-    b, t = int(x_bm.shape[0]), int(x_bm.shape[1])
-    nb, nt = min(b, MAX_DEMO_BATCH), min(t, MAX_DEMO_STEPS)
-    trimmed = {"batch_size": nb, "seq_len": nt} if (nb, nt) != (b, t) else {}
-    x = x_bm.detach()[:nb, :nt]
-    if lengths is not None:
-        lengths = [min(int(n), nt) for n in list(lengths)[:nb]]
-    return x, lengths, trimmed
 
 
 def compute_all(cfg, state_dict, x_bm: Tensor, lengths=None, engine_model=None, seed: int = 0) -> list[Demo]:
