@@ -26,22 +26,13 @@ LANG_NAMES = {"en": "English", "zh": "中文"}
 DEFAULT_LANG = "en"
 
 
+@lru_cache(maxsize=len(LANGS))
 def catalog(lang: str) -> dict[str, str]:
-    """All keys of one language, merged from every area file. Raises ValueError on a duplicate key.
-
-    Re-read when a catalog file changes (so edits show up without restarting the server).
-    """
-    files = sorted((LOCALES_DIR / lang).glob("*.json"))
-    return _load(tuple((str(p), p.stat().st_mtime_ns) for p in files))
-
-
-@lru_cache(maxsize=8)
-def _load(files: tuple[tuple[str, int], ...]) -> dict[str, str]:
+    """All keys of one language, merged from every area file once per process (t() runs hundreds of times
+    per page). Raises ValueError on a duplicate key."""
     merged: dict[str, str] = {}
-    for name, _mtime in files:
-        path = Path(name)
-        data = json.loads(path.read_text(encoding="utf-8"))
-        for key, value in data.items():
+    for path in sorted((LOCALES_DIR / lang).glob("*.json")):
+        for key, value in json.loads(path.read_text(encoding="utf-8")).items():
             if key in merged:
                 raise ValueError(f"duplicate i18n key {key!r} in {path}")
             merged[key] = value
