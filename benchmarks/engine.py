@@ -10,23 +10,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import torch
 
+from benchmarks.timing import median_time
 from lstm_core import LSTMConfig, limits, trace
 
 GRID = [(10, 3, 10, 20), (50, 16, 32, 64), (100, 32, 128, 256), (200, 8, 64, 512)]  # T, B, I, H
-
-
-def _median_time(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -50,8 +40,8 @@ def main() -> None:
                 work = steps * layers * (2 if bidirectional else 1) * batch * hidden * (inp + hidden)
                 repeats = max(3, min(30, int(3e8 / max(work, 1))))
                 with torch.no_grad():
-                    t_ours = _median_time(lambda: trace(ours, x, max_values=None), repeats)  # noqa: B023
-                    t_ref = _median_time(lambda: ref(x), repeats)  # noqa: B023
+                    t_ours = median_time(lambda: trace(ours, x, max_values=None), repeats)  # noqa: B023
+                    t_ref = median_time(lambda: ref(x), repeats)  # noqa: B023
                 mb = limits.trace_value_count(cfg, batch, steps) * 4 / 2**20
                 ratio = t_ours / t_ref
                 ratios.append(ratio)

@@ -23,6 +23,7 @@ from pathlib import Path
 import plotly.io as pio
 import torch
 
+from benchmarks.timing import median_time
 from lstm_core import LSTMConfig, limits, trace
 from lstm_core import sources as src
 
@@ -36,15 +37,6 @@ CONFIGS = {
 }
 
 
-def _median(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def pure_step(query: dict, repeats: int) -> tuple[float, float]:
     """(trace seconds, seconds to build + serialise everything one step draws) without Streamlit."""
     from ui import figures_stepper as fs
@@ -53,7 +45,7 @@ def pure_step(query: dict, repeats: int) -> tuple[float, float]:
     cfg = LSTMConfig(**kw)
     batch = src.random_batch(query["batch_size"], query["seq_len"], query["input_size"], 0)
     model = cfg.build(seed=0).eval()
-    t_trace = _median(lambda: trace(model, batch.model_input(cfg)).numpy(), max(1, repeats // 3))
+    t_trace = median_time(lambda: trace(model, batch.model_input(cfg)).numpy(), max(1, repeats // 3), warmup=False)
     trn = trace(model, batch.model_input(cfg)).numpy()
     lt = trn[cfg.num_layers - 1, 0]
     order = list(lt.visit_order)
@@ -78,7 +70,7 @@ def pure_step(query: dict, repeats: int) -> tuple[float, float]:
             pio.to_json(fig.to_dict(), validate=False)
 
     step()
-    return t_trace, _median(step, repeats)
+    return t_trace, median_time(step, repeats, warmup=False)
 
 
 def apptest_times(query: dict, repeats: int) -> dict:
@@ -127,8 +119,8 @@ def apptest_times(query: dict, repeats: int) -> dict:
         change()
         change_ms.append(last["at"].session_state["_stepper_page_ms"])
 
-    step_wall = _median(step_measured, repeats)
-    change_wall = _median(change_measured, max(1, repeats // 2))
+    step_wall = median_time(step_measured, repeats, warmup=False)
+    change_wall = median_time(change_measured, max(1, repeats // 2), warmup=False)
     assert not at.exception, [e.value for e in at.exception]
     return dict(first=1000 * first, step_wall=1000 * step_wall, change_wall=1000 * change_wall,
                 step_script=statistics.median(step_ms), change_script=statistics.median(change_ms))

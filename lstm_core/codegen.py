@@ -61,12 +61,7 @@ def generate(config: LSTMConfig, seed: int = 0, x_bm: Tensor | None = None, leng
     kw = config.kwargs()
     args = "".join(f"    {k}={v!r},\n" for k, v in kw.items())
     layout = _layout(config, unbatched)
-    if unbatched:
-        shape = (seq_len, config.input_size)
-    elif config.batch_first:
-        shape = (batch_size, seq_len, config.input_size)
-    else:
-        shape = (seq_len, batch_size, config.input_size)
+    shape = _input_shape(config, batch_size, seq_len, unbatched)
 
     lines = [
         '"""LSTM Explorer: the current model and input, rebuilt with torch.nn.LSTM.',
@@ -153,6 +148,12 @@ def generate(config: LSTMConfig, seed: int = 0, x_bm: Tensor | None = None, leng
     return "\n".join(lines)
 
 
+def _input_shape(config: LSTMConfig, batch_size: int, seq_len: int, unbatched: bool) -> tuple[int, ...]:
+    """Shape of the (padded, before any packing) input tensor the snippet builds."""
+    form = "unbatched" if unbatched else "batched"
+    return shapes(config, batch_size=batch_size, seq_len=seq_len, form=form).tensors["input"].shape
+
+
 def printed_shapes(config: LSTMConfig, batch_size: int, seq_len: int, lengths=None,
                    unbatched: bool = False) -> list[str]:
     """The shape lines the snippet prints, from `lstm_core.shapes` (the arithmetic the Shapes page shows)."""
@@ -160,13 +161,7 @@ def printed_shapes(config: LSTMConfig, batch_size: int, seq_len: int, lengths=No
     form = "unbatched" if unbatched else "packed" if packed else "batched"
     rep = shapes(config, batch_size=1 if unbatched else batch_size, seq_len=seq_len, form=form,
                  lengths=list(lengths) if packed else None)
-    if unbatched:
-        x_shape = (seq_len, config.input_size)
-    elif config.batch_first:
-        x_shape = (batch_size, seq_len, config.input_size)
-    else:
-        x_shape = (seq_len, batch_size, config.input_size)
-    lines = [f"input: {x_shape}"]
+    lines = [f"input: {_input_shape(config, batch_size, seq_len, unbatched)}"]
     out = rep.tensors["output"].shape
     if packed:
         longest, width = max(lengths), out[-1]

@@ -7,17 +7,10 @@ import pytest
 
 from lstm_core import LSTMConfig, limits
 from lstm_core.gradflow import lstm_gradflow, matched_rnn, rnn_gradflow, seeded_input, with_forget_bias
+from tests.helpers import traces_by_meta
 from ui.figures_gradients import log_values
 
-
-def figures(at) -> dict[str, dict]:
-    """meta -> trace, over every plotly chart of the page."""
-    out = {}
-    for chart in at.get("plotly_chart"):
-        for tr in json.loads(chart.proto.spec)["data"]:
-            if "meta" in tr:
-                out.setdefault(tr["meta"], tr)
-    return out
+figures = traces_by_meta  # meta -> trace, over every plotly chart of the page
 
 
 def charts(at) -> list[dict]:

@@ -1,23 +1,16 @@
 """What-if page through app.py: the plotted Δ heatmaps and unit lines are the engine's clamped − plain trace,
 and moving the clamp controls changes them accordingly."""
 
-import json
 
 import numpy as np
 import pytest
 
 from lstm_core import LSTMConfig
 from lstm_core.whatif import make_clamps, what_if
+from tests.helpers import traces_by_meta
 from ui.state import random_input
 
-
-def charts(at) -> dict[str, dict]:
-    out = {}
-    for chart in at.get("plotly_chart"):
-        for tr in json.loads(chart.proto.spec)["data"]:
-            if "meta" in tr:
-                out.setdefault(tr["meta"], tr)
-    return out
+charts = traces_by_meta
 
 
 def z(trace) -> np.ndarray:
