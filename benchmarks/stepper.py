@@ -24,8 +24,8 @@ import plotly.io as pio
 import torch
 
 from benchmarks.timing import median_time
+from lessons import sources as src
 from lstm_core import LSTMConfig, limits, trace
-from lstm_core import sources as src
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = {
@@ -39,7 +39,7 @@ CONFIGS = {
 
 def pure_step(query: dict, repeats: int) -> tuple[float, float]:
     """(trace seconds, seconds to build + serialise everything one step draws) without Streamlit."""
-    from ui import figures_stepper as fs
+    from ui.figures import stepper as fs
 
     kw = {k: v for k, v in query.items() if k not in ("batch_size", "seq_len")}
     cfg = LSTMConfig(**kw)

@@ -17,9 +17,9 @@ import time
 
 import torch
 
+from lessons.learn import Trainer
+from lessons.tasks import TASK_NAMES, load_corpus, make_task
 from lstm_core import LSTM
-from lstm_core.tasks import TASK_NAMES, load_corpus, make_task
-from lstm_core.train import Trainer
 
 BATCH = 32
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from .config import validate_rnn_args
+from .lstm import validate_rnn_args
 
 __all__ = ["RNN", "RNNRun", "RNNStep", "rnn_cell_step"]
 

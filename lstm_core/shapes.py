@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .config import LSTMConfig
+from .lstm import LSTMConfig
 
 FORMS = ("batched", "unbatched", "packed")
 TENSORS = ("input", "h_0", "c_0", "output", "h_n", "c_n")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lstm_core import codegen, weights_io
+from lessons import code, weight_files
 from ui import model_source
 from ui.i18n import t
 from ui.state import get_config, get_input, get_model
@@ -19,16 +19,16 @@ if batch.batch_size == 1 and batch.lengths is None:
 
 trained = model_source.current() != "random"  # trained on the Learn page or uploaded: ship the weights
 try:
-    snippet = codegen.generate(cfg.lstm, cfg.seed, batch.data, batch.lengths, unbatched=unbatched,
+    snippet = code.generate(cfg.lstm, cfg.seed, batch.data, batch.lengths, unbatched=unbatched,
                                weights_file=WEIGHTS_FILE if trained else None)
-    printed = codegen.printed_shapes(cfg.lstm, batch.batch_size, batch.seq_len, batch.lengths, unbatched)
+    printed = code.printed_shapes(cfg.lstm, batch.batch_size, batch.seq_len, batch.lengths, unbatched)
 except Exception as err:  # show the problem, never a traceback
     st.error(t("code.error", error=f"{type(err).__name__}: {err}"))
     st.stop()
 
 notes = []
-if batch.data.numel() > codegen.EMBED_LIMIT:
-    notes.append(t("code.note_random", n=batch.data.numel(), limit=codegen.EMBED_LIMIT))
+if batch.data.numel() > code.EMBED_LIMIT:
+    notes.append(t("code.note_random", n=batch.data.numel(), limit=code.EMBED_LIMIT))
 else:
     notes.append(t("code.note_embedded", n=batch.data.numel()))
 if batch.lengths is not None:
@@ -42,11 +42,11 @@ st.code(snippet, language="python", line_numbers=True)
 st.download_button(t("code.download"), snippet, file_name="lstm_snippet.py", mime="text/x-python",
                    key="code_download", icon=":material/download:")
 if trained:
-    st.download_button(t("code.download_weights", file=WEIGHTS_FILE), weights_io.dump_pt(get_model()),
+    st.download_button(t("code.download_weights", file=WEIGHTS_FILE), weight_files.dump_pt(get_model()),
                        file_name=WEIGHTS_FILE, mime="application/octet-stream", key="code_download_weights",
                        icon=":material/download:")
 
 st.subheader(t("code.prints_title"))
 st.markdown(t("code.prints_intro"))
-st.code("\n".join([*printed, "max |diff| torch vs lstm_core: …", codegen.OK_LINE]), language="text")
+st.code("\n".join([*printed, "max |diff| torch vs lstm_core: …", code.OK_LINE]), language="text")
 st.caption(t("code.prints_caption"))

@@ -4,8 +4,8 @@ import streamlit as st
 
 from lstm_core import limits
 from ui import model_source
-from ui.figures_gradients import forget_product_figure, gradient_figure
-from ui.gradients import curves_csv, gradient_flows, model_key
+from ui.figures.gradients import forget_product_figure, gradient_figure
+from ui.gradients_view import curves_csv, gradient_flows, model_key
 from ui.i18n import t
 from ui.state import get_config, get_model
 

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from lstm_core import pitfalls
-from ui import pitfalls_cards as cards
+from lessons import pitfalls
+from ui import pitfalls_view as cards
 from ui.i18n import t
 from ui.state import get_config, get_input, get_model
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lstm_core import parity
+from lessons import proof
 from ui import proof_view
 from ui.i18n import t
 from ui.state import get_config, get_input
@@ -14,7 +14,7 @@ dtype = proof_view.dtype_choice()
 case_text = st.query_params.get("case")
 if case_text:
     try:
-        case = parity.Case.decode(case_text)
+        case = proof.Case.decode(case_text)
     except ValueError as err:
         st.error(t("proof.case_bad", case=case_text, error=str(err)))
         case = None

@@ -4,7 +4,7 @@ import random
 
 import streamlit as st
 
-from lstm_core import quiz
+from lessons import quiz
 from ui.i18n import t
 
 ss = st.session_state

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from ui import figures_weights as fw
+from ui.figures import weights as fw
 from ui.i18n import t
 from ui.state import get_config, get_model
 

@@ -3,8 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from ui.figures_gradients import delta_heatmap, unit_whatif_figure
-from ui.gradients import clamp_run, model_key, tensor_key
+from ui.figures.gradients import delta_heatmap, unit_whatif_figure
+from ui.gradients_view import clamp_run, model_key, tensor_key
 from ui.i18n import t
 from ui.state import get_input, get_model
 

@@ -13,8 +13,9 @@ import hashlib
 
 import streamlit as st
 
-from lstm_core import InputBatch, limits
-from lstm_core import sources as src
+from lessons import sources as src
+from lessons.sources import InputBatch
+from lstm_core import limits
 from ui import urlstate
 from ui.i18n import t
 from ui.state import get_config, get_input

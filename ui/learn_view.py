@@ -1,5 +1,5 @@
 """Streamlit side of the Learn page: task settings, the training loop with live curve, what changed, the
-model switch, and bring-your-own-weights upload/download. Engine work is in lstm_core.tasks/train/weights_io.
+model switch, and bring-your-own-weights upload/download. Engine work is in lessons.tasks/train/weights_io.
 
 Widget keys: ``learn_task learn_seq_len learn_hidden learn_seed learn_lr learn_forget_bias learn_steps``
 (settings), ``learn_train learn_stop learn_reset learn_use`` (buttons), ``learn_phrase`` (sentiment probe),
@@ -13,13 +13,13 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from lstm_core import sources as src
+from lessons import sources as src
+from lessons.learn import Trainer, gate_stats, task_unit
+from lessons.tasks import EMBED_SEED, TASK_NAMES, load_corpus, make_task
+from lessons.weight_files import WeightsError, dump_pt, dump_safetensors, load_weights
 from lstm_core.limits import MAX_UPLOAD_BYTES
-from lstm_core.tasks import EMBED_SEED, TASK_NAMES, load_corpus, make_task
-from lstm_core.train import Trainer, gate_stats, task_unit
-from lstm_core.weights_io import WeightsError, dump_pt, dump_safetensors, load_weights
-from ui import figures_learn as fl
 from ui import model_source
+from ui.figures import learn as fl
 from ui.i18n import t
 from ui.state import get_model, torch_call
 

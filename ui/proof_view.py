@@ -1,6 +1,6 @@
 """Streamlit side of the proof page: the parity table with its badge, "check many", and train/eval dropout.
 
-All numbers come from `lstm_core.parity` (our engine against ``torch.nn.LSTM``); this module only lays them
+All numbers come from `lessons.proof` (our engine against ``torch.nn.LSTM``); this module only lays them
 out. Widget keys: ``proof_dtype``, ``proof_n``, ``proof_many_seed``, ``proof_many``, ``proof_back``.
 """
 
@@ -13,9 +13,10 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from lstm_core import LSTMConfig, limits, parity
+from lessons import proof
+from lstm_core import LSTMConfig, limits
 from ui import model_source
-from ui.figures_proof import diff_figure
+from ui.figures.proof import diff_figure
 from ui.i18n import current_lang, t
 from ui.state import get_config, get_input, get_model
 
@@ -27,7 +28,7 @@ DEMO_B, DEMO_T = 2, 30  # the dropout demonstration uses at most this much of th
 
 
 def _engine_name() -> str:
-    engine = parity._engine(None)
+    engine = proof._engine(None)
     return f"{engine.__module__}.{engine.__qualname__}"
 
 
@@ -40,7 +41,7 @@ def input_key(batch) -> str:
 def _current_report(cfg_items: tuple, seed: int, key: str, dtype_name: str, engine: str, weights_key: str,
                     _model, _batch):
     """The comparison for the app's model and input, kept per (configuration, seed, input, dtype, engine)."""
-    return parity.compare(LSTMConfig(**dict(cfg_items)), _model.state_dict(), _batch.data, lengths=_batch.lengths,
+    return proof.compare(LSTMConfig(**dict(cfg_items)), _model.state_dict(), _batch.data, lengths=_batch.lengths,
                           dtype=DTYPES[dtype_name], seed=seed)
 
 
@@ -79,7 +80,7 @@ def case_link(case_text: str) -> str:
     return f"[`{case_text}`](?{query})"
 
 
-def report_frame(report: parity.Report) -> pd.DataFrame:
+def report_frame(report: proof.Report) -> pd.DataFrame:
     rows = []
     for r in report.rows:
         rows.append({
@@ -92,9 +93,9 @@ def report_frame(report: parity.Report) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def render_report(report: parity.Report) -> None:
+def render_report(report: proof.Report) -> None:
     name = "float32" if report.dtype == torch.float32 else "float64"
-    tol = parity.TOLERANCES[report.dtype]
+    tol = proof.TOLERANCES[report.dtype]
     if report.passed:
         st.badge(t("proof.badge_pass", dtype=name), icon=":material/check_circle:", color="green")
     else:
@@ -119,8 +120,8 @@ def render_check_many(dtype: torch.dtype) -> None:
     seed = int(c2.number_input(t("proof.many_seed"), 0, 1_000_000, 0, key="proof_many_seed"))
     if st.button(t("proof.many_run"), key="proof_many", type="primary"):
         bar = st.progress(0.0, text=t("proof.many_progress", k=0, n=n))
-        summary = parity.Summary()
-        for k, case in enumerate(parity.random_cases(n, seed)):
+        summary = proof.Summary()
+        for k, case in enumerate(proof.random_cases(n, seed)):
             try:
                 summary.add(case, case.run(dtype))
             except Exception as err:  # an engine crash is a failure to report, not a traceback
@@ -132,14 +133,14 @@ def render_check_many(dtype: torch.dtype) -> None:
         _render_summary(stored[3], dtype)
 
 
-def _render_summary(summary: parity.Summary, dtype: torch.dtype) -> None:
+def _render_summary(summary: proof.Summary, dtype: torch.dtype) -> None:
     bad = len(summary.failures) + len(summary.errors)
     c1, c2, c3 = st.columns(3)
     c1.metric(t("proof.many_count"), summary.count)
     c2.metric(t("proof.many_passed"), summary.count - bad)
     c3.metric(t("proof.many_worst"), fmt(summary.worst_diff))
     if summary.passed:
-        st.success(t("proof.many_ok", n=summary.count, tol=f"{parity.TOLERANCES[dtype]:g}"))
+        st.success(t("proof.many_ok", n=summary.count, tol=f"{proof.TOLERANCES[dtype]:g}"))
     else:
         st.error(t("proof.many_bad", bad=bad, n=summary.count))
         for case_text, row in summary.failures[:20]:
@@ -160,7 +161,7 @@ def render_dropout(config, batch, seed: int) -> None:
         data = data[:DEMO_B, :DEMO_T]
         lengths = [min(n, DEMO_T) for n in lengths[:DEMO_B]] if lengths is not None else None
         st.caption(t("proof.dropout_slice", b=data.shape[0], t=data.shape[1]))
-    demo = parity.dropout_demo(config, data, lengths, seed=seed)
+    demo = proof.dropout_demo(config, data, lengths, seed=seed)
     if demo.adjusted:
         st.info(t("proof.dropout_adjusted", layers=demo.config.num_layers, p=demo.config.dropout))
     c1, c2, c3 = st.columns(3)

@@ -16,7 +16,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 
 from lstm_core import LSTM, LSTMConfig, shapes, trace
 from lstm_core.shapes import TENSORS
-from ui.figures_shapes import tensor_blocks
+from ui.figures.shapes import tensor_blocks
 from ui.i18n import t
 
 ROLES = ("seq_len", "batch", "input_size", "packed_rows", "layers_x_directions", "h_out", "hidden_size",

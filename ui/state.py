@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import streamlit as st
 import torch
 
-from lstm_core import InputBatch, LSTMConfig, limits
+from lessons.sources import InputBatch
+from lstm_core import LSTMConfig, limits
 from ui import model_source, urlstate
 from ui.i18n import LANG_NAMES, LANGS, browser_lang, t
 

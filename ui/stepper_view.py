@@ -12,10 +12,11 @@ import time
 import streamlit as st
 import torch
 
+from lessons import stepper as trace_export
 from lstm_core import limits, trace
 from lstm_core.cell import input_projection
-from ui import figures_stepper as fs
-from ui import model_source, trace_export, urlstate
+from ui import model_source, urlstate
+from ui.figures import stepper as fs
 from ui.i18n import current_lang, t
 from ui.inputs import batch_key, error_text
 from ui.state import get_config, get_input, get_model

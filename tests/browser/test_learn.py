@@ -8,8 +8,8 @@ import re
 import pytest
 import torch
 
+from lessons.weight_files import load_weights
 from lstm_core import LSTMConfig
-from lstm_core.weights_io import load_weights
 
 pytestmark = pytest.mark.browser
 

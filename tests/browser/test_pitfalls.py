@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from lstm_core import pitfalls, quiz
+from lessons import pitfalls, quiz
 
 pytestmark = pytest.mark.browser
 # the machine is shared and slow at times: an element may appear seconds after the script looks idle

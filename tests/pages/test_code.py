@@ -9,7 +9,8 @@ import re
 
 import torch
 
-from lstm_core import InputBatch, codegen
+from lessons import code
+from lessons.sources import InputBatch
 
 
 def _snippet_and_prints(at):
@@ -41,7 +42,7 @@ def test_snippet_runs_and_prints_what_the_page_shows(run_app, assert_app_ok):
     assert prints[:4] == ["input: (2, 5, 3)", f"output: {tuple(out.shape)}", f"h_n: {tuple(h_n.shape)}",
                           f"c_n: {tuple(c_n.shape)}"]
     ran = _exec(snippet)
-    assert ran[:4] == prints[:4] and ran[-1] == codegen.OK_LINE == prints[-1]
+    assert ran[:4] == prints[:4] and ran[-1] == code.OK_LINE == prints[-1]
     assert float(ran[-2].split(":")[-1]) < 1e-5
     # the app's default input (seeded randn) is pasted as a literal, rounded to 6 digits
     x = torch.randn(2, 5, 3, generator=torch.Generator().manual_seed(5))

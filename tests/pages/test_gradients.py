@@ -1,14 +1,14 @@
-"""Gradient-flow page through app.py: the plotted curves are exactly what lstm_core.gradflow computes."""
+"""Gradient-flow page through app.py: the plotted curves are exactly what lessons.gradients computes."""
 
 import json
 
 import numpy as np
 import pytest
 
+from lessons.gradients import lstm_gradflow, matched_rnn, rnn_gradflow, seeded_input, with_forget_bias
 from lstm_core import LSTMConfig, limits
-from lstm_core.gradflow import lstm_gradflow, matched_rnn, rnn_gradflow, seeded_input, with_forget_bias
 from tests.helpers import traces_by_meta
-from ui.figures_gradients import log_values
+from ui.figures.gradients import log_values
 
 figures = traces_by_meta  # meta -> trace, over every plotly chart of the page
 
@@ -156,7 +156,7 @@ def test_curves_csv_holds_the_plotted_numbers():
 
     import pandas as pd
 
-    from ui.gradients import curves_csv
+    from ui.gradients_view import curves_csv
 
     cfg = LSTMConfig(2, 3)
     model, x = cfg.build(seed=1), seeded_input(20, 2, 1)

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import torch
 
+from lessons import sources as src
+from lessons.learn import Trainer
+from lessons.tasks import make_task
 from lstm_core import LSTMConfig, trace
-from lstm_core import sources as src
 from lstm_core.limits import MAX_UPLOAD_BYTES
-from lstm_core.tasks import make_task
-from lstm_core.train import Trainer
 from ui.i18n import translate
 
 QUICK = {"learn_steps": 12}

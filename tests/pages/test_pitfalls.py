@@ -8,9 +8,9 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from lstm_core import pitfalls
+from lessons import pitfalls
 from tests.conftest import collect_text
-from ui.pitfalls_cards import fmt_delta
+from ui.pitfalls_view import fmt_delta
 
 KEYS = pitfalls.PITFALLS + pitfalls.CLAIMS
 
@@ -182,7 +182,7 @@ def test_chinese_and_trimming_notice(run_app, assert_app_ok, app_text):
 def test_numbers_follow_the_state(run_app, assert_app_ok):
     """Nothing is typed in: another seed (weights and input) changes the evidence; ragged input from the
     input panel (session "input_batch") is what the padding card packs; B = L·D shows no batch-first h0 note."""
-    from lstm_core import InputBatch
+    from lessons.sources import InputBatch
 
     texts = []
     for seed in (0, 1):

@@ -9,9 +9,8 @@ import json
 import numpy as np
 import torch
 
-from lstm_core import parity
-from lstm_core.config import LSTMConfig
-from lstm_core.lstm import LSTM
+from lessons import proof
+from lstm_core.lstm import LSTM, LSTMConfig
 from tests.perturbed import OutputNudged
 
 CONFIG = {"input_size": 3, "hidden_size": 4, "num_layers": 2, "bidirectional": True, "proj_size": 2,
@@ -97,7 +96,7 @@ def test_float32_toggle(run_app, assert_app_ok):
 
 
 def test_badge_turns_red_with_perturbed_engine(run_app, assert_app_ok, monkeypatch):
-    monkeypatch.setattr(parity, "ENGINE", OutputNudged)
+    monkeypatch.setattr(proof, "ENGINE", OutputNudged)
     at = run_app(page="proof", query=CONFIG)
     assert_app_ok(at)
     badge = _badges(at)[0]
@@ -118,14 +117,14 @@ def test_check_many_and_reproducing_link(run_app, assert_app_ok, monkeypatch):
     assert metrics[:2] == ["6", "6"] and float(metrics[2]) < 1e-10
     assert at.main.success and "All 6 configurations agree" in at.main.success[0].value
 
-    monkeypatch.setattr(parity, "ENGINE", OutputNudged)
+    monkeypatch.setattr(proof, "ENGINE", OutputNudged)
     at.button(key="proof_many").click().run()
     assert_app_ok(at)
     assert [m.value for m in at.main.metric][:2] == ["6", "0"]
     assert "6 of 6 configurations disagree" in at.main.error[0].value
     failures = [m.value for m in at.main.markdown if m.value.startswith("❌")]
     assert len(failures) == 6
-    cases = [c.encode() for c in parity.random_cases(6, 0)]
+    cases = [c.encode() for c in proof.random_cases(6, 0)]
     for case, line in zip(cases, failures, strict=True):
         assert f"(?page=proof&case={case}&lang=en)" in line and "`output`" in line
 
@@ -135,10 +134,10 @@ def test_check_many_and_reproducing_link(run_app, assert_app_ok, monkeypatch):
     assert cases[2] in at.main.info[0].value
     assert ":red-badge[" in _badges(at)[0]
     assert float(_table(at)["output"]["max |Δ|"]) == 1e-3
-    monkeypatch.setattr(parity, "ENGINE", None)
+    monkeypatch.setattr(proof, "ENGINE", None)
     at = run_app(page="proof", query={"case": cases[2]})
     assert ":green-badge[" in _badges(at)[0]
-    report = parity.Case.decode(cases[2]).run()
+    report = proof.Case.decode(cases[2]).run()
     assert _table(at)["c_n"]["max |torch|"] == f"{report.rows[2].max_abs_ref:.4g}"
 
 
@@ -154,7 +153,7 @@ def test_dropout_demo_and_chinese(run_app, assert_app_ok, app_text):
     text = app_text(at)
     assert "与 torch.nn.LSTM 一致" in text and "训练模式与评估模式" in text
     metrics = [m.value for m in at.main.metric]
-    demo = parity.dropout_demo(LSTMConfig(2, 3), torch.randn(2, 5, 2, generator=torch.Generator().manual_seed(0)))
+    demo = proof.dropout_demo(LSTMConfig(2, 3), torch.randn(2, 5, 2, generator=torch.Generator().manual_seed(0)))
     assert demo.adjusted and at.main.info  # one layer: the demo explains it uses two layers, dropout 0.5
     assert metrics == [f"{demo.train_diff:.2e}", "0", f"{demo.eval_vs_torch:.2e}" if demo.eval_vs_torch else "0"]
     assert demo.train_diff > 0.01
@@ -178,7 +177,7 @@ def test_large_configuration_waits_for_a_click(run_app, assert_app_ok, monkeypat
 
 
 def test_ragged_input_from_the_input_panel_is_compared_packed(run_app, assert_app_ok):
-    from lstm_core import InputBatch
+    from lessons.sources import InputBatch
 
     data = torch.randn(3, 4, 2, generator=torch.Generator().manual_seed(1))
     data[1, 2:] = 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lstm_core import quiz
+from lessons import quiz
 from ui.i18n import translate
 
 

@@ -181,7 +181,7 @@ def test_chinese(run_app, assert_app_ok, app_text):
 
 def test_input_from_the_input_panel_is_used(run_app, assert_app_ok):
     """get_input() returns st.session_state["input_batch"]: its B, T and lengths drive the page."""
-    from lstm_core import InputBatch
+    from lessons.sources import InputBatch
 
     data = torch.randn(3, 6, 4, generator=torch.Generator().manual_seed(1))
     at = run_app(PAGE, session={"input_batch": InputBatch(data=data, lengths=[6, 2, 4])})

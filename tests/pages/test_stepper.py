@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import torch
 
+from lessons import sources as src
+from lessons import stepper as trace_export
 from lstm_core import LSTMConfig, trace
-from lstm_core import sources as src
-from ui import trace_export
-from ui.figures_stepper import fmt
+from ui.figures.stepper import fmt
 
 SMALL = {"hidden_size": 3, "seq_len": 4, "batch_size": 2, "input_size": 2}
 
@@ -60,7 +60,7 @@ def cursor_x(fig: dict, name: str) -> float:
 
 def heat_cursor(fig: dict) -> int:
     """The timestep the heatmaps' cursor (one trace in paper coordinates) points at."""
-    from ui.figures_stepper import grid_cursor_t
+    from ui.figures.stepper import grid_cursor_t
 
     cur = next(d for d in fig["data"] if d.get("name") == "cursor_grid")
     t = grid_cursor_t(cur)
@@ -255,7 +255,7 @@ def test_trace_download_contents():
 
 
 def test_moving_the_cursor_equals_rebuilding_and_large_heatmaps_are_thinned_in_time():
-    from ui import figures_stepper as fs
+    from ui.figures import stepper as fs
 
     rng = np.random.default_rng(0)
     series = {q: rng.random((7, 3)) for q in fs.QUANTITIES}

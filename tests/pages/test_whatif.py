@@ -5,8 +5,8 @@ and moving the clamp controls changes them accordingly."""
 import numpy as np
 import pytest
 
+from lessons.whatif import make_clamps, what_if
 from lstm_core import LSTMConfig
-from lstm_core.whatif import make_clamps, what_if
 from tests.helpers import traces_by_meta
 from ui.state import random_input
 

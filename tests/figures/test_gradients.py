@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ui.figures_gradients import delta_heatmap, log_values, step_runs
+from ui.figures.gradients import delta_heatmap, log_values, step_runs
 
 LABELS = {"t": "t", "unit": "unit", "feature": "feature"}
 

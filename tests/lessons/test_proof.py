@@ -1,4 +1,4 @@
-"""The proof page's harness (lstm_core.parity): it passes on our engine, fails on a perturbed one, and its
+"""The proof page's harness (lessons.proof): it passes on our engine, fails on a perturbed one, and its
 cases round-trip through their URL string."""
 
 from __future__ import annotations
@@ -8,9 +8,8 @@ import random
 import pytest
 import torch
 
-from lstm_core import parity
-from lstm_core.config import LSTMConfig
-from lstm_core.lstm import LSTM
+from lessons import proof
+from lstm_core.lstm import LSTM, LSTMConfig
 from tests.perturbed import OutputNudged
 
 
@@ -29,7 +28,7 @@ class ForgetBiasOff(LSTM):
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_random_cases_pass_in_both_dtypes(dtype):
-    cases = parity.random_cases(16, seed=5)
+    cases = proof.random_cases(16, seed=5)
     forms = {c.form for c in cases}
     assert forms == {"batched", "unbatched", "packed"}
     assert any(c.config.proj_size for c in cases) and any(c.config.bidirectional for c in cases)
@@ -37,11 +36,11 @@ def test_random_cases_pass_in_both_dtypes(dtype):
     for case in cases:
         report = case.run(dtype)
         assert report.passed, (case.encode(), report.failures)
-        assert report.worst.max_abs_diff <= parity.TOLERANCES[dtype] * max(1, report.worst.max_abs_ref)
+        assert report.worst.max_abs_diff <= proof.TOLERANCES[dtype] * max(1, report.worst.max_abs_ref)
 
 
 def test_rows_cover_forward_and_every_gradient():
-    case = parity.Case(LSTMConfig(3, 4, 2, True, True, 0.0, True, 2), 2, 4, "packed", (4, 2), seed=3)
+    case = proof.Case(LSTMConfig(3, 4, 2, True, True, 0.0, True, 2), 2, 4, "packed", (4, 2), seed=3)
     report = case.run(torch.float64)
     names = [r.name for r in report.rows]
     params = list(LSTM(**case.config.kwargs()).state_dict())
@@ -59,9 +58,9 @@ def test_compare_values_equal_independent_torch():
     cfg = LSTMConfig(2, 3, 1, True, False, 0.0, False, 0)
     model = cfg.build(seed=4, dtype=torch.float64)
     x = torch.randn(2, 5, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
-    report = parity.compare(cfg, model.state_dict(), x, dtype=torch.float64, seed=9)
+    report = proof.compare(cfg, model.state_dict(), x, dtype=torch.float64, seed=9)
     ref = model.to_torch().double()
-    h0, c0 = parity.random_state(cfg, 2, False, 9)
+    h0, c0 = proof.random_state(cfg, 2, False, 9)
     with torch.no_grad():
         want, (hn, cn) = ref(x.transpose(0, 1), (h0, c0))
         got, (hn2, cn2) = model(x.transpose(0, 1), (h0, c0))
@@ -73,7 +72,7 @@ def test_compare_values_equal_independent_torch():
 
 @pytest.mark.parametrize("engine, bad", [(OutputNudged, {"output"}), (ForgetBiasOff, None)])
 def test_perturbed_engine_fails(engine, bad):
-    case = parity.Case(LSTMConfig(3, 4, 2, True, False, 0.0, True, 0), 2, 4, "batched", None, 1)
+    case = proof.Case(LSTMConfig(3, 4, 2, True, False, 0.0, True, 0), 2, 4, "batched", None, 1)
     report = case.run(torch.float32, engine=engine)
     assert not report.passed
     failed = {r.name for r in report.failures}
@@ -85,32 +84,32 @@ def test_perturbed_engine_fails(engine, bad):
 
 
 def test_module_level_engine_injection(monkeypatch):
-    case = parity.Case(LSTMConfig(2, 3), 1, 3, "batched", None, 0)
+    case = proof.Case(LSTMConfig(2, 3), 1, 3, "batched", None, 0)
     assert case.run().passed
-    monkeypatch.setattr(parity, "ENGINE", OutputNudged)
+    monkeypatch.setattr(proof, "ENGINE", OutputNudged)
     assert not case.run().passed
 
 
 def test_case_encode_roundtrip_and_errors():
     rng = random.Random(0)
     for _ in range(200):
-        case = parity.random_case(rng)
+        case = proof.random_case(rng)
         text = case.encode()
         assert "/" not in text and " " not in text and "&" not in text
-        assert parity.Case.decode(text) == case
-    case = parity.Case(LSTMConfig(3, 4, 2, False, True, 0.25, True, 2), 2, 5, "packed", (5, 3), 17)
+        assert proof.Case.decode(text) == case
+    case = proof.Case(LSTMConfig(3, 4, 2, False, True, 0.25, True, 2), 2, 5, "packed", (5, 3), 17)
     assert case.encode() == "i3_h4_n2_b0_bf1_do0.25_bi1_p2_B2_T5_Fp_L5-3_s17"
     for bad in ["", "i3", "i3_h4_n2_b0_bf1_do0.25_bi1_p4_B2_T5_Fb_s1",  # proj_size >= hidden_size
                 "i3_h4_n2_b0_bf1_do0.25_bi1_p2_B2_T5_Fp_s1",  # packed without lengths
                 "i3_h4_n2_b0_bf1_do0.25_bi1_p2_B2_T5_Fu_s1",  # unbatched with B=2
                 "i3_h4_n2_b0_bf1_do0.25_bi1_p2_B2_T5_Fp_L9-3_s1", "x1_i3"]:
         with pytest.raises(ValueError):
-            parity.Case.decode(bad)
+            proof.Case.decode(bad)
 
 
 def test_summary_tracks_worst_and_failures():
-    summary = parity.Summary()
-    cases = parity.random_cases(4, seed=2)
+    summary = proof.Summary()
+    cases = proof.random_cases(4, seed=2)
     for case in cases[:3]:
         summary.add(case, case.run(torch.float32))
     assert summary.count == 3 and summary.passed and summary.worst_case in {c.encode() for c in cases}
@@ -121,19 +120,19 @@ def test_summary_tracks_worst_and_failures():
 
 def test_dropout_demo():
     x = torch.randn(2, 4, 3, generator=torch.Generator().manual_seed(1))
-    demo = parity.dropout_demo(LSTMConfig(3, 5), x)  # one layer: adjusted to two with dropout 0.5
+    demo = proof.dropout_demo(LSTMConfig(3, 5), x)  # one layer: adjusted to two with dropout 0.5
     assert demo.adjusted and demo.config.num_layers == 2 and demo.config.dropout == 0.5
     assert demo.train_diff > 1e-3 and demo.torch_train_diff > 1e-3
     assert demo.eval_diff == 0.0
     assert demo.eval_vs_torch < 1e-12
-    demo = parity.dropout_demo(LSTMConfig(3, 5, 3, dropout=0.2, bidirectional=True), x, lengths=[4, 2])
+    demo = proof.dropout_demo(LSTMConfig(3, 5, 3, dropout=0.2, bidirectional=True), x, lengths=[4, 2])
     assert not demo.adjusted and demo.config.dropout == 0.2 and demo.train_diff > 0 and demo.eval_diff == 0
 
 
 def test_nan_in_both_counts_as_equal_nan_in_one_fails():
     a = torch.tensor([1.0, float("nan"), 3.0])
-    assert parity._max_abs_diff(a, a.clone()) == 0.0
-    assert parity._max_abs(a) == 3.0
+    assert proof._max_abs_diff(a, a.clone()) == 0.0
+    assert proof._max_abs(a) == 3.0
     b = torch.tensor([1.0, 2.0, 3.0])
-    row = parity.Row("forward", "output", (3,), parity._max_abs_diff(a, b), 3.0, 1e-5)
+    row = proof.Row("forward", "output", (3,), proof._max_abs_diff(a, b), 3.0, 1e-5)
     assert not row.passed

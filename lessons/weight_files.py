@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .config import LSTMConfig
-from .limits import MAX_UPLOAD_BYTES, LimitError, check_limits
-from .lstm import LSTM
+from lstm_core.limits import MAX_UPLOAD_BYTES, LimitError, check_limits
+from lstm_core.lstm import LSTM, LSTMConfig
 
 ACCEPTED_EXTENSIONS = (".pt", ".pth", ".bin", ".safetensors")
 FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)

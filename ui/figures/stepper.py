@@ -18,7 +18,7 @@ from ui.palette import GATE_COLORS, SIGMOID_GATES, colorscale, hex_to_rgba
 
 QUANTITIES = ("f", "i", "g", "o", "c", "h")
 LINE_ORDER = ("f", "i", "o", "g", "c", "h")  # legend order of the unit line plot
-CELL_SVG = Path(__file__).resolve().parent.parent / "assets" / "cell.svg"
+CELL_SVG = Path(__file__).resolve().parents[2] / "assets" / "cell.svg"
 CURSOR_COLOR = "#111111"
 
 

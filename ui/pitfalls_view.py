@@ -1,6 +1,6 @@
 """Pitfalls page presentation: run the live demos (cached) and render each as a bordered card.
 
-The numbers come from `lstm_core.pitfalls`; this module only formats them (`display_values`, pure) and lays
+The numbers come from `lessons.pitfalls`; this module only formats them (`display_values`, pure) and lays
 them out (`render_card`). Text lives in ``assets/locales/<lang>/pitfalls.json`` under
 ``pitfalls.<demo key>.{title,claim,evidence,rule}`` (tutorial claims: ``quote``, ``source``, ``verdict``).
 """
@@ -12,7 +12,7 @@ import hashlib
 import streamlit as st
 import torch
 
-from lstm_core import pitfalls
+from lessons import pitfalls
 from ui.i18n import t
 
 # captured error / warning messages shown as code blocks after the evidence: (value name, note key or None);

@@ -1,6 +1,6 @@
 """Input sequences for the explorer: seeded random, sine waves, text embeddings and CSV numbers.
 
-Every builder returns an :class:`lstm_core.inputs.InputBatch` (batch-major ``(B, T, I)`` float tensor,
+Every builder returns an :class:`InputBatch` (batch-major ``(B, T, I)`` float tensor,
 optional per-sequence ``lengths`` for ragged batches, optional token ``labels``). Nothing here imports
 streamlit: the UI translates :class:`InputError` through its ``key`` and ``params``.
 
@@ -19,9 +19,12 @@ import hashlib
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
+from torch import Tensor
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 from lstm_core import limits
 
@@ -51,6 +54,30 @@ MESSAGES = {
 }
 
 
+@dataclass
+class InputBatch:
+    """``data`` (B, T, I), batch-major whatever the model's batch_first; ``lengths`` per sequence when ragged
+    (run as a PackedSequence); ``labels`` name the timesteps (e.g. tokens of a sentence)."""
+
+    data: Tensor
+    lengths: list[int] | None = None
+    labels: list[str] | None = None
+
+    @property
+    def batch_size(self) -> int:
+        return self.data.size(0)
+
+    @property
+    def seq_len(self) -> int:
+        return self.data.size(1)
+
+    def model_input(self, cfg) -> Tensor | PackedSequence:
+        """The tensor (or PackedSequence) in the layout a model with configuration ``cfg`` expects."""
+        if self.lengths is not None:
+            return pack_padded_sequence(self.data, list(self.lengths), batch_first=True, enforce_sorted=False)
+        return self.data if cfg.batch_first else self.data.transpose(0, 1)
+
+
 class InputError(ValueError):
     """Bad user input. ``key`` is an i18n key (area ``inputs``), ``params`` fill its placeholders."""
 
@@ -61,8 +88,6 @@ class InputError(ValueError):
 
 
 def _batch(data: torch.Tensor, lengths=None, labels=None):
-    from lstm_core.inputs import InputBatch  # the lead's dataclass; imported late to keep this module light
-
     return InputBatch(data=data, lengths=lengths, labels=labels)
 
 

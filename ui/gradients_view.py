@@ -10,9 +10,9 @@ import hashlib
 import streamlit as st
 import torch
 
+from lessons.gradients import lstm_gradflow, matched_rnn, rnn_gradflow, seeded_input, with_forget_bias
+from lessons.whatif import what_if
 from lstm_core import Clamp
-from lstm_core.gradflow import lstm_gradflow, matched_rnn, rnn_gradflow, seeded_input, with_forget_bias
-from lstm_core.whatif import what_if
 
 
 def tensor_key(*tensors: torch.Tensor) -> str:

@@ -3,7 +3,7 @@
 import pytest
 
 from lstm_core import LSTMConfig, shapes
-from ui.figures_shapes import BACKWARD, FORWARD, MAX_SLABS, slab_indices, tensor_blocks
+from ui.figures.shapes import BACKWARD, FORWARD, MAX_SLABS, slab_indices, tensor_blocks
 
 ROLES = ("seq_len batch input_size packed_rows layers_x_directions h_out hidden_size proj_size "
          "directions_x_h_out gates_x_hidden layer_input").split()

@@ -6,8 +6,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lessons.whatif import make_clamps, what_if
 from lstm_core import Clamp, LSTMConfig, trace
-from lstm_core.whatif import make_clamps, what_if
 
 
 def _setup(seed=0, T=12, B=2, **cfg):

@@ -21,8 +21,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from lstm_core.trace import trace
+
 from .tasks import Task, TaskData
-from .trace import trace
 
 EVAL_SIZE = 256
 SATURATION = 0.1  # a sigmoid gate counts as saturated below 0.1 or above 0.9; tanh when |g| > 0.9

@@ -11,7 +11,8 @@ import pytest
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from lstm_core import LSTMConfig, pitfalls, trace
+from lessons import pitfalls
+from lstm_core import LSTMConfig, trace
 
 TOL = 1e-9  # engine (float64) vs torch.nn.LSTM (float64): both exact up to rounding
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .config import LSTMConfig
+from lstm_core.lstm import LSTMConfig
 
 TENSORS = ("output", "h_n", "c_n")
 

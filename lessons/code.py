@@ -12,9 +12,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from .config import LSTMConfig
-from .parity import model_input
-from .shapes import shapes
+from lstm_core.lstm import LSTMConfig
+from lstm_core.shapes import shapes
+
+from .proof import model_input
 
 EMBED_LIMIT = 240  # embed the user's sequence as a literal up to this many numbers
 OK_LINE = "OK: lstm_core.LSTM agrees with torch.nn.LSTM"

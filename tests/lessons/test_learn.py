@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
+from lessons.learn import Trainer, gate_stats, task_unit
+from lessons.sources import embed_token, tokenize
+from lessons.tasks import TASK_NAMES, AddingTask, MemoryTask, SentimentTask, SineTask, load_corpus, make_task
 from lstm_core import LSTM, trace
-from lstm_core.sources import embed_token, tokenize
-from lstm_core.tasks import TASK_NAMES, AddingTask, MemoryTask, SentimentTask, SineTask, load_corpus, make_task
-from lstm_core.train import Trainer, gate_stats, task_unit
 
 
 @pytest.mark.parametrize("name", TASK_NAMES)

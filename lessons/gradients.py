@@ -27,9 +27,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .recurrence import Recording, prepare, run_layers
-from .rnn import RNN
-from .trace import Clamp
+from lstm_core.recurrence import Recording, prepare, run_layers
+from lstm_core.rnn import RNN
+from lstm_core.trace import Clamp
 
 __all__ = ["GradFlow", "lstm_gradflow", "rnn_gradflow", "forget_product", "truncation_start", "chunks",
            "matched_rnn", "with_forget_bias", "seeded_input"]

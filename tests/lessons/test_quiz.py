@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lstm_core import LSTM, quiz
+from lessons import quiz
+from lstm_core import LSTM
 
 SEEDS = range(30)
 

@@ -19,7 +19,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from .pitfall_tools import (  # noqa: F401 - MAX_DEMO_*, demo_input re-exported for the page
+from .facts import (  # noqa: F401 - MAX_DEMO_*, demo_input re-exported for the page
     DTYPE,
     MAX_DEMO_BATCH,
     MAX_DEMO_STEPS,
@@ -338,7 +338,7 @@ def claim_batch_first_default(cfg, state_dict, x_bm: Tensor, seed: int = 0) -> D
         default = nn.LSTM(cfg.input_size, cfg.hidden_size)
     engine_default = None
     try:
-        from . import lstm as _lstm  # the engine, when present
+        from lstm_core import lstm as _lstm
 
         engine_default = bool(_lstm.LSTM(cfg.input_size, cfg.hidden_size).batch_first)
     except (ImportError, AttributeError):

@@ -25,7 +25,7 @@ import torch
 from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
-from .config import LSTMConfig
+from lstm_core.lstm import LSTMConfig
 
 TOLERANCES = {torch.float32: 1e-5, torch.float64: 1e-10}
 FORMS = ("batched", "unbatched", "packed")
@@ -34,7 +34,7 @@ _FORM_CODE = {"batched": "b", "unbatched": "u", "packed": "p"}
 
 def default_engine():
     """Our LSTM class (looked up at call time so the module imports without the engine's heavy parts)."""
-    from .lstm import LSTM
+    from lstm_core.lstm import LSTM
 
     return LSTM
 

@@ -1,4 +1,4 @@
-"""Input sources (lstm_core.sources): random, sine, text embeddings, CSV parsing and its error messages."""
+"""Input sources (lessons.sources): random, sine, text embeddings, CSV parsing and its error messages."""
 from __future__ import annotations
 
 import json
@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.nn.utils.rnn import PackedSequence
 
+from lessons import sources as src
 from lstm_core import LSTMConfig, limits, trace
-from lstm_core import sources as src
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +39,7 @@ def test_embedding_is_fixed_by_token_and_seed_and_stable_across_processes():
     assert not np.allclose(v, src.embed_token("国", 5, seed=3))
     np.testing.assert_array_equal(src.embed_token("The", 4, 0), src.embed_token("the", 4, 0))
     # Python's hash() is salted per process; ours must not be.
-    code = "from lstm_core import sources; print(sources.embed_token('中', 5, 3).tolist())"
+    code = "from lessons import sources; print(sources.embed_token('中', 5, 3).tolist())"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                          env={"PYTHONHASHSEED": "123", "PATH": "/usr/bin:/bin"})
     np.testing.assert_array_equal(np.array(json.loads(out.stdout)), v)

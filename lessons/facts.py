@@ -1,4 +1,4 @@
-"""Shared tools of the pitfall demonstrations (`lstm_core.pitfalls`): the `Demo` record, the reference
+"""Shared tools of the pitfall demonstrations (`lessons.pitfalls`): the `Demo` record, the reference
 ``torch.nn.LSTM`` built from the learner's weights, layout helpers and error capture. torch only, no UI."""
 
 from __future__ import annotations

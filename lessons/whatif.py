@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .trace import Clamp, Trace, trace
+from lstm_core.trace import Clamp, Trace, trace
 
 __all__ = ["WhatIf", "what_if", "make_clamps"]
 

@@ -11,9 +11,9 @@ import pytest
 import torch
 from safetensors.torch import save as st_save
 
+from lessons.weight_files import WeightsError, dump_pt, dump_safetensors, infer_config, load_weights
 from lstm_core import LSTM, LSTMConfig
 from lstm_core.limits import MAX_HIDDEN_SIZE, MAX_UPLOAD_BYTES
-from lstm_core.weights_io import WeightsError, dump_pt, dump_safetensors, infer_config, load_weights
 
 CONFIGS = [
     dict(input_size=3, hidden_size=5),

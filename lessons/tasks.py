@@ -32,7 +32,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
-from .config import LSTMConfig
+from lstm_core.lstm import LSTMConfig
 
 CORPUS_PATH = Path(__file__).resolve().parent.parent / "assets" / "sentiment_corpus.json"
 TASK_NAMES = ("memory", "sine", "sentiment", "adding")

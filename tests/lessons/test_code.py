@@ -10,8 +10,9 @@ from pathlib import Path
 
 import torch
 
-from lstm_core import codegen, parity
-from lstm_core.config import LSTMConfig
+from lessons import code as codegen
+from lessons import proof
+from lstm_core.lstm import LSTMConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,16 +32,16 @@ print(json.dumps(results))
 """
 
 
-def _torch_shapes(case: parity.Case, x_bm: torch.Tensor) -> list[str]:
+def _torch_shapes(case: proof.Case, x_bm: torch.Tensor) -> list[str]:
     """The shape lines computed independently with torch.nn.LSTM (not our engine)."""
     from torch.nn.utils.rnn import pad_packed_sequence
 
     ref = torch.nn.LSTM(**case.config.kwargs())
     unbatched = case.form == "unbatched"
-    x = parity.model_input(case.config, x_bm.float(), case.lengths, unbatched)
+    x = proof.model_input(case.config, x_bm.float(), case.lengths, unbatched)
     with torch.no_grad():
         out, (h_n, c_n) = ref(x)
-    shown = x_bm[0].shape if unbatched else parity.model_input(case.config, x_bm, None).shape
+    shown = x_bm[0].shape if unbatched else proof.model_input(case.config, x_bm, None).shape
     lines = [f"input: {tuple(shown)}"]
     if case.form == "packed":
         lines += [f"output.data: {tuple(out.data.shape)}",
@@ -50,12 +51,12 @@ def _torch_shapes(case: parity.Case, x_bm: torch.Tensor) -> list[str]:
     return lines + [f"h_n: {tuple(h_n.shape)}", f"c_n: {tuple(c_n.shape)}"]
 
 
-def _cases() -> list[tuple[parity.Case, torch.Tensor | None]]:
-    cases = [(c, c.input().float()) for c in parity.random_cases(12, seed=11)]
-    big = parity.Case(LSTMConfig(5, 6, 2, True, True, 0.3, True, 3), 4, 20, "batched", None, 2)
+def _cases() -> list[tuple[proof.Case, torch.Tensor | None]]:
+    cases = [(c, c.input().float()) for c in proof.random_cases(12, seed=11)]
+    big = proof.Case(LSTMConfig(5, 6, 2, True, True, 0.3, True, 3), 4, 20, "batched", None, 2)
     cases.append((big, big.input().float()))  # 400 numbers: too big to embed -> seeded randn of that shape
-    cases.append((parity.Case(LSTMConfig(2, 3), 2, 4, "batched", None, 5), None))  # no user input
-    cases.append((parity.Case(LSTMConfig(3, 4, 3, False, False, 0.0, True, 2), 3, 4, "packed", (2, 4, 1), 8),
+    cases.append((proof.Case(LSTMConfig(2, 3), 2, 4, "batched", None, 5), None))  # no user input
+    cases.append((proof.Case(LSTMConfig(3, 4, 3, False, False, 0.0, True, 2), 3, 4, "packed", (2, 4, 1), 8),
                   None))
     return cases
 
@@ -104,7 +105,7 @@ def test_generated_snippets_run_print_shapes_and_agree():
 
 
 def test_snippet_runs_as_a_file_from_the_repo_root(tmp_path):
-    case = parity.Case(LSTMConfig(3, 4, 2, True, True, 0.2, True, 2), 2, 5, "packed", (5, 3), 4)
+    case = proof.Case(LSTMConfig(3, 4, 2, True, True, 0.2, True, 2), 2, 5, "packed", (5, 3), 4)
     path = tmp_path / "snippet.py"
     path.write_text(codegen.generate(case.config, case.seed, case.input().float(), case.lengths),
                     encoding="utf-8")
