@@ -29,8 +29,8 @@ def trace_value_count(config, batch_size: int, seq_len: int) -> int:
     total = 0
     for layer in range(config.num_layers):
         layer_in = config.input_size if layer == 0 else d * h_out
-        # x, pre (4H), i f g o (4H), c, c_prev, h_full, h, h_prev
-        per_step = layer_in + 8 * h + 2 * h + h + 2 * h_out
+        # x, pre (4H), x_proj (4H), i f g o (4H), c, c_prev, h_full, h, h_prev
+        per_step = layer_in + 12 * h + 2 * h + h + 2 * h_out
         total += d * seq_len * batch_size * per_step
     return total
 

@@ -35,6 +35,7 @@ class Recording:
     steps: dict = field(default_factory=dict)  # (layer, direction) -> list[CellStep | None] indexed by t
     inputs: dict = field(default_factory=dict)  # layer -> (T, B, in) input actually fed to that layer
     states0: dict = field(default_factory=dict)  # (layer, direction) -> (h0, c0)
+    x_proj: dict = field(default_factory=dict)  # (layer, direction) -> (T, B, 4H) W_ih x_t + b_ih + b_hh
 
 
 def _check_input(model, x: Tensor) -> None:
@@ -151,6 +152,7 @@ def run_layers(model, prep: Prepared, record: Recording | None = None, clamps=()
             if record is not None:
                 record.steps[layer, direction] = cells
                 record.states0[layer, direction] = (prep.h0[idx], prep.c0[idx])
+                record.x_proj[layer, direction] = xp
             outputs.append(torch.stack(hs))  # (T, B, H_out)
             h_n.append(h)
             c_n.append(c)

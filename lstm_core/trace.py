@@ -41,6 +41,7 @@ class LayerTrace:
     visit_order: tuple[int, ...]
     x: Any  # (T, B, in) this layer's input
     pre: Any  # (T, B, 4H) pre-activations, gate order i, f, g, o
+    x_proj: Any  # (T, B, 4H) the input's share of pre: W_ih x_t + b_ih + b_hh (the memory's: pre - x_proj)
     i: Any  # (T, B, H)
     f: Any
     g: Any
@@ -150,6 +151,7 @@ def trace(model, input, hx=None, clamps: Sequence[Clamp] = (), *, requires_grad:
                 for name, init in (("h", h0), ("c", c0))
             )
             stacked["x"] = rec.inputs[layer]
+            stacked["x_proj"] = rec.x_proj[layer, direction]
             if padded:
                 stacked = {name: value.masked_fill(~valid, nan) for name, value in stacked.items()}
             order = tuple(range(steps)) if direction == 0 else tuple(range(steps - 1, -1, -1))

@@ -10,11 +10,9 @@ from __future__ import annotations
 import time
 
 import streamlit as st
-import torch
 
 from lessons import stepper as trace_export
 from lstm_core import limits, trace
-from lstm_core.cell import input_projection
 from ui import model_source, urlstate
 from ui.figures import stepper as fs
 from ui.i18n import current_lang, t
@@ -37,20 +35,8 @@ def _trace(cfg_items: tuple, seed: int, input_key: str, _model, _batch, weights_
     """Trace of the app's model on the batch, kept per (configuration, seed, input, weights). Returns
     (torch Trace, numpy Trace, input shares of the pre-activations); all shared read-only."""
     tr = trace(_model, _batch.model_input(_model.config))
-    return tr, tr.numpy(), _input_parts(_model, tr)
-
-
-def _input_parts(model, tr) -> dict:
-    """Per (layer, direction): the part of the pre-activations that comes from x_t and the biases,
-    ``W_ih x_t + b_ih + b_hh`` (T, B, 4H), from the engine's own ``input_projection``; the rest of ``pre``
-    is ``W_hh h_{t-1}``. Lets the equations show how much of each gate comes from the input vs the memory."""
-    parts = {}
-    with torch.no_grad():
-        for (layer, d), lt in tr.layers.items():
-            sfx = f"l{layer}{'_reverse' if d else ''}"
-            b_ih, b_hh = getattr(model, f"bias_ih_{sfx}", None), getattr(model, f"bias_hh_{sfx}", None)
-            parts[layer, d] = input_projection(lt.x, getattr(model, f"weight_ih_{sfx}"), b_ih, b_hh).numpy()
-    return parts
+    trn = tr.numpy()
+    return tr, trn, {key: lt.x_proj for key, lt in trn.layers.items()}
 
 
 def current_trace():

@@ -126,3 +126,15 @@ def test_trace_refuses_more_than_the_value_cap():
     model = LSTMConfig(3, 4).build(0)
     with pytest.raises(LimitError, match="traced values"):
         trace(model, torch.randn(50, 2, 3), max_values=100)
+
+
+def test_trace_records_the_input_share_of_each_pre_activation():
+    cfg = LSTMConfig(3, 4, num_layers=2, bidirectional=True, proj_size=2)
+    model = cfg.build(5, dtype=torch.float64)
+    tr = trace(model, torch.randn(6, 2, 3, dtype=torch.float64))
+    for (layer, d), lt in tr.layers.items():
+        sfx = f"l{layer}{'_reverse' if d else ''}"
+        w_ih, w_hh = getattr(model, f"weight_ih_{sfx}"), getattr(model, f"weight_hh_{sfx}")
+        b = getattr(model, f"bias_ih_{sfx}") + getattr(model, f"bias_hh_{sfx}")
+        torch.testing.assert_close(lt.x_proj, lt.x @ w_ih.T + b, rtol=0, atol=1e-12)
+        torch.testing.assert_close(lt.pre - lt.x_proj, lt.h_prev @ w_hh.T, rtol=0, atol=1e-12)
