@@ -15,7 +15,7 @@ from torch import Tensor
 from lstm_core.lstm import LSTMConfig
 from lstm_core.shapes import shapes
 
-from .proof import model_input
+from .layout import model_input
 
 EMBED_LIMIT = 240  # embed the user's sequence as a literal up to this many numbers
 OK_LINE = "OK: lstm_core.LSTM agrees with torch.nn.LSTM"
@@ -36,6 +36,18 @@ def tensor_literal(t: Tensor, indent: int = 4) -> str:
         return "[\n" + pad + inner + ",\n" + " " * (indent * depth) + "]"
 
     return rec(t.detach().to(torch.float64).cpu(), 0)
+
+
+def torch_call(cfg: LSTMConfig, every: bool = False, indent: int | None = None, name: str = "nn.LSTM") -> str:
+    """The ``nn.LSTM(...)`` call that builds ``cfg``: by default naming only the arguments that differ from
+    torch's defaults (``nn.LSTM(input_size=3, hidden_size=4, num_layers=2)``); ``every`` spells all of them;
+    ``indent`` puts one per line, indented so; ``name`` the class (e.g. our ``LSTM``)."""
+    defaults = LSTMConfig(input_size=cfg.input_size, hidden_size=cfg.hidden_size)
+    args = [f"{k}={v!r}" for k, v in cfg.kwargs().items()
+            if every or k in ("input_size", "hidden_size") or v != getattr(defaults, k)]
+    if indent is None:
+        return f"{name}({', '.join(args)})"
+    return f"{name}(\n" + "".join(" " * indent + a + ",\n" for a in args) + ")"
 
 
 def _layout(config: LSTMConfig, unbatched: bool) -> str:
@@ -59,8 +71,6 @@ def generate(config: LSTMConfig, seed: int = 0, x_bm: Tensor | None = None, leng
     if unbatched:
         batch_size = 1
     packed = lengths is not None and not unbatched
-    kw = config.kwargs()
-    args = "".join(f"    {k}={v!r},\n" for k, v in kw.items())
     layout = _layout(config, unbatched)
     shape = _input_shape(config, batch_size, seq_len, unbatched)
 
@@ -84,8 +94,7 @@ def generate(config: LSTMConfig, seed: int = 0, x_bm: Tensor | None = None, leng
         "",
         f"torch.manual_seed({int(seed)})  # the same seed gives the same initial weights"
         + (" (replaced below)" if weights_file else ""),
-        "lstm = nn.LSTM(",
-        args + ")",
+        "lstm = " + torch_call(config, every=True, indent=4),
     ]
     if weights_file:
         lines += [
@@ -127,8 +136,7 @@ def generate(config: LSTMConfig, seed: int = 0, x_bm: Tensor | None = None, leng
         "print('c_n:', tuple(c_n.shape))  # (num_layers*D, batch, hidden_size)",
         "",
         "# the same weights in lstm_core.LSTM, the engine behind every number in the app",
-        "ours = LSTM(",
-        args + ")",
+        "ours = " + torch_call(config, every=True, indent=4, name="LSTM"),
         "ours.load_state_dict(lstm.state_dict())",
         "ours.eval()",
         "our_output, (our_h_n, our_c_n) = ours(x)",

@@ -1,7 +1,6 @@
 """Parity with ``torch.nn.LSTM``: run our engine and torch on the same weights and input, compare everything.
 
-This is the one module of the engine that instantiates ``torch.nn.LSTM``: torch is the *reference* here,
-never a shortcut. What is compared (``compare``):
+torch is the *reference* here, never a shortcut. What is compared (``compare``):
 
 - the forward results ``output``, ``h_n``, ``c_n``;
 - the gradients of a fixed scalar loss (random linear functional of output, h_n and c_n) with respect to
@@ -11,7 +10,10 @@ Each row passes when ``max|Δ| <= tol * max(1, max|torch|)`` with ``tol`` 1e-5 i
 
 The engine is injectable (``engine=``: any class built like ``LSTM(**config.kwargs(), dtype=...)``), so a
 test can pass a deliberately perturbed engine and watch the badge turn red. ``Case`` describes one random
-configuration + input reproducibly and round-trips through a compact, URL-safe string (``Case.encode``).
+configuration + input reproducibly (``random_cases``) and round-trips through a compact, URL-safe string
+(``Case.encode``/``Case.decode``, the ``?case=`` of a link); a decoded case obeys the sidebar's limits
+(`lstm_core.limits.check_limits`). Input layouts: `lessons.layout`; the dropout demonstration of the Proof
+page: `lessons.facts.dropout`.
 """
 
 from __future__ import annotations
@@ -19,16 +21,19 @@ from __future__ import annotations
 import random
 import re
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor
-from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
+from torch.nn.utils.rnn import PackedSequence
 
+from lstm_core.limits import check_limits
 from lstm_core.lstm import LSTMConfig
+from lstm_core.shapes import FORMS
+
+from .layout import model_input, state_shape
 
 TOLERANCES = {torch.float32: 1e-5, torch.float64: 1e-10}
-FORMS = ("batched", "unbatched", "packed")
 _FORM_CODE = {"batched": "b", "unbatched": "u", "packed": "p"}
 
 
@@ -43,7 +48,8 @@ def default_engine():
 ENGINE = None
 
 
-def _engine(engine):
+def engine_class(engine=None):
+    """``engine`` when given, else `ENGINE` when a test set it, else our LSTM."""
     if engine is not None:
         return engine
     return ENGINE if ENGINE is not None else default_engine()
@@ -90,29 +96,6 @@ class Report:
 
 
 # ------------------------------------------------------------------------------------------------ core
-def model_input(config: LSTMConfig, x_bm: Tensor, lengths=None, unbatched: bool = False):
-    """Turn a batch-major ``(B, T, I)`` tensor into what ``config`` expects (differentiably w.r.t. ``x_bm``).
-
-    unbatched -> ``x_bm[0]`` of shape (T, I); lengths -> a PackedSequence (enforce_sorted=False);
-    otherwise (T, B, I), or (B, T, I) when batch_first.
-    """
-    if unbatched:
-        return x_bm[0]
-    x = x_bm if config.batch_first else x_bm.transpose(0, 1)
-    if lengths is not None:
-        return pack_padded_sequence(x, torch.as_tensor(list(lengths), dtype=torch.int64),
-                                    batch_first=config.batch_first, enforce_sorted=False)
-    return x
-
-
-def state_shape(config: LSTMConfig, batch_size: int, unbatched: bool = False) -> tuple[tuple, tuple]:
-    """Shapes of (h0, c0): (L·D, B, H_out) and (L·D, B, H); without the B axis when unbatched."""
-    ld = config.num_layers * config.num_directions
-    if unbatched:
-        return (ld, config.h_out), (ld, config.hidden_size)
-    return (ld, batch_size, config.h_out), (ld, batch_size, config.hidden_size)
-
-
 def random_state(config: LSTMConfig, batch_size: int, unbatched: bool, seed: int, dtype=torch.float64):
     """Non-zero initial states (h0, c0) drawn from a seeded generator (scale 0.5)."""
     gen = torch.Generator().manual_seed(seed)
@@ -169,7 +152,7 @@ def compare(config: LSTMConfig, state_dict: dict, x_bm: Tensor, *, lengths=None,
         raise ValueError(f"unbatched input needs batch size 1, got {x_bm.shape[0]}")
     tol = TOLERANCES[dtype]
     sd = {k: v.detach().to(dtype) for k, v in state_dict.items()}
-    ours = _quiet_build(_engine(engine), config, dtype)
+    ours = _quiet_build(engine_class(engine), config, dtype)
     ours.load_state_dict(sd)
     ref = _quiet_build(torch.nn.LSTM, config, dtype)
     ref.load_state_dict(sd)
@@ -251,6 +234,8 @@ class Case:
         return case
 
     def validate(self) -> None:
+        """Raise ValueError when the case is not one torch accepts, `LimitError` (a ValueError) when it is
+        larger than the sidebar allows (a link must not start a minute-long run)."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.config.validate()
@@ -265,6 +250,7 @@ class Case:
         if self.lengths is not None and (len(self.lengths) != self.batch_size
                                          or not all(1 <= n <= self.seq_len for n in self.lengths)):
             raise ValueError(f"lengths must be {self.batch_size} numbers in 1..{self.seq_len}")
+        check_limits(self.config, self.batch_size, self.seq_len)  # LimitError: above what the sidebar allows
 
     def state_dict(self) -> dict:
         """The weights ``torch.manual_seed(seed); nn.LSTM(**kwargs)`` gives."""
@@ -340,52 +326,3 @@ class Summary:
     @property
     def passed(self) -> bool:
         return self.count > 0 and not self.failures and not self.errors
-
-
-# ---------------------------------------------------------------------------------------- train / eval
-@dataclass(frozen=True)
-class DropoutDemo:
-    config: LSTMConfig  # the configuration used (dropout > 0 and at least two layers)
-    adjusted: bool  # True when the current configuration had no effective dropout and was adjusted
-    train_diff: float  # max|Δ| between two training-mode runs of our engine (different dropout masks)
-    eval_diff: float  # max|Δ| between two eval-mode runs of our engine (exactly 0)
-    eval_vs_torch: float  # max|Δ| between our eval output and torch.nn.LSTM's eval output
-    torch_train_diff: float  # the same two training-mode runs with torch.nn.LSTM
-
-
-def dropout_demo(config: LSTMConfig, x_bm: Tensor, lengths=None, seed: int = 0, engine=None,
-                 dropout: float = 0.5) -> DropoutDemo:
-    """Run twice in training mode and twice in eval mode, ours and torch's, on the same weights and input.
-
-    When ``config`` has no effective dropout (one layer or dropout 0) it is adjusted to two layers and
-    ``dropout`` so the effect is visible; ``adjusted`` says so.
-    """
-    adjusted = config.num_layers < 2 or config.dropout == 0
-    if adjusted:
-        config = replace(config, num_layers=max(2, config.num_layers),
-                         dropout=config.dropout if config.dropout > 0 else dropout)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        ref = _quiet_build(torch.nn.LSTM, config, torch.float64)
-        ours = _quiet_build(_engine(engine), config, torch.float64)
-        ours.load_state_dict(ref.state_dict())
-        x = model_input(config, x_bm.detach().to(torch.float64), lengths)
-
-        def out(model, train: bool, run_seed: int) -> Tensor:
-            model.train(train)
-            torch.manual_seed(run_seed)
-            with torch.no_grad():
-                y = model(x)[0]
-            return y.data if isinstance(y, PackedSequence) else y
-
-        def diff(a, b):
-            return (a - b).abs().max().item()
-
-        demo = DropoutDemo(
-            config=config, adjusted=adjusted,
-            train_diff=diff(out(ours, True, 1), out(ours, True, 2)),
-            eval_diff=diff(out(ours, False, 1), out(ours, False, 2)),
-            eval_vs_torch=diff(out(ours, False, 1), out(ref, False, 1)),
-            torch_train_diff=diff(out(ref, True, 1), out(ref, True, 2)),
-        )
-    return demo

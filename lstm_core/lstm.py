@@ -57,6 +57,12 @@ def validate_rnn_args(input_size, hidden_size, num_layers, bias, batch_first, dr
         raise ValueError("proj_size has to be smaller than hidden_size")
 
 
+def param_name(kind: str, layer: int, direction: int = 0) -> str:
+    """torch's parameter name: ``param_name("weight_ih", 1, 1) == "weight_ih_l1_reverse"`` (kind: weight_ih,
+    weight_hh, bias_ih, bias_hh, weight_hr)."""
+    return f"{kind}_l{layer}" + ("_reverse" if direction else "")
+
+
 @dataclass(frozen=True)
 class LSTMConfig:
     """The architecture of an LSTM: the arguments of ``torch.nn.LSTM`` (minus device/dtype)."""

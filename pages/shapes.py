@@ -1,11 +1,17 @@
-"""Shapes: every tensor and parameter of the current nn.LSTM, checked against a real forward pass."""
+"""Shapes: every tensor and parameter of the current nn.LSTM, checked against a real forward pass.
+
+Numbers: predicted shapes `lstm_core.shapes`; real shapes, parameter sharing, the output/h_n/c_n
+correspondences and the unbatched/packed facts `lessons.shapes` (which reads `lessons.facts`).
+"""
 
 import streamlit as st
 
+from lessons import shapes as lesson
+from lessons.code import torch_call
 from lstm_core import shapes
 from ui import shapes_view as view
 from ui.i18n import t
-from ui.state import get_config, get_input, get_model, torch_call
+from ui.state import get_config, get_input, get_model
 
 cfg = get_config()
 model = get_model()
@@ -19,7 +25,7 @@ st.markdown(t("shapes.intro", call=torch_call(cfg.lstm), B=batch_size, T=seq_len
 
 st.header(t("shapes.tensors.header"))
 st.markdown(t("shapes.tensors.intro"))
-view.render_tensor_table(model, rep, data)
+view.render_tensors(model, rep, data)
 
 st.subheader(t("shapes.blocks.header"))
 st.markdown(t("shapes.blocks.intro"))
@@ -32,8 +38,9 @@ view.render_params(rep, model)
 st.header(t("shapes.facts.header"))
 st.markdown(t("shapes.facts.intro"))
 try:
-    view.render_checks(view.correspondence_checks(model, data))
-    view.render_final_values(model, data)
+    found = lesson.correspondences(model.config, model.state_dict(), data, cfg.seed)
+    view.render_checks(found.checks)
+    view.render_final_values(found.last)
 except Exception as err:  # never a traceback on the page
     st.error(t("shapes.error", error=str(err)))
 if cfg.lstm.num_directions == 1:
@@ -45,6 +52,6 @@ tab_unbatched, tab_packed = st.tabs([t("shapes.forms.unbatched"), t("shapes.form
 for tab, form in ((tab_unbatched, "unbatched"), (tab_packed, "packed")):
     with tab:
         try:
-            view.render_form(model, cfg.lstm, data, form, batch.lengths)
+            view.render_form(lesson.form_facts(model, data, form, batch.lengths, cfg.seed))
         except Exception as err:
             st.error(t("shapes.error", error=str(err)))

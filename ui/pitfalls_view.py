@@ -12,7 +12,7 @@ import hashlib
 import streamlit as st
 import torch
 
-from lessons import pitfalls
+from lessons import facts, pitfalls
 from ui.i18n import t
 
 # captured error / warning messages shown as code blocks after the evidence: (value name, note key or None);
@@ -107,7 +107,7 @@ def _compute(digest: str, _cfg, _model, _x, _lengths, seed: int):
 
 def compute(app_cfg, model, batch) -> tuple[list[pitfalls.Demo], dict]:
     """All demos for the current state (cached by a digest of configuration, weights and input)."""
-    x, lengths, trimmed = pitfalls.demo_input(batch.data, batch.lengths)
+    x, lengths, trimmed = facts.demo_input(batch.data, batch.lengths)
     demos = _compute(_digest(app_cfg, model, batch), app_cfg.lstm, model, x, lengths, app_cfg.seed)
     return demos, trimmed
 

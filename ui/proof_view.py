@@ -1,7 +1,8 @@
 """Streamlit side of the proof page: the parity table with its badge, "check many", and train/eval dropout.
 
-All numbers come from `lessons.proof` (our engine against ``torch.nn.LSTM``); this module only lays them
-out. Widget keys: ``proof_dtype``, ``proof_n``, ``proof_many_seed``, ``proof_many``, ``proof_back``.
+All numbers come from `lessons.proof` (our engine against ``torch.nn.LSTM``) and, for dropout, from
+`lessons.facts.dropout` (the fact the Pitfalls page shows too); this module only lays them out.
+Widget keys: ``proof_dtype``, ``proof_n``, ``proof_many_seed``, ``proof_many``, ``proof_back``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from lessons import proof
+from lessons import facts, proof
 from lstm_core import LSTMConfig, limits
 from ui import model_source
 from ui.figures.proof import diff_figure
@@ -24,11 +25,10 @@ DTYPES = {"float32": torch.float32, "float64": torch.float64}
 SUMMARY_KEY = "_proof_summary"
 AUTO_STEPS = 400  # run the comparison on every rerun up to this many sequential cell steps (T·L·D) ...
 AUTO_VALUES = 300_000  # ... and this many traced values; above, a button starts it (it can take a while)
-DEMO_B, DEMO_T = 2, 30  # the dropout demonstration uses at most this much of the input
 
 
 def _engine_name() -> str:
-    engine = proof._engine(None)
+    engine = proof.engine_class()
     return f"{engine.__module__}.{engine.__qualname__}"
 
 
@@ -153,19 +153,17 @@ def _render_summary(summary: proof.Summary, dtype: torch.dtype) -> None:
                       name=summary.worst_row.name if summary.worst_row else "?"))
 
 
-def render_dropout(config, batch, seed: int) -> None:
+def render_dropout(config, model, batch, seed: int) -> None:
     st.subheader(t("proof.dropout_title"))
     st.markdown(t("proof.dropout_intro"))
-    data, lengths = batch.data, batch.lengths
-    if data.shape[0] > DEMO_B or data.shape[1] > DEMO_T:  # keep it instant: the effect shows on a slice
-        data = data[:DEMO_B, :DEMO_T]
-        lengths = [min(n, DEMO_T) for n in lengths[:DEMO_B]] if lengths is not None else None
+    data, lengths, trimmed = facts.demo_input(batch.data, batch.lengths)  # the effect shows on a slice
+    if trimmed:
         st.caption(t("proof.dropout_slice", b=data.shape[0], t=data.shape[1]))
-    demo = proof.dropout_demo(config, data, lengths, seed=seed)
-    if demo.adjusted:
-        st.info(t("proof.dropout_adjusted", layers=demo.config.num_layers, p=demo.config.dropout))
+    fact = facts.dropout(config, model.state_dict(), data, lengths, seed=seed, engine=proof.engine_class())
+    if fact.adjusted:
+        st.info(t("proof.dropout_adjusted", layers=fact.config.num_layers, p=fact.config.dropout))
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("proof.dropout_train"), fmt(demo.train_diff))
-    c2.metric(t("proof.dropout_eval"), fmt(demo.eval_diff))
-    c3.metric(t("proof.dropout_torch"), fmt(demo.eval_vs_torch))
-    st.caption(t("proof.dropout_caption", torch_train=fmt(demo.torch_train_diff), p=demo.config.dropout))
+    c1.metric(t("proof.dropout_train"), fmt(fact.engine_train_diff))
+    c2.metric(t("proof.dropout_eval"), fmt(fact.engine_eval_diff))
+    c3.metric(t("proof.dropout_torch"), fmt(fact.engine_eval_vs_torch))
+    st.caption(t("proof.dropout_caption", torch_train=fmt(fact.delta_train), p=fact.config.dropout))

@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 from lessons import code as codegen
-from lessons import proof
+from lessons import layout, proof
 from lstm_core.lstm import LSTMConfig
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,10 +38,10 @@ def _torch_shapes(case: proof.Case, x_bm: torch.Tensor) -> list[str]:
 
     ref = torch.nn.LSTM(**case.config.kwargs())
     unbatched = case.form == "unbatched"
-    x = proof.model_input(case.config, x_bm.float(), case.lengths, unbatched)
+    x = layout.model_input(case.config, x_bm.float(), case.lengths, unbatched)
     with torch.no_grad():
         out, (h_n, c_n) = ref(x)
-    shown = x_bm[0].shape if unbatched else proof.model_input(case.config, x_bm, None).shape
+    shown = x_bm[0].shape if unbatched else layout.model_input(case.config, x_bm, None).shape
     lines = [f"input: {tuple(shown)}"]
     if case.form == "packed":
         lines += [f"output.data: {tuple(out.data.shape)}",

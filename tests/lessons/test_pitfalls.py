@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from lessons import pitfalls
+from lessons import facts, pitfalls
 from lstm_core import LSTMConfig, trace
 
 TOL = 1e-9  # engine (float64) vs torch.nn.LSTM (float64): both exact up to rounding
@@ -84,7 +84,7 @@ def test_bidir_last_against_engine_trace(case):
     assert demo.changes == expected_changes
     c = replace(cfg, bidirectional=True)
     eng = engine(c)  # the current weights, or (new shapes) those torch.manual_seed(0) gives, as the demo says
-    xg, _ = pitfalls._grow(x, 1, 2, 0)  # the demo's documented growth of a 1-step input
+    xg, _ = facts.grow(x, 1, 2, 0)  # the demo's documented growth of a 1-step input
     tr = trace(eng, xg if c.batch_first else xg.transpose(0, 1))
     top = tr[c.num_layers - 1, 1]  # backward direction, time-major, real time order
     t_last = xg.shape[1] - 1
@@ -126,7 +126,7 @@ def test_padding_against_engine(case):
     cfg, model, x = case
     demo = pitfalls.padding(cfg, model.state_dict(), x)
     v = demo.values
-    x, changes = pitfalls._grow(x, 2, 2, 0)  # the demo's documented growth to B, T >= 2
+    x, changes = facts.grow(x, 2, 2, 0)  # the demo's documented growth to B, T >= 2
     lens = [max(1, x.shape[1] - k) for k in range(x.shape[0])]
     assert v["lengths"] == lens and demo.changes == changes
     xp = x.clone()
@@ -195,7 +195,7 @@ def test_batch_first_missing(case):
     cfg, model, x = case
     demo = pitfalls.batch_first_missing(cfg, model.state_dict(), x)
     v = demo.values
-    x, changes = pitfalls._grow(x, 2, 1, 0)
+    x, changes = facts.grow(x, 2, 1, 0)
     assert demo.changes == {**({"batch_first": False} if cfg.batch_first else {}), **changes}
     c = replace(cfg, batch_first=False)
     eng = engine(c)
@@ -296,19 +296,19 @@ def test_changes_are_minimal():
 def test_weights_are_reused_when_shapes_allow():
     cfg = LSTMConfig(3, 4, num_layers=2)
     model = engine(cfg, seed=5)
-    ref = pitfalls.reference(replace(cfg, batch_first=True), model.state_dict())
+    ref = facts.reference(replace(cfg, batch_first=True), model.state_dict())
     for name, p in model.state_dict().items():
         assert torch.equal(ref.state_dict()[name], p)
-    other = pitfalls.reference(replace(cfg, bidirectional=True), model.state_dict(), seed=5)
+    other = facts.reference(replace(cfg, bidirectional=True), model.state_dict(), seed=5)
     assert other.weight_ih_l0_reverse.shape == (16, 3)
 
 
 def test_demo_input_trims_and_reports():
     x = data(9, 50, 2)
-    xt, lens, trimmed = pitfalls.demo_input(x, [50, 30, 3, 2, 9, 9, 9, 9, 9])
-    assert tuple(xt.shape) == (pitfalls.MAX_DEMO_BATCH, pitfalls.MAX_DEMO_STEPS, 2)
+    xt, lens, trimmed = facts.demo_input(x, [50, 30, 3, 2, 9, 9, 9, 9, 9])
+    assert tuple(xt.shape) == (facts.MAX_DEMO_BATCH, facts.MAX_DEMO_STEPS, 2)
     assert lens == [24, 24, 3, 2] and trimmed == {"batch_size": 4, "seq_len": 24}
-    assert pitfalls.demo_input(data(2, 5, 2))[2] == {}
+    assert facts.demo_input(data(2, 5, 2))[2] == {}
 
 
 def test_compute_all_leaves_global_rng_alone():

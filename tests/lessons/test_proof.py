@@ -118,17 +118,6 @@ def test_summary_tracks_worst_and_failures():
     assert summary.worst_case == cases[3].encode() and summary.worst_diff == pytest.approx(1e-3, rel=1e-2)
 
 
-def test_dropout_demo():
-    x = torch.randn(2, 4, 3, generator=torch.Generator().manual_seed(1))
-    demo = proof.dropout_demo(LSTMConfig(3, 5), x)  # one layer: adjusted to two with dropout 0.5
-    assert demo.adjusted and demo.config.num_layers == 2 and demo.config.dropout == 0.5
-    assert demo.train_diff > 1e-3 and demo.torch_train_diff > 1e-3
-    assert demo.eval_diff == 0.0
-    assert demo.eval_vs_torch < 1e-12
-    demo = proof.dropout_demo(LSTMConfig(3, 5, 3, dropout=0.2, bidirectional=True), x, lengths=[4, 2])
-    assert not demo.adjusted and demo.config.dropout == 0.2 and demo.train_diff > 0 and demo.eval_diff == 0
-
-
 def test_nan_in_both_counts_as_equal_nan_in_one_fails():
     a = torch.tensor([1.0, float("nan"), 3.0])
     assert proof._max_abs_diff(a, a.clone()) == 0.0
@@ -136,3 +125,19 @@ def test_nan_in_both_counts_as_equal_nan_in_one_fails():
     b = torch.tensor([1.0, 2.0, 3.0])
     row = proof.Row("forward", "output", (3,), proof._max_abs_diff(a, b), 3.0, 1e-5)
     assert not row.passed
+
+
+def test_decoded_case_obeys_the_sidebar_limits():  # issue 13: a link ran T1000 for 41.5 s
+    from lstm_core.limits import MAX_HIDDEN_SIZE, MAX_SEQ_LEN, LimitError
+
+    ok = proof.Case(LSTMConfig(3, 4), 2, MAX_SEQ_LEN).encode()
+    assert proof.Case.decode(ok).seq_len == MAX_SEQ_LEN
+    for text, limit in ((ok.replace(f"T{MAX_SEQ_LEN}", "T1000"), "seq_len"),
+                        ("i512_h512_n1_b1_bf0_do0_bi0_p0_B1_T5_Fb_s0", "input_size"),
+                        (f"i3_h{MAX_HIDDEN_SIZE + 1}_n1_b1_bf0_do0_bi0_p0_B1_T5_Fb_s0", "hidden_size"),
+                        ("i3_h4_n1_b1_bf0_do0_bi0_p0_B17_T5_Fb_s0", "batch_size"),
+                        ("i3_h4_n5_b1_bf0_do0_bi0_p0_B1_T5_Fb_s0", "num_layers"),
+                        ("i64_h64_n4_b1_bf0_do0_bi1_p0_B16_T200_Fb_s0", "traced values")):
+        with pytest.raises(LimitError) as err:
+            proof.Case.decode(text)
+        assert err.value.limit == limit

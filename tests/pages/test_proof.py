@@ -9,7 +9,7 @@ import json
 import numpy as np
 import torch
 
-from lessons import proof
+from lessons import facts, proof
 from lstm_core.lstm import LSTM, LSTMConfig
 from tests.perturbed import OutputNudged
 
@@ -153,10 +153,12 @@ def test_dropout_demo_and_chinese(run_app, assert_app_ok, app_text):
     text = app_text(at)
     assert "与 torch.nn.LSTM 一致" in text and "训练模式与评估模式" in text
     metrics = [m.value for m in at.main.metric]
-    demo = proof.dropout_demo(LSTMConfig(2, 3), torch.randn(2, 5, 2, generator=torch.Generator().manual_seed(0)))
+    x = torch.randn(2, 5, 2, generator=torch.Generator().manual_seed(0))  # the sidebar's random input, seed 0
+    demo = facts.dropout(LSTMConfig(2, 3), LSTMConfig(2, 3).build(seed=0).state_dict(), x, engine=LSTM)
     assert demo.adjusted and at.main.info  # one layer: the demo explains it uses two layers, dropout 0.5
-    assert metrics == [f"{demo.train_diff:.2e}", "0", f"{demo.eval_vs_torch:.2e}" if demo.eval_vs_torch else "0"]
-    assert demo.train_diff > 0.01
+    assert metrics == [f"{demo.engine_train_diff:.2e}", "0",
+                       f"{demo.engine_eval_vs_torch:.2e}" if demo.engine_eval_vs_torch else "0"]
+    assert demo.engine_train_diff > 0.01
 
 
 def test_large_configuration_waits_for_a_click(run_app, assert_app_ok, monkeypatch):

@@ -1,11 +1,12 @@
-"""Shapes page logic without the UI: predictions vs real torch tensors, and the correspondence checks."""
+"""Shapes page lesson (`lessons.shapes`): predictions vs real torch tensors, and the correspondence checks."""
 
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lessons.facts import packed_lengths, padding
+from lessons.shapes import Check, correspondences, real_shapes
 from lstm_core import LSTMConfig, shapes
-from ui.shapes_view import Check, correspondence_checks, packed_facts, packed_lengths, real_shapes
 
 
 @st.composite
@@ -36,18 +37,20 @@ def test_correspondences_hold(setup):
     cfg, batch_size, seq_len, _ = setup
     model = cfg.build(seed=1)
     data = torch.randn(batch_size, seq_len, cfg.input_size)
-    checks = correspondence_checks(model, data)
+    checks = correspondences(cfg, model.state_dict(), data).checks
     assert all(c.ok for c in checks), [(c.claim, c.diff) for c in checks if not c.ok]
-    facts = packed_facts(model, data, packed_lengths(batch_size, seq_len))
-    assert facts.last_step_diff == 0.0
-    assert facts.batch_sizes == [sum(n > t for n in packed_lengths(batch_size, seq_len)) for t in range(seq_len)]
+    lens = packed_lengths(batch_size, seq_len)
+    facts = padding(cfg, model.state_dict(), data, lens)
+    assert facts.delta_last_step == 0.0
+    assert facts.batch_sizes == [sum(n > t for n in lens) for t in range(seq_len)]
 
 
 def test_checks_can_fail():
     assert not Check("a == b", diff=0.5).ok  # a claimed equality that does not hold is red
     assert not Check("a == b", diff=0.0, expect_equal=False).ok  # a "mistake" that happens to agree is red
     cfg = LSTMConfig(input_size=3, hidden_size=4, bidirectional=True)
-    wrong = [c for c in correspondence_checks(cfg.build(seed=0), torch.randn(2, 5, 3)) if not c.expect_equal]
+    found = correspondences(cfg, cfg.build(seed=0).state_dict(), torch.randn(2, 5, 3))
+    wrong = [c for c in found.checks if not c.expect_equal]
     assert len(wrong) == 1 and wrong[0].diff > 1e-3 and wrong[0].ok  # output[-1, :, H:] is not backward h_n
 
 
