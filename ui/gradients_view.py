@@ -1,4 +1,5 @@
-"""Cached engine calls for the gradient-flow and what-if pages (the only streamlit code beside the pages).
+"""Cached engine calls for the gradient-flow page (`lessons.gradients`), and the model/tensor digests its
+caches (and the what-if page's, `ui.whatif_view`) key on.
 
 Models are not hashable for ``st.cache_data``; they are passed as ``_model`` next to ``model_key(model)``,
 a digest of their configuration and weights, so a retrained or uploaded model is never served stale results.
@@ -11,7 +12,6 @@ import streamlit as st
 import torch
 
 from lessons.gradients import lstm_gradflow, matched_rnn, rnn_gradflow, seeded_input, with_forget_bias
-from lessons.whatif import what_if
 from lstm_core import Clamp
 
 
@@ -65,9 +65,3 @@ def gradient_flows(key: str, _model, seed: int, seq_len: int, forget_shift: floa
         out["lstm_cut"] = lstm_gradflow(lstm, x, layer=layer, truncate=truncate, clamps=clamps)
         out["rnn_cut"] = rnn_gradflow(rnn, x, layer=layer, truncate=truncate)
     return out
-
-
-@st.cache_data(max_entries=24, show_spinner=False)
-def clamp_run(key: str, _model, input_key: str, _model_input, clamps: tuple[tuple, ...]):
-    """`what_if` of the model on its input with ``clamps`` given as tuples of `Clamp` fields."""
-    return what_if(_model, _model_input, [Clamp(*c) for c in clamps])

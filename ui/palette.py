@@ -5,6 +5,8 @@ the same red on the heatmaps, the line plots, the cell diagram and any other pag
 """
 from __future__ import annotations
 
+from lstm_core.cell import GATES
+
 GATE_COLORS = {
     "i": "#2ca02c",   # input gate: green (lets new information in)
     "f": "#d62728",   # forget gate: red (erases memory when closed)
@@ -15,6 +17,11 @@ GATE_COLORS = {
     "x": "#7f7f7f",   # input x_t: grey
 }
 NEGATIVE_COLOR = "#404040"  # the negative end of signed scales (g, c, h)
+
+# The engine's gate order is lstm_core.cell.GATES = (i, f, g, o) (torch's row blocks). Pages that LIST the gates
+# for a learner (what-if toggles, the stepper's line legend) show the memory path first: forget, input, output,
+# then the candidate. A presentation choice, derived here from GATES once.
+GATE_DISPLAY_ORDER = (GATES[1], GATES[0], GATES[3], GATES[2])  # f, i, o, g
 
 SIGMOID_GATES = ("i", "f", "o")   # values in (0, 1): fixed colour range 0..1
 SIGNED = ("g", "c", "h", "x")     # tanh range or unbounded: symmetric range around 0

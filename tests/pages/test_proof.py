@@ -201,3 +201,13 @@ def test_ragged_input_from_the_input_panel_is_compared_packed(run_app, assert_ap
         out, (h_n, c_n) = ref(packed, (h0, c0))
     assert table["output"]["max |torch|"] == f"{out.data.abs().max().item():.4g}"
     assert table["h_n"]["max |torch|"] == f"{h_n.abs().max().item():.4g}"
+
+
+def test_case_link_above_the_limits_is_refused(run_app, assert_app_ok):  # issue 13
+    at = run_app(page="proof", query={"case": "i3_h4_n1_b1_bf0_do0_bi0_p0_B1_T1000_Fb_s0"})
+    assert_app_ok(at)
+    assert "seq_len = 1000, the limit is 200" in at.main.error[0].value
+    assert not at.main.dataframe  # nothing ran
+    at = run_app(page="proof", query={"case": "i64_h64_n4_b1_bf0_do0_bi1_p0_B16_T200_Fb_s0"}, lang="zh")
+    assert_app_ok(at)
+    assert "记录的数值个数" in at.main.error[0].value and "上限为 6000000" in at.main.error[0].value

@@ -11,9 +11,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from lstm_core.cell import GATES  # i, f, g, o: the order of the row blocks, torch's and the engine's
 from ui.palette import GATE_COLORS, NEGATIVE_COLOR
 
-GATES = ("i", "f", "g", "o")
 BIAS_SUM_COLOR = "#333333"
 
 
