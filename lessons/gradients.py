@@ -31,6 +31,9 @@ from lstm_core.recurrence import Recording, prepare, run_layers
 from lstm_core.rnn import RNN
 from lstm_core.trace import Clamp
 
+from .layout import time_major
+from .sources import random_data
+
 __all__ = ["GradFlow", "lstm_gradflow", "rnn_gradflow", "forget_product", "truncation_start", "chunks",
            "matched_rnn", "with_forget_bias", "seeded_input"]
 
@@ -126,7 +129,7 @@ def lstm_gradflow(model, x: Tensor, hx: tuple[Tensor, Tensor] | None = None, *, 
     measured, last_top = [], None
     with torch.enable_grad():
         for a, b in chunks(T, truncate):
-            piece = xg[a:b].transpose(0, 1) if cfg.batch_first else xg[a:b]
+            piece = time_major(xg[a:b], cfg.batch_first)  # (T, B, I) -> the model's layout
             prep = prepare(m, piece, state)
             rec = Recording()
             _, h_n, c_n = run_layers(m, prep, rec, _shift_clamps(clamps, a, b))
@@ -191,6 +194,6 @@ def with_forget_bias(model, shift: float):
 
 def seeded_input(seq_len: int, input_size: int, seed: int, batch: int = 1,
                  dtype: torch.dtype = torch.float32) -> Tensor:
-    """A reproducible standard-normal input (T, B, input_size) that does not touch the global RNG."""
-    g = torch.Generator().manual_seed(seed)
-    return torch.randn(seq_len, batch, input_size, generator=g, dtype=dtype)
+    """A reproducible standard-normal input (T, B, input_size) that does not touch the global RNG: the
+    sidebar's random input (`lessons.sources.random_data`, batch-major), laid out time-major."""
+    return random_data(batch, seq_len, input_size, seed).to(dtype).transpose(0, 1)

@@ -18,7 +18,7 @@ from lessons.gradients import (
     truncation_start,
     with_forget_bias,
 )
-from lstm_core.lstm import LSTMConfig
+from lstm_core.lstm import LSTMConfig, param_name
 from lstm_core.trace import Clamp
 
 TOL = 1e-9  # relative to the largest value of the curve (float64 both sides)
@@ -48,7 +48,7 @@ def torch_lstm_reference(model, x, truncate=None, layer=None):
     cells = []
     for k in range(cfg.num_layers):
         m = torch.nn.LSTM(cfg.layer_input_size(k), H, proj_size=cfg.proj_size, bias=cfg.bias, dtype=torch.float64)
-        m.load_state_dict({n.replace(f"_l{k}", "_l0"): v for n, v in sd.items() if n.endswith(f"_l{k}")})
+        m.load_state_dict({name: sd[param_name(name.split("_l0")[0], k)] for name in m.state_dict()})
         cells.append(m)
     T, B = x.shape[:2]
     xg = x.double().clone().requires_grad_(True)
@@ -69,13 +69,13 @@ def torch_lstm_reference(model, x, truncate=None, layer=None):
     loss = hs[top][-1].sum()
     g = torch.autograd.grad(loss, hs[layer] + cs[layer] + [xg], allow_unused=True, materialize_grads=True)
     dh, dc_next = torch.stack(g[:T])[:, 0], torch.stack(g[T : 2 * T])[:, 0]  # (T, B, .)
-    w_io, w_ho = sd[f"weight_ih_l{layer}"][3 * H :], sd[f"weight_hh_l{layer}"][3 * H :]
+    w_io, w_ho = sd[param_name("weight_ih", layer)][3 * H :], sd[param_name("weight_hh", layer)][3 * H :]
     pre_o = torch.cat(inputs[layer])[:, :] @ w_io.T + torch.cat(h_prev[layer]) @ w_ho.T
     if cfg.bias:
-        pre_o = pre_o + sd[f"bias_ih_l{layer}"][3 * H :] + sd[f"bias_hh_l{layer}"][3 * H :]
+        pre_o = pre_o + sd[param_name("bias_ih", layer)][3 * H :] + sd[param_name("bias_hh", layer)][3 * H :]
     o = torch.sigmoid(pre_o)
     c_all = torch.cat([ci.detach() for ci in cs[layer]])
-    dh_full = dh @ sd[f"weight_hr_l{layer}"] if cfg.proj_size else dh
+    dh_full = dh @ sd[param_name("weight_hr", layer)] if cfg.proj_size else dh
     dc = dc_next + dh_full * o * (1 - torch.tanh(c_all) ** 2)
     return dh.norm(dim=-1).numpy(), dc.norm(dim=-1).numpy(), g[-1].norm(dim=-1).numpy()
 
