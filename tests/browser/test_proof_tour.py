@@ -72,3 +72,13 @@ def test_code_page_copy_and_download(page, goto, assert_no_exception, screenshot
     assert_no_exception(page)
     assert "复制为 PyTorch" in page.locator("[data-testid=stMain]").inner_text()
     screenshot(page, "code-zh")
+
+
+def test_case_link_above_the_limits_is_refused(page, goto, assert_no_exception, screenshot):  # issue 13
+    for lang, words in (("en", "seq_len = 1000, the limit is 200"), ("zh", "seq_len = 1000，上限为 200")):
+        goto("proof", lang=lang, case="i3_h4_n1_b1_bf0_do0_bi0_p0_B1_T1000_Fb_s0")
+        assert_no_exception(page)
+        alert = page.locator("[data-testid=stMain] [data-testid=stAlert]").filter(has_text=words)
+        assert alert.count() == 1
+        assert page.locator("[data-testid=stMain] [data-testid=stDataFrame]").count() == 0  # nothing ran
+        screenshot(page, f"proof-limit-{lang}")
