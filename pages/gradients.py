@@ -1,4 +1,8 @@
-"""Gradient flow: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖, ‖∂L/∂x_t‖ and ∏f through time, LSTM vs a vanilla RNN."""
+"""Gradient flow: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖, ‖∂L/∂x_t‖ and ∏f through time, LSTM vs a vanilla RNN.
+
+Numbers: `lessons.gradients` (autograd through our engine and `lstm_core.RNN`), cached by `ui.gradients_view`;
+charts `ui.figures.gradients`.
+"""
 
 import streamlit as st
 

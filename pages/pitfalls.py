@@ -1,4 +1,8 @@
-"""Pitfalls: ten nn.LSTM confusions and three tutorial errors, each refuted live on the current state."""
+"""Pitfalls: ten nn.LSTM confusions and three tutorial errors, each refuted live on the current state.
+
+Numbers: `lessons.pitfalls` (batch_first, last step, h_n layout, padding, dropout and unbatched through the
+shared facts of `lessons.facts`); laid out as cards by `ui.pitfalls_view`.
+"""
 
 import streamlit as st
 

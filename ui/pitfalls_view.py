@@ -1,6 +1,7 @@
 """Pitfalls page presentation: run the live demos (cached) and render each as a bordered card.
 
-The numbers come from `lessons.pitfalls`; this module only formats them (`display_values`, pure) and lays
+The numbers come from `lessons.pitfalls` (five of them from the facts in `lessons.facts`, which the Shapes and
+Proof pages show too); this module only formats them (`display_values`, pure) and lays
 them out (`render_card`). Text lives in ``assets/locales/<lang>/pitfalls.json`` under
 ``pitfalls.<demo key>.{title,claim,evidence,rule}`` (tutorial claims: ``quote``, ``source``, ``verdict``).
 """
@@ -14,6 +15,7 @@ import torch
 
 from lessons import facts, pitfalls
 from ui.i18n import t
+from ui.shapes_view import shape_str as fmt_shape  # (5, 2, 12), (24,): one tuple notation
 
 # captured error / warning messages shown as code blocks after the evidence: (value name, note key or None);
 # a note (a sentence introducing the message) is shown only when that message exists
@@ -32,11 +34,6 @@ def fmt_delta(v: float) -> str:
     if v == 0:
         return "0"
     return f"{v:.4f}" if abs(v) >= 1e-4 else f"{v:.1e}"
-
-
-def fmt_shape(s) -> str:
-    """A shape as Python prints a tuple: (5, 2, 12), (24,)."""
-    return str(tuple(int(v) for v in s))
 
 
 def fmt_values(v) -> str:
