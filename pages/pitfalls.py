@@ -7,7 +7,7 @@ shared facts of `lessons.facts`); laid out as cards by `ui.pitfalls_view`.
 import streamlit as st
 
 from lessons import pitfalls
-from ui import pitfalls_view as cards
+from ui import pitfalls_view as view
 from ui.i18n import t
 from ui.state import get_config, get_input, get_model
 
@@ -15,7 +15,7 @@ st.title(t("pitfalls.title"))
 st.markdown(t("pitfalls.intro"))
 
 try:
-    demos, trimmed = cards.compute(get_config(), get_model(), get_input())
+    demos, trimmed = view.compute(get_config(), get_model(), get_input())
 except (ValueError, RuntimeError, TypeError) as err:
     st.error(t("pitfalls.failed", error=str(err)), icon="⛔")
     st.stop()
@@ -27,8 +27,8 @@ by_key = {d.key: d for d in demos}
 tab_pitfalls, tab_claims = st.tabs([t("pitfalls.tab_pitfalls"), t("pitfalls.tab_claims")])
 with tab_pitfalls:
     for number, key in enumerate(pitfalls.PITFALLS, start=1):
-        cards.render_card(by_key[key], number)
+        view.render_card(by_key[key], number)
 with tab_claims:
     st.markdown(t("pitfalls.claims_intro"))
     for key in pitfalls.CLAIMS:
-        cards.render_card(by_key[key])
+        view.render_card(by_key[key])
