@@ -22,6 +22,7 @@ PAGES = [
     ("pitfalls", "pitfalls.page_title", "🪤"),
     ("learn", "learn.page_title", "🏋️"),
     ("quiz", "quiz.page_title", "🎯"),
+    ("heads", "heads.page_title", "🔚"),
 ]
 
 state.restore_url()
