@@ -23,6 +23,7 @@ PAGES = [
     ("learn", "learn.page_title", "🏋️"),
     ("quiz", "quiz.page_title", "🎯"),
     ("heads", "heads.page_title", "🔚"),
+    ("gru", "gru.page_title", "🔁"),
 ]
 
 state.restore_url()
