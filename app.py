@@ -24,6 +24,7 @@ PAGES = [
     ("quiz", "quiz.page_title", "🎯"),
     ("heads", "heads.page_title", "🔚"),
     ("gru", "gru.page_title", "🔁"),
+    ("sentiment", "sentiment.page_title", "💬"),
 ]
 
 state.restore_url()
