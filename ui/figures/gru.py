@@ -15,7 +15,7 @@ from ui.palette import GATE_COLORS
 GRU_COLORS = {"r": "#e377c2", "z": "#8c564b", "n": "#bcbd22", "h": GATE_COLORS["h"]}
 LSTM_LINE = GATE_COLORS["c"]
 GRU_LINE = GRU_COLORS["r"]
-BELOW = dict(orientation="h", yanchor="top", y=-0.18, x=0)
+BELOW = dict(orientation="h", yanchor="top", y=-0.3, x=0)
 
 
 def _values(v) -> list[float | None]:
@@ -30,7 +30,7 @@ def gates_figure(lstm: Mapping[str, object], gru: Mapping[str, object], labels: 
             y = _values(vec)
             fig.add_trace(go.Bar(x=[str(u) for u in range(len(y))], y=y, name=f"{prefix.upper()} {name}",
                                  meta=f"{prefix}_{name}", marker_color=colors[name]), row=1, col=col)
-    fig.update_layout(barmode="group", height=320, margin=dict(l=10, r=10, t=40, b=10), legend=BELOW,
+    fig.update_layout(barmode="group", height=340, margin=dict(l=10, r=10, t=80, b=10), legend=BELOW,
                       title=labels["title"])
     fig.update_xaxes(title_text=labels["unit"])
     return fig

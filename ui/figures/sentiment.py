@@ -24,6 +24,6 @@ def token_figure(tokens: Sequence[str], values, quantity: str, labels: Mapping[s
 def loss_figure(losses, labels: Mapping[str, str]) -> go.Figure:
     fig = go.Figure(go.Scatter(x=list(range(1, len(losses) + 1)), y=[float(v) for v in losses], meta="loss",
                                line=dict(color="#ff7f0e")))
-    fig.update_layout(height=240, margin=dict(l=10, r=10, t=40, b=10), title=labels["title"],
+    fig.update_layout(height=300, margin=dict(l=10, r=10, t=40, b=10), title=labels["title"],
                       xaxis_title=labels["step"], yaxis=dict(title=labels["loss"], type="log"))
     return fig
