@@ -22,6 +22,9 @@ PAGES = [
     ("pitfalls", "pitfalls.page_title", "🪤"),
     ("learn", "learn.page_title", "🏋️"),
     ("quiz", "quiz.page_title", "🎯"),
+    ("heads", "heads.page_title", "🔚"),
+    ("gru", "gru.page_title", "🔁"),
+    ("sentiment", "sentiment.page_title", "💬"),
 ]
 
 state.restore_url()

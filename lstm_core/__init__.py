@@ -5,11 +5,12 @@ torch + numpy only; never imports streamlit or plotly. What the pages teach with
 
 from . import limits
 from .cell import GATES, CellStep, cell_step
+from .gru import GRU, GRUTrace, gru_trace
 from .limits import LimitError
 from .lstm import LSTM, LSTMConfig
 from .rnn import RNN
 from .shapes import ShapeReport, shapes
 from .trace import Clamp, LayerTrace, Trace, trace
 
-__all__ = ["GATES", "CellStep", "Clamp", "LSTM", "LSTMConfig", "LayerTrace", "LimitError", "RNN",
-           "ShapeReport", "Trace", "cell_step", "limits", "shapes", "trace"]
+__all__ = ["GATES", "GRU", "CellStep", "Clamp", "GRUTrace", "LSTM", "LSTMConfig", "LayerTrace", "LimitError", "RNN",
+           "ShapeReport", "Trace", "cell_step", "gru_trace", "limits", "shapes", "trace"]

@@ -1,0 +1,16 @@
+"""Sentiment, the tutorials' way: the classifier of seeds 003/004 trained live on the bundled bilingual corpus."""
+
+import streamlit as st
+
+from ui import sentiment_view as view
+from ui.i18n import t
+from ui.state import get_config
+
+st.title(t("sentiment.title"))
+st.markdown(t("sentiment.intro"))
+
+seed = get_config().seed
+tr = view.trainer(seed)
+view.training_section(tr)
+view.reading_section(tr)
+view.mechanics_section(tr)

@@ -1,0 +1,50 @@
+"""Sentiment page through app.py: training advances the session's seeded trainer (and resumes), the metrics
+and token colours equal lessons.sentiment on an identically trained model, in both languages."""
+
+import pytest
+import torch
+
+from lessons import sentiment as S
+from tests.helpers import traces_by_meta
+
+
+@pytest.fixture(scope="module")
+def reference():
+    tr = S.Trainer(S.split(0), seed=0)
+    tr.advance(20)
+    return tr
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_train_resume_and_read(run_app, assert_app_ok, app_text, reference, lang):
+    at = run_app(page="sentiment", lang=lang, timeout=120)
+    assert_app_ok(at)
+    at.slider(key="sentiment_steps").set_value(10)
+    at.button(key="sentiment_train").click().run(timeout=200)
+    at.button(key="sentiment_train").click().run(timeout=200)  # resume: 10 + 10 steps
+    assert_app_ok(at)
+    trainer = at.session_state["sentiment_trainer"]
+    assert trainer.step == 20 and trainer.losses == reference.losses
+    metrics = [m.value for m in at.metric]
+    scores = reference.scores()
+    assert metrics[:3] == ["20", f"{scores['train']:.1%}", f"{scores['test']:.1%}"]
+    assert "0.0" in metrics  # the padding row of the embedding
+    r = S.read(reference.model, reference.data.vocab, "the plot was dull but the acting was great")
+    fig = traces_by_meta(at)["tokens"]
+    assert fig["text"] == [r.tokens]
+    want = r.values[0, 0]["c"][:, r.ranking[0]]
+    assert max(abs(a - float(b)) for a, b in zip(fig["z"][0], want, strict=True)) < 1e-6
+    assert ("的变化排序" if lang == "zh" else "ranked by how much h moves") in app_text(at)
+
+
+def test_typed_chinese_sentence_and_quantity(run_app, assert_app_ok, reference):
+    at = run_app(page="sentiment", timeout=120)
+    at.text_input(key="sentiment_text").input("虽然剧情很无聊，但是演技非常出色")
+    at.selectbox(key="sentiment_q").set_value("f").run()
+    assert_app_ok(at)
+    model = at.session_state["sentiment_trainer"].model
+    r = S.read(model, S.split(0).vocab, "虽然剧情很无聊，但是演技非常出色")
+    fig = traces_by_meta(at)["tokens"]
+    assert fig["text"] == [r.tokens] and r.tokens[r.contrast_step] == "但"
+    want = torch.tensor(r.values[0, 0]["f"][:, r.ranking[0]])
+    assert (torch.tensor(fig["z"][0]) - want).abs().max() < 1e-6

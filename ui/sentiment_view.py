@@ -1,0 +1,114 @@
+"""Sections of the sentiment page: live training with a progress bar (stop = any click, resume = train again),
+accuracy against the bag-of-words baseline, and a typed sentence read token by token."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lessons import sentiment as S
+from ui.figures.sentiment import loss_figure, token_figure
+from ui.i18n import t
+
+CHUNK = 5  # steps between progress-bar updates
+QUANTITIES = ("c", "h", "i", "f", "g", "o")
+EXAMPLES = ["the plot was dull but the acting was great", "the music was not bad", "虽然剧情很无聊，但是演技非常出色"]
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def split(seed: int) -> S.Split:
+    return S.split(seed)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def baseline(seed: int) -> dict:
+    return S.bag_of_words(split(seed), steps=200, seed=seed)
+
+
+def trainer(seed: int) -> S.Trainer:
+    """The session's trainer for this seed (kept across reruns: training resumes where it stopped)."""
+    tr = st.session_state.get("sentiment_trainer")
+    if tr is None or tr.seed != seed:
+        tr = st.session_state["sentiment_trainer"] = S.Trainer(split(seed), seed=seed)
+    return tr
+
+
+def training_section(tr: S.Trainer) -> None:
+    st.header(t("sentiment.train.title"))
+    vocab = len(tr.data.vocab)
+    st.code(f"Embedding(vocab={vocab}, 16, padding_idx=0)\n"
+            "  → LSTM(16, 24, num_layers=2, bidirectional=True, dropout=0.2)\n"
+            "  on pack_padded_sequence(..., enforce_sorted=False) → cat(h_n[-2], h_n[-1]) → Linear(48, 2)",
+            language="text")
+    st.markdown(t("sentiment.train.data", train=len(tr.data.train), test=len(tr.data.test), vocab=len(tr.data.vocab)))
+    c1, c2, c3 = st.columns([2, 1, 1])
+    steps = c1.slider(t("sentiment.train.steps"), 10, 300, 60, 10, key="sentiment_steps")
+    go = c2.button(t("sentiment.train.run"), key="sentiment_train", type="primary")
+    c3.button(t("sentiment.train.stop"), key="sentiment_stop", help=t("sentiment.train.stop_help"))
+    if go:
+        bar = st.progress(0.0, text=t("sentiment.train.progress", done=0, total=steps))
+        for done in range(0, steps, CHUNK):
+            tr.advance(min(CHUNK, steps - done))
+            n = min(done + CHUNK, steps)
+            bar.progress(n / steps, text=t("sentiment.train.progress", done=n, total=steps))
+    scores, bow = tr.scores(), baseline(tr.seed)
+    m = st.columns(4)
+    m[0].metric(t("sentiment.train.step"), tr.step)
+    m[1].metric(t("sentiment.train.acc_train"), f"{scores['train']:.1%}")
+    m[2].metric(t("sentiment.train.acc_test"), f"{scores['test']:.1%}",
+                delta=f"{scores['test'] - S.TARGET:+.1%} vs {S.TARGET:.0%}")
+    m[3].metric(t("sentiment.train.bow"), f"{bow['test']:.1%}", help=t("sentiment.train.bow_help"))
+    kinds = S.by_kind(tr.model, tr.data.test)
+    st.table(pd.DataFrame({"LSTM": [f"{kinds[k]:.1%}" for k in kinds],
+                           t("sentiment.train.bow_short"): [f"{bow['by_kind'][k]:.1%}" for k in kinds]},
+                          index=[t(f"sentiment.kind.{k}") for k in kinds]))
+    if tr.losses:
+        labels = {"title": t("sentiment.train.loss_title"), "step": t("sentiment.train.step"), "loss": "loss"}
+        st.plotly_chart(loss_figure(tr.losses, labels), key="sentiment_loss_fig")
+
+
+def reading_section(tr: S.Trainer) -> None:
+    st.header(t("sentiment.read.title"))
+    st.markdown(t("sentiment.read.explain"))
+    text = st.text_input(t("sentiment.read.text"), EXAMPLES[0], key="sentiment_text", max_chars=200)
+    r = S.read(tr.model, tr.data.vocab, text)
+    c1, c2 = st.columns(2)
+    c1.metric(t("sentiment.read.pred"), t("sentiment.label.1" if r.probs[1] > 0.5 else "sentiment.label.0"))
+    c2.metric(t("sentiment.read.p_pos"), f"{float(r.probs[1]):.3f}")
+    unknown = [tok for tok, i in zip(r.tokens, r.ids, strict=False) if i == 1]
+    if unknown:
+        st.caption(t("sentiment.read.unknown", tokens=" ".join(unknown)))
+    c1, c2, c3, c4 = st.columns(4)
+    q = c1.selectbox(t("sentiment.read.quantity"), QUANTITIES, key="sentiment_q")
+    layer = c2.selectbox(t("sentiment.read.layer"), (0, 1), key="sentiment_layer")
+    names = [t("sentiment.read.dir0"), t("sentiment.read.dir1")]
+    direction = names.index(c3.selectbox(t("sentiment.read.direction"), names, key="sentiment_dir"))
+    hidden = tr.model.lstm.hidden_size
+    default = r.ranking[0] if r.ranking else 0
+    unit = c4.number_input(t("sentiment.read.unit"), 0, hidden - 1, default, key=f"sentiment_unit_{default}")
+    vals = r.values[layer, direction][q][:, unit]
+    title = t("sentiment.read.fig", q=q, unit=unit, layer=layer, direction=names[direction])
+    st.plotly_chart(token_figure(r.tokens, vals, q, {"title": title}), key="sentiment_tokens_fig")
+    if r.contrast_step is None:
+        st.caption(t("sentiment.read.no_contrast"))
+    else:
+        st.markdown(t("sentiment.read.ranking", token=r.tokens[r.contrast_step]))
+        h = r.values[0, 0]["h"]
+        prev = h[r.contrast_step - 1] if r.contrast_step else 0 * h[0]
+        top = r.ranking[:5]
+        st.table(pd.DataFrame({"|Δh|": [f"{abs(h[r.contrast_step][u] - prev[u]):.4f}" for u in top]},
+                              index=[f"unit {u}" for u in top]))
+
+
+def mechanics_section(tr: S.Trainer) -> None:
+    st.header(t("sentiment.mech.title"))
+    row0 = tr.model.embedding.weight[0]
+    c1, c2 = st.columns(2)
+    c1.metric(t("sentiment.mech.pad_row"), f"{float(row0.detach().abs().max()):.1f}")
+    c2.metric(t("sentiment.mech.steps"), tr.step)
+    st.markdown(t("sentiment.mech.pad_explain"))
+    res = S.packed_vs_padded(tr.model, tr.data.vocab, EXAMPLES)
+    st.table(pd.DataFrame({t("sentiment.mech.len"): res["lengths"],
+                           t("sentiment.mech.alone"): [f"{float(v):.4f}" for v in res["alone"]],
+                           t("sentiment.mech.packed"): [f"{float(v):.4f}" for v in res["packed"]],
+                           t("sentiment.mech.padded"): [f"{float(v):.4f}" for v in res["padded"]]}, index=EXAMPLES))
+    st.markdown(t("sentiment.mech.packed_explain"))
