@@ -108,6 +108,92 @@ class LSTMConfig:
 
 
 class LSTM(nn.Module):
+    r"""A multi-layer long short-term memory (LSTM) RNN over an input sequence — ``torch.nn.LSTM``, from scratch.
+
+    For each element of the input sequence, each layer computes:
+
+    .. math::
+        \begin{array}{ll}
+            i_t = \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi}) \\
+            f_t = \sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf}) \\
+            g_t = \tanh(W_{ig} x_t + b_{ig} + W_{hg} h_{t-1} + b_{hg}) \\
+            o_t = \sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho}) \\
+            c_t = f_t \odot c_{t-1} + i_t \odot g_t \\
+            h_t = o_t \odot \tanh(c_t)
+        \end{array}
+
+    where :math:`h_t` is the hidden state at time `t`, :math:`c_t` the cell state, :math:`x_t` the input,
+    :math:`h_{t-1}` the hidden state of the layer at time `t-1` (or :math:`h_0` at time 0), and :math:`i_t`,
+    :math:`f_t`, :math:`g_t`, :math:`o_t` the input, forget, cell (candidate) and output gates. :math:`\sigma`
+    is the sigmoid and :math:`\odot` the elementwise product.
+
+    In a multilayer LSTM the input :math:`x^{(l)}_t` of layer :math:`l \ge 2` is the hidden state
+    :math:`h^{(l-1)}_t` of the layer below, multiplied by dropout :math:`\delta^{(l-1)}_t`, a Bernoulli(1 -
+    ``dropout``) mask — in training mode only. With ``proj_size > 0`` the hidden state is projected,
+    :math:`h_t = W_{hr} (o_t \odot \tanh(c_t))`, so h and output have ``proj_size`` features while c keeps
+    ``hidden_size``; :math:`W_{hi}` and friends then read a ``proj_size``-wide :math:`h_{t-1}`.
+
+    Args:
+        input_size: The number of expected features in the input `x`
+        hidden_size: The number of features in the hidden state `h`
+        num_layers: Number of recurrent layers: ``num_layers=2`` stacks two LSTMs, the second reading the
+            outputs of the first. Default: 1
+        bias: If ``False``, the layer uses no bias weights `b_ih` and `b_hh`. Default: ``True``
+        batch_first: If ``True``, input and output tensors are `(batch, seq, feature)` instead of
+            `(seq, batch, feature)`. It does not apply to hidden or cell states. Default: ``False``
+        dropout: If non-zero, a Dropout layer on the outputs of each LSTM layer except the last, with
+            probability ``dropout`` (training mode only). Default: 0
+        bidirectional: If ``True``, becomes a bidirectional LSTM. Default: ``False``
+        proj_size: If ``> 0``, uses an LSTM with projections of that size. Default: 0
+        device, dtype: where and in which floating type the parameters are created
+
+    Inputs: input, (h_0, c_0)
+        * **input**: tensor of shape :math:`(L, H_{in})` for unbatched input, :math:`(L, N, H_{in})` when
+          ``batch_first=False`` or :math:`(N, L, H_{in})` when ``batch_first=True``, or a
+          ``torch.nn.utils.rnn.PackedSequence`` of variable-length sequences.
+        * **h_0**: tensor of shape :math:`(D * \text{num\_layers}, H_{out})` for unbatched input or
+          :math:`(D * \text{num\_layers}, N, H_{out})`: the initial hidden state of each element. Defaults
+          to zeros if (h_0, c_0) is not provided.
+        * **c_0**: tensor of shape :math:`(D * \text{num\_layers}, H_{cell})` for unbatched input or
+          :math:`(D * \text{num\_layers}, N, H_{cell})`: the initial cell state. Defaults to zeros.
+
+        where :math:`N` = batch size, :math:`L` = sequence length, :math:`D` = 2 if bidirectional else 1,
+        :math:`H_{in}` = input_size, :math:`H_{cell}` = hidden_size, :math:`H_{out}` = proj_size if
+        proj_size > 0 else hidden_size.
+
+    Outputs: output, (h_n, c_n)
+        * **output**: tensor of shape :math:`(L, D * H_{out})` for unbatched input, :math:`(L, N, D *
+          H_{out})` when ``batch_first=False`` or :math:`(N, L, D * H_{out})` when ``batch_first=True``: the
+          output features `(h_t)` of the last layer, for each `t`. A PackedSequence in gives a PackedSequence
+          out. When bidirectional, the forward and reverse hidden states sit side by side per step.
+        * **h_n**: tensor of shape :math:`(D * \text{num\_layers}, H_{out})` or :math:`(D *
+          \text{num\_layers}, N, H_{out})`: the final hidden state of each element, row ``layer * D +
+          direction`` (never batch-first). For a packed batch, each sequence's own last real step.
+        * **c_n**: tensor of shape :math:`(D * \text{num\_layers}, H_{cell})` or :math:`(D *
+          \text{num\_layers}, N, H_{cell})`: the final cell state of each element.
+
+    Attributes:
+        weight_ih_l[k]: the learnable input-hidden weights of layer `k`, `(W_ii|W_if|W_ig|W_io)`, of shape
+            `(4*hidden_size, input_size)` for `k = 0`, else `(4*hidden_size, num_directions * H_out)`
+        weight_hh_l[k]: the learnable hidden-hidden weights `(W_hi|W_hf|W_hg|W_ho)`, `(4*hidden_size, H_out)`
+        bias_ih_l[k], bias_hh_l[k]: the learnable biases, `(4*hidden_size)` each (two, as cuDNN has)
+        weight_hr_l[k]: the learnable projection weights, `(proj_size, hidden_size)` (``proj_size > 0`` only)
+        weight_ih_l[k]_reverse, ...: the same for the reverse direction (``bidirectional=True`` only)
+
+    Every weight and bias is initialised from :math:`\mathcal{U}(-\sqrt{k}, \sqrt{k})`, :math:`k =
+    1/\text{hidden\_size}`, drawing in torch's order, so ``torch.manual_seed(s); LSTM(...)`` holds exactly the
+    weights of ``torch.manual_seed(s); torch.nn.LSTM(...)``.
+
+    Examples::
+
+        >>> rnn = LSTM(10, 20, 2)
+        >>> input = torch.randn(5, 3, 10)
+        >>> h0, c0 = torch.randn(2, 3, 20), torch.randn(2, 3, 20)
+        >>> output, (hn, cn) = rnn(input, (h0, c0))
+    """
+
+    mode = "LSTM"  # torch's RNNBase.mode (the cuDNN mode name tools read)
+
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__()
@@ -118,6 +204,7 @@ class LSTM(nn.Module):
         factory = {"device": device, "dtype": dtype}
         cfg = self.config
         gate_size = 4 * hidden_size
+        self._all_weights: list[list[str]] = []  # torch's: per layer and direction, the parameter names
         for layer in range(num_layers):
             for direction in range(cfg.num_directions):
                 suffix = "_reverse" if direction == 1 else ""
@@ -129,9 +216,29 @@ class LSTM(nn.Module):
                     shapes |= {"bias_ih": (gate_size,), "bias_hh": (gate_size,)}  # two, as cuDNN has
                 if proj_size > 0:
                     shapes["weight_hr"] = (proj_size, hidden_size)
+                names = []
                 for name, shape in shapes.items():
-                    self.register_parameter(f"{name}_l{layer}{suffix}", nn.Parameter(torch.empty(shape, **factory)))
+                    names.append(f"{name}_l{layer}{suffix}")
+                    self.register_parameter(names[-1], nn.Parameter(torch.empty(shape, **factory)))
+                self._all_weights.append(names)
+        self._flat_weights_names: list[str] = [name for names in self._all_weights for name in names]
         self.reset_parameters()
+
+    @property
+    def _flat_weights(self) -> list:
+        """torch's flat list of the weights, in ``_flat_weights_names`` order. Read afresh on every access, so it
+        follows ``self.weight = ...``, ``.to()``, ``load_state_dict``, weight_norm and parametrizations without
+        the ``__setattr__``/``_apply`` bookkeeping torch needs to keep its cached list in sync."""
+        return [getattr(self, name, None) for name in self._flat_weights_names]
+
+    @property
+    def all_weights(self) -> list[list[nn.Parameter]]:
+        """Per layer and direction, ``[w_ih, w_hh, b_ih, b_hh(, w_hr)]`` (without biases when ``bias=False``)."""
+        return [[getattr(self, name) for name in names] for names in self._all_weights]
+
+    def flatten_parameters(self) -> None:
+        """Does nothing: torch compacts weights for cuDNN here, a no-op on CPU. Kept so user code that calls
+        it in ``forward`` (very common) runs unchanged."""
 
     @property
     def config(self) -> LSTMConfig:
@@ -158,11 +265,21 @@ class LSTM(nn.Module):
         return _to_torch(self)
 
     def extra_repr(self) -> str:
-        cfg, default = self.config, LSTMConfig(self.input_size, self.hidden_size)
-        extras = [f"{k}={v}" for k, v in cfg.kwargs().items()
-                  if k not in ("input_size", "hidden_size") and v != getattr(default, k)]
-        return ", ".join([f"{self.input_size}, {self.hidden_size}", *extras])
-
+        """Exactly torch's RNNBase.extra_repr: non-default arguments, proj_size first."""
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if self.batch_first is not False:
+            s += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            s += f", bidirectional={self.bidirectional}"
+        return s
 
 
 def _copy(source: nn.Module, target: nn.Module) -> nn.Module:

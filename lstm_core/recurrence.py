@@ -91,6 +91,8 @@ def prepare(model, input, hx) -> Prepared:
     else:
         h0, c0 = hx
     _check_hidden(model, h0, c0, batch)
+    if x.size(0) == 0:  # torch's kernel checks this after the argument checks
+        raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
     return Prepared(x, lengths, h0, c0, kind, packed)
 
 
