@@ -224,6 +224,16 @@ class LSTM(nn.Module):
         self._flat_weights_names: list[str] = [name for names in self._all_weights for name in names]
         self.reset_parameters()
 
+    def __setstate__(self, state) -> None:
+        super().__setstate__(state)
+        if "_all_weights" not in self.__dict__:  # pickled before these lists existed: rebuild them
+            suffixes = [""] + (["_reverse"] if self.bidirectional else [])
+            kinds = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if self.bias else []) + (
+                ["weight_hr"] if self.proj_size > 0 else [])
+            self._all_weights = [[f"{k}_l{layer}{sfx}" for k in kinds] for layer in range(self.num_layers)
+                                 for sfx in suffixes]
+            self._flat_weights_names = [name for names in self._all_weights for name in names]
+
     @property
     def _flat_weights(self) -> list:
         """torch's flat list of the weights, in ``_flat_weights_names`` order. Read afresh on every access, so it

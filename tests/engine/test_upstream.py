@@ -306,3 +306,15 @@ def test_packed_unsorted_batch_like_torch():
 
 def test_not_an_nn_lstm_by_design():
     assert not isinstance(LSTM(2, 3), nn.LSTM) and isinstance(LSTM(2, 3), nn.Module)
+
+
+def test_a_pickle_from_before_the_weight_lists_still_loads():
+    ours, ref = _pair(input_size=3, hidden_size=4, num_layers=2, bidirectional=True, proj_size=2)
+    names = ours._flat_weights_names
+    state = ours.__getstate__().copy()
+    del state["_all_weights"], state["_flat_weights_names"]
+    old = LSTM.__new__(LSTM)
+    old.__setstate__(state)
+    assert old._flat_weights_names == names == ref._flat_weights_names
+    x = torch.randn(5, 2, 3, dtype=torch.float64)
+    _close(old(x)[0], ref(x)[0])
