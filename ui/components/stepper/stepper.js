@@ -108,6 +108,7 @@ export default function (component) {
   next.setAttribute("aria-label", S["stepper.next"]); next.title = S["stepper.next"];
   slider.setAttribute("aria-label", S["stepper.timestep"]); slider.title = S["stepper.timestep_help"];
   slider.max = String(T - 1); slider.disabled = T === 1;
+  play.textContent = "▷ " + S["stepper.play"];
   play.setAttribute("aria-label", S["stepper.play"]); play.title = S["stepper.play_help"];
   $("speed-label").textContent = S["stepper.speed"]; speed.setAttribute("aria-label", S["stepper.speed"]);
   $("unit-label").textContent = S["stepper.unit"]; unitSel.setAttribute("aria-label", S["stepper.unit"]);
@@ -119,7 +120,7 @@ export default function (component) {
   // ---------------------------------------------------------------- static pictures (built once per payload)
   $("heat-title").textContent = S["stepper.heatmaps"];
   const heats = $("heats");
-  heats.innerHTML = QUANTS.map((q) => `<figure><figcaption>${esc(S["stepper.range." + q + (q === "h" && V.proj ? "_proj" : "")])}</figcaption>` +
+  heats.innerHTML = QUANTS.map((q) => `<figure><figcaption>${esc(tr(S, "stepper.range." + q + (q === "h" && V.proj ? "_proj" : ""), { name: S["stepper.q." + q] }))}</figcaption>` +
     `<canvas data-heat="${q}" role="img" aria-label="${esc(S["stepper.q." + q])}"></canvas></figure>`).join("");
   const images = Object.fromEntries(QUANTS.map((q) => [q, heatImage(q, hq(q), pal)]));
   const legend = $("legend");
@@ -320,7 +321,7 @@ export default function (component) {
   }
   function setPlaying(on) {
     state.playing = on; clearInterval(state.timer);
-    play.textContent = on ? "⏸" : "⏵"; play.setAttribute("aria-pressed", String(on));
+    play.textContent = on ? "❚❚ " + S["stepper.pause"] : "▷ " + S["stepper.play"]; play.setAttribute("aria-pressed", String(on));
     play.setAttribute("aria-label", S[on ? "stepper.pause" : "stepper.play"]);
     if (on) state.timer = setInterval(() => go(state.k + 1 >= T ? 0 : state.k + 1), Number(speed.value));
   }
