@@ -100,7 +100,7 @@ export default function (component) {
   const last = root.__lstepLast && root.__lstepLast.id === data.id ? root.__lstepLast : data.start;
   const state = { k: Math.min(Math.max(last.k | 0, 0), T - 1), unit: Math.min(Math.max(last.unit | 0, 0), H - 1),
                   playing: false, timer: null, report: null, raf: null };
-  root.dataset.steps = String(T);
+  root.dataset.steps = String(T); root.dataset.id = data.id;
 
   // ---------------------------------------------------------------- controls (labels in the page's language)
   const prev = $("prev"), next = $("next"), slider = $("slider"), play = $("play"), speed = $("speed"), unitSel = $("unit");
