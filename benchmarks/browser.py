@@ -29,14 +29,14 @@ CONFIGS = {
         input_size=64, hidden_size=64, num_layers=4, bidirectional=1, batch_size=2, seq_len=200, layer=3,
         direction=1),
 }
-PAGES = ["", "stepper", "weights", "proof", "code", "gradients", "whatif", "pitfalls", "learn", "quiz"]
+PAGES = ["shapes", "stepper", "weights", "proof", "code", "gradients", "whatif", "pitfalls", "learn", "quiz"]
 
 STEP_JS = """async (n) => {
-  const root = document.querySelector('%s');
+  const root = document.querySelector('ROOT_SEL');
   const frame = () => new Promise(requestAnimationFrame);
   const T = Number(root.dataset.steps), out = [];
   for (let s = 0; s < n; s++) {
-    const want = (Number(root.dataset.k) + 1) %% T;
+    const want = (Number(root.dataset.k) + 1) % T;
     const t0 = performance.now();
     root.dispatchEvent(new KeyboardEvent('keydown', { key: want === 0 ? 'Home' : 'ArrowRight', bubbles: true }));
     while (root.dataset.k !== String(want)) await frame();
@@ -44,7 +44,7 @@ STEP_JS = """async (n) => {
     out.push(performance.now() - t0);
   }
   return out;
-}""" % ROOT_SEL
+}""".replace("ROOT_SEL", ROOT_SEL)
 
 
 def pct(xs, p):

@@ -18,7 +18,7 @@ CELL_SVG = Path(__file__).resolve().parents[2] / "assets" / "cell.svg"
 
 
 def fmt(v: float, nd: int = 3) -> str:
-    """A number as the stepper shows it (the JS ``fmt`` writes the minus sign as U+2212)."""
+    """A number as the stepper shows it (the component's JS ``fmt`` writes the same text)."""
     if v is None or not math.isfinite(float(v)):
         return "—"
     s = f"{float(v):.{nd}f}"

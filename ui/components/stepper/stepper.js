@@ -21,9 +21,9 @@ function decode(entry) {
 export function fmt(v, nd = 3) {
   if (v === null || v === undefined || !Number.isFinite(v)) return "—";
   const s = Number(v).toFixed(nd);
-  return s === "-" + (0).toFixed(nd) ? (0).toFixed(nd) : s.replace("-", "−");
+  return s === "-" + (0).toFixed(nd) ? (0).toFixed(nd) : s;  // the same text as ui/figures/stepper.fmt
 }
-const par = (v) => { const s = fmt(v); return s.startsWith("−") ? `(${s})` : s; };
+const par = (v) => { const s = fmt(v); return s.startsWith("-") ? `(${s})` : s; };
 const signed = (v) => (v >= 0 ? "+" : "−") + Math.abs(v).toFixed(3);
 
 function tr(strings, key, args = {}) {
