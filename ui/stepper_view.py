@@ -3,8 +3,10 @@
 Stepping happens in the browser (``ui/components/stepper/``): the server sends one selection's trace once
 (``lessons.stepper.view_payload``) and the component draws every step locally. What lives where:
 
-- ``layer``, ``direction``, ``batch_index`` (the sequence): Streamlit selectboxes bound to the URL by
-  Streamlit (``bind="query-params"``); changing one re-sends the payload.
+- ``layer``, ``direction``, ``batch_index`` (the sequence): Streamlit selectboxes; changing one re-sends
+  the payload. ``layer`` is bound to the URL by Streamlit (``bind="query-params"``); direction and sequence
+  have translated option labels, which the binding would write into the URL, so `_remember` writes their
+  numbers instead.
 - the step (``timestep``: the k-th step the chosen direction visits, so the backward cursor runs from the end
   to the start) and the ``unit``: inside the component. It reports them back debounced; `_remember` keeps
   them in ``st.session_state`` and writes them to ``st.query_params`` — the one place this page writes the
@@ -81,7 +83,7 @@ def _strings(lang: str) -> dict:
 
 
 def _selectors(trn) -> tuple[int, int, int]:
-    """Layer, direction, sequence: Streamlit widgets bound to the URL; clamped to the configuration."""
+    """Layer, direction, sequence: Streamlit widgets, started from the URL, clamped to the configuration."""
     cfg = trn.config
     L, D, B = cfg.num_layers, cfg.num_directions, trn.B
     ss = st.session_state
@@ -94,10 +96,10 @@ def _selectors(trn) -> tuple[int, int, int]:
     items = [t("stepper.batch_item", b=b, n=int(trn.lengths[b])) for b in range(B)]
     c = st.columns(3)
     layer = c[0].selectbox(t("stepper.layer"), list(range(L)), key="layer", bind="query-params")
-    d = c[1].selectbox(t("stepper.direction"), list(range(D)), key="direction", bind="query-params",
-                       format_func=dir_names.__getitem__)
-    b = c[2].selectbox(t("stepper.batch_index"), list(range(B)), key="batch_index", bind="query-params",
-                       format_func=items.__getitem__)
+    # direction and sequence show translated labels, which Streamlit's binding would put in the URL
+    # ("backward ←", "#1 (length 5)": language- and input-dependent): `_remember` writes their numbers
+    d = c[1].selectbox(t("stepper.direction"), list(range(D)), key="direction", format_func=dir_names.__getitem__)
+    b = c[2].selectbox(t("stepper.batch_index"), list(range(B)), key="batch_index", format_func=items.__getitem__)
     return int(layer or 0), int(d or 0), int(b or 0)
 
 
@@ -118,14 +120,15 @@ def _payload(trn, batch, key, layer: int, d: int, b: int) -> dict:
     return data
 
 
-def _remember(report, T: int, H: int) -> None:
-    """The component's reported step and unit -> session state and the URL (clamped)."""
+def _remember(report, T: int, H: int, d: int, b: int) -> None:
+    """The component's reported step and unit -> session state; step, unit, direction and sequence -> the
+    URL (clamped numbers). The one place the stepper writes ``st.query_params`` itself."""
     ss = st.session_state
     view = report.get("view") if report is not None else None
     if isinstance(view, dict):
         ss["timestep"], ss["unit"] = _clamp(view.get("timestep"), T - 1), _clamp(view.get("unit"), H - 1)
-    for key, hi in (("timestep", T - 1), ("unit", H - 1)):
-        value = _clamp(ss.get(key, 0), hi)
+    for key, value in (("timestep", _clamp(ss.get("timestep", 0), T - 1)), ("unit", _clamp(ss.get("unit", 0), H - 1)),
+                       ("direction", d), ("batch_index", b)):
         if st.query_params.get(key) != str(value):
             st.query_params[key] = str(value)
 
@@ -148,7 +151,7 @@ def render() -> None:
         layer, d, b = _selectors(trn)
         data = _payload(trn, batch, key, layer, d, b)
         report = STEPPER(key="stepper_view", data=data, default={"view": None}, on_view_change=lambda: None)
-        _remember(report, trn.T, trn.config.hidden_size)
+        _remember(report, trn.T, trn.config.hidden_size, d, b)
         ss["_stepper_fragment_ms"] = 1000 * (time.perf_counter() - start)  # read by benchmarks
 
     stepper()

@@ -84,7 +84,11 @@ def test_twenty_quick_presses_advance_twenty_steps(page, goto, assert_no_excepti
 
 
 def test_reload_opens_the_same_step_and_unit(page, goto, wait_idle, assert_no_exception):
-    goto("stepper", seq_len=8, hidden_size=4, lang="en")
+    goto("stepper", seq_len=8, hidden_size=4, batch_size=2, bidirectional=True, lang="en")
+    wait_step(page, 0)
+    page.locator(".st-key-direction [role=combobox]").click()
+    page.get_by_role("option", name=re.compile("backward")).click()
+    page.wait_for_function("() => /direction=1/.test(location.search)")
     wait_step(page, 0)
     page.locator(f"{ROOT} select[data-role=unit]").select_option("3")
     page.locator(ROOT).focus()
@@ -96,6 +100,7 @@ def test_reload_opens_the_same_step_and_unit(page, goto, wait_idle, assert_no_ex
     page.wait_for_selector(ROOT)
     wait_step(page, 3)
     assert page.locator(ROOT).get_attribute("data-unit") == "3"
+    assert page.locator(ROOT).get_attribute("data-t") == "4" and "backward" in where(page)  # t = T-1-k
     assert_no_exception(page)
 
 

@@ -267,6 +267,7 @@ def test_step_unit_and_selectors_live_in_the_url(run_app, assert_app_ok):
     assert_app_ok(at)
     assert component(at)["start"] == {"k": 3, "unit": 1} and view(at)["b"] == 1
     assert at.query_params["timestep"] == "3" and at.query_params["unit"] == "1"
+    assert at.query_params["batch_index"] == "1" and at.query_params["direction"] == "0"  # numbers, not labels
     at.session_state["timestep"] = 2  # what the component's report does (debounced, in the browser)
     at.run()
     assert at.query_params["timestep"] == "2" and at.query_params["unit"] == "1"
