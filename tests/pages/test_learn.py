@@ -22,6 +22,12 @@ from ui.i18n import translate
 QUICK = {"learn_steps": 12}
 
 
+
+def stepper_f(at) -> np.ndarray:
+    """The forget gate (T, H) in the data the Stepper's component receives (float32, base64)."""
+    entry = json.loads(at.get("bidi_component")[0].proto.json)["view"]["arrays"]["f"]
+    return np.frombuffer(base64.b64decode(entry["b64"]), dtype="<f4").reshape(entry["shape"]).astype(float)
+
 def plotly_array(value) -> np.ndarray:
     """A Plotly JSON array: nested lists, or Plotly's typed array {"dtype", "bdata", "shape"}."""
     if isinstance(value, dict) and "bdata" in value:
@@ -90,12 +96,10 @@ def test_trained_model_becomes_the_app_model_and_switching_back_restores_the_sid
     # the Stepper now traces the trained weights
     at.switch_page("pages/stepper.py").run()
     assert_app_ok(at)
-    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    heat = next(f for f in figs if f["layout"].get("meta", {}).get("view") == "heatmaps")
-    f_map = next(d for d in heat["data"] if d.get("type") == "heatmap" and d.get("name") == "f")
+    f_map = stepper_f(at)  # the forget gate the Stepper's browser component receives, (T, H)
     batch = src.random_batch(2, 4, 2, 0)
     expected = trace(trained.eval(), batch.model_input(trained.config)).numpy()[0, 0].f[:, 0, :].T
-    np.testing.assert_allclose(plotly_array(f_map["z"]), expected, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(f_map.T, expected, rtol=1e-6, atol=1e-7)
     random_f = trace(LSTMConfig(input_size=2, hidden_size=8).build(seed=0), batch.model_input(
         trained.config)).numpy()[0, 0].f[:, 0, :].T
     assert not np.allclose(expected, random_f)  # it really is another model than the seeded one
@@ -194,12 +198,10 @@ def test_example_button_hands_task_sequences_and_the_task_unit_to_the_stepper(ru
     assert lengths == [8, 8]
     assert at.session_state["unit"] == trainer._analysis[3].unit
     # the app moved on to the Stepper, whose heatmap is the trained model on that example
-    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    heat = next(f for f in figs if f["layout"].get("meta", {}).get("view") == "heatmaps")
-    f_map = next(d for d in heat["data"] if d.get("type") == "heatmap" and d.get("name") == "f")
+    f_map = stepper_f(at)  # the forget gate the Stepper's browser component receives, (T, H)
     x = torch.tensor(data, dtype=torch.float32).transpose(0, 1)
     expected = trace(trainer.model.eval(), x).numpy()[0, 0].f[:, 0, :].T
-    np.testing.assert_allclose(plotly_array(f_map["z"]), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(f_map.T, expected, rtol=1e-5, atol=1e-6)
 
 
 def test_sentiment_example_uses_the_training_embedding_in_the_stepper(run_app, assert_app_ok):
@@ -214,8 +216,6 @@ def test_sentiment_example_uses_the_training_embedding_in_the_stepper(run_app, a
     batch = src.text_batch(text, 8, 0)
     data = trainer.task.phrase_data(text.splitlines()[0])
     torch.testing.assert_close(batch.data[0, : data.x.shape[1]], data.x[0])  # same vectors as in training
-    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    heat = next(f for f in figs if f["layout"].get("meta", {}).get("view") == "heatmaps")
-    f_map = next(d for d in heat["data"] if d.get("type") == "heatmap" and d.get("name") == "f")
+    f_map = stepper_f(at)  # the forget gate the Stepper's browser component receives, (T, H)
     expected = trace(trainer.model.eval(), batch.model_input(trainer.config)).numpy()[0, 0].f[:, 0, :].T
-    np.testing.assert_allclose(plotly_array(f_map["z"]), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(f_map.T, expected, rtol=1e-5, atol=1e-6)

@@ -1,10 +1,13 @@
-"""Stepper page through app.py: figures, diagram and equations equal the engine's trace; inputs; bad CSVs."""
+"""Stepper page through app.py: the data handed to the browser component equals the engine's trace.
+
+The component draws every step itself (tests/browser/test_stepper.py checks what it draws); here we check
+what it receives, decoded with numpy.frombuffer, against an independent `lstm_core.trace` run.
+"""
 from __future__ import annotations
 
 import base64
 import io
 import json
-import re
 
 import numpy as np
 import pytest
@@ -13,32 +16,28 @@ import torch
 from lessons import sources as src
 from lessons import stepper as trace_export
 from lstm_core import LSTMConfig, trace
-from ui.figures.stepper import fmt
 
 SMALL = {"hidden_size": 3, "seq_len": 4, "batch_size": 2, "input_size": 2}
 
 
-def chart(at, view: str) -> dict:
-    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    found = [f for f in figs if f["layout"].get("meta", {}).get("view") == view]
-    assert len(found) == 1, [f["layout"].get("meta") for f in figs]
-    return found[0]
+def component(at) -> dict:
+    """The JSON the stepper component receives (exactly one on the page)."""
+    found = at.get("bidi_component")
+    assert len(found) == 1, found
+    return json.loads(found[0].proto.json)
 
 
-def arr(value) -> np.ndarray:
-    """A Plotly JSON array: plain lists (None = NaN) or Plotly's typed arrays {"dtype", "bdata", "shape"}."""
-    if isinstance(value, dict) and "bdata" in value:
-        out = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        shape = [int(n) for n in str(value.get("shape", out.size)).split(",")]
-        return out.reshape(shape).astype(float)
-    if value and isinstance(value[0], list):
-        return np.array([[np.nan if v is None else v for v in row] for row in value], dtype=float)
-    return np.array([np.nan if v is None else v for v in value], dtype=float)
+def view(at) -> dict:
+    return component(at)["view"]
 
 
-def z_of(fig: dict, name: str) -> np.ndarray:
-    trace_ = next(d for d in fig["data"] if d.get("type") == "heatmap" and d.get("name") == name)
-    return arr(trace_["z"])
+def decoded(v: dict, name: str) -> np.ndarray:
+    entry = v["arrays"][name]
+    return np.frombuffer(base64.b64decode(entry["b64"]), dtype="<f4").reshape(entry["shape"]).astype(float)
+
+
+def got(at, name: str) -> np.ndarray:
+    return decoded(view(at), name)
 
 
 def expected_trace(cfg_kwargs: dict, batch, seed: int = 0):
@@ -53,35 +52,36 @@ def random_trace(q: dict, seed: int = 0):
     return expected_trace(kw, batch, seed)
 
 
-def cursor_x(fig: dict, name: str) -> float:
-    cur = next(d for d in fig["data"] if d.get("name") == name)
-    return cur["x"][0]
+def close(a, b):
+    np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
 
-def heat_cursor(fig: dict) -> int:
-    """The timestep the heatmaps' cursor (one trace in paper coordinates) points at."""
-    from ui.figures.stepper import grid_cursor_t
-
-    cur = next(d for d in fig["data"] if d.get("name") == "cursor_grid")
-    t = grid_cursor_t(cur)
-    assert abs(t - round(t)) < 1e-9
-    return round(t)
-
-
-def latex(at) -> str:
-    return "\n".join(el.value for el in at.latex)
-
-
-def test_heatmaps_equal_the_trace_for_every_gate(run_app, assert_app_ok):
+def test_component_receives_every_gate_of_the_trace(run_app, assert_app_ok):
     at = run_app(page="stepper", query=SMALL)
     assert_app_ok(at)
-    tr = random_trace(SMALL)
-    fig = chart(at, "heatmaps")
-    for q in ("f", "i", "g", "o", "c", "h"):
-        np.testing.assert_allclose(z_of(fig, q), getattr(tr[0, 0], q)[:, 0, :].T, rtol=1e-6, atol=1e-7)
-    # sigmoid gates on a fixed 0..1 colour range
-    f_map = next(d for d in fig["data"] if d.get("name") == "f")
-    assert (f_map["zmin"], f_map["zmax"]) == (0, 1)
+    lt = random_trace(SMALL)[0, 0]
+    v = view(at)
+    assert (v["T"], v["H"], v["P"], v["D"], v["layer"], v["direction"], v["b"]) == (4, 3, 3, 1, 0, 0, 0)
+    assert v["order"] == [0, 1, 2, 3] and v["valid"] == [True] * 4
+    for q in ("i", "f", "g", "o", "c", "c_prev", "h_full", "h", "pre", "x_proj"):
+        close(decoded(v, q), getattr(lt, q)[:, 0, :])
+    close(decoded(v, "x"), lt.x[:, 0, :4])
+    close(decoded(v, "h_prev"), lt.h_prev[:, 0, :4])
+
+
+def test_input_share_is_torch_weight_ih_times_x_plus_both_biases(run_app, assert_app_ok):
+    at = run_app(page="stepper", query=SMALL)
+    lt = random_trace(SMALL)[0, 0]
+    torch.manual_seed(0)
+    ref = torch.nn.LSTM(2, 3)  # the same weights as the app's model (cfg.build(seed=0))
+    x = torch.tensor(lt.x[:, 0])
+    with torch.no_grad():
+        xin = (x @ ref.weight_ih_l0.T + ref.bias_ih_l0 + ref.bias_hh_l0).numpy()
+        h_prev = torch.tensor(lt.h_prev[:, 0])
+        memory = (h_prev @ ref.weight_hh_l0.T).numpy()
+    v = view(at)
+    np.testing.assert_allclose(decoded(v, "x_proj"), xin, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(decoded(v, "pre") - decoded(v, "x_proj"), memory, rtol=1e-4, atol=1e-5)
 
 
 def test_layer_direction_and_batch_selectors_pick_the_matching_slice(run_app, assert_app_ok):
@@ -91,93 +91,47 @@ def test_layer_direction_and_batch_selectors_pick_the_matching_slice(run_app, as
     at.selectbox(key="direction").set_value(1).run()
     at.selectbox(key="batch_index").set_value(1).run()
     assert_app_ok(at)
-    tr = random_trace({k: v for k, v in q.items()})
-    fig = chart(at, "heatmaps")
-    assert fig["layout"]["meta"] == {"view": "heatmaps", "layer": 1, "direction": 1, "b": 1, "t": 3}
-    np.testing.assert_allclose(z_of(fig, "f"), tr[1, 1].f[:, 1, :].T, rtol=1e-6, atol=1e-7)
-    # backward cursor starts at the end of the sequence
-    assert heat_cursor(fig) == 3
-    concat = chart(at, "concat")
-    both = np.concatenate([tr[1, 0].h[:, 1, :], tr[1, 1].h[:, 1, :]], axis=1)
-    np.testing.assert_allclose(z_of(concat, "output"), both.T, rtol=1e-6, atol=1e-7)
-    # output[t] = [h→_t ; h←_t] at the backward cursor t = 3, and it is the engine's real `output`
-    np.testing.assert_allclose(tr.output_padded[3, 1], both[3], rtol=1e-6, atol=1e-7)
-    out_line = next(el.value for el in at.latex if r"\text{output}[3]" in el.value)
-    assert f"{{{fmt(both[3, 0])}}},\\ {{{fmt(both[3, 1])}}}" in out_line
-    assert f"\\big|\\;{{{fmt(both[3, 3])}}}" in out_line
+    tr = random_trace(q)
+    v = view(at)
+    assert (v["layer"], v["direction"], v["b"], v["D"], v["last_layer"]) == (1, 1, 1, 2, True)
+    assert v["order"] == [3, 2, 1, 0]  # the backward cursor starts at the end of the sequence
+    close(decoded(v, "f"), tr[1, 1].f[:, 1, :])
+    both = np.concatenate([decoded(v, "h_dir0"), decoded(v, "h_dir1")], axis=1)
+    close(both, np.concatenate([tr[1, 0].h[:, 1, :], tr[1, 1].h[:, 1, :]], axis=1))
+    close(tr.output_padded[:, 1], both)  # output[t] = [h→_t ; h←_t] is the engine's real `output`
+    # and the same selection from a link (Streamlit's own query-param binding of the three widgets)
+    at = run_app(page="stepper", query={**q, "layer": 1, "direction": 1, "batch_index": 1})
+    assert_app_ok(at)
+    assert (view(at)["layer"], view(at)["direction"], view(at)["b"]) == (1, 1, 1)
 
 
-def test_timestep_moves_the_cursor_and_the_equations_show_the_trace_values(run_app, assert_app_ok):
-    at = run_app(page="stepper", query=SMALL)
-    at.selectbox(key="unit").set_value(2).run()
-    tr = random_trace(SMALL)[0, 0]
-    torch.manual_seed(0)
-    ref = torch.nn.LSTM(2, 3)  # the same weights as the app's model (cfg.build(seed=0))
-    for t in (2, 3, 0):
-        at.slider(key="timestep").set_value(t).run()
-        assert_app_ok(at)
-        fig = chart(at, "heatmaps")
-        assert heat_cursor(fig) == t and fig["layout"]["meta"]["t"] == t
-        grid = next(d for d in fig["data"] if d.get("name") == "cursor_grid")
-        x0, y0, w, h, W = grid["meta"]["cells"][0]
-        assert W == 3 and grid["y"][3] == pytest.approx(y0 + h * (1 - 2 / W))  # the box sits on unit 2's row
-        lines = chart(at, "unit_lines")
-        assert cursor_x(lines, "cursor") == t
-        dots = next(d for d in lines["data"] if d.get("name") == "cursor")
-        expected = [getattr(tr, q)[t, 0, 2] for q in ("f", "i", "o", "g", "c", "h")]
-        np.testing.assert_allclose(arr(dots["y"])[2:], expected, rtol=1e-6, atol=1e-7)
-        eqs = latex(at)
-        for gate in ("i", "f", "g", "o"):
-            assert f"({fmt(getattr(tr, 'pre_' + gate)[t, 0, 2])}) = {fmt(getattr(tr, gate)[t, 0, 2])}" in eqs
-        assert f"= {fmt(tr.c[t, 0, 2])}" in eqs and f"= {fmt(tr.h[t, 0, 2])}" in eqs
-        # the input's share of each gate, checked against torch.nn.LSTM's own weights
-        x_t = torch.tensor(tr.x[t, 0])
-        shares = re.findall(r"\\underbrace\{\(?(-?[0-9.]+)\)?\}_\{x_t\} \+ \\underbrace\{\(?(-?[0-9.]+)\)?\}", eqs)
-        assert len(shares) == 4
-        for n, gate in enumerate(("i", "f", "g", "o")):
-            row = n * 3 + 2
-            with torch.no_grad():
-                xin = float(ref.weight_ih_l0[row] @ x_t + ref.bias_ih_l0[row] + ref.bias_hh_l0[row])
-            rec = float(getattr(tr, "pre_" + gate)[t, 0, 2]) - xin
-            assert abs(float(shares[n][0]) - xin) < 1.1e-3 and abs(float(shares[n][1]) - rec) < 1.1e-3
-        svg = next(m.value for m in at.markdown if "lstm-cell-diagram" in m.value)
-        assert f"f = {fmt(tr.f[t, 0, 2])}" in svg and f">{fmt(tr.c[t, 0, 2])}<" in svg
-        assert f"{fmt(tr.f[t, 0, 2])}" in at.info[0].value  # the explanation uses the same numbers
-    at.button(key="step_next").click().run()
-    assert at.slider(key="timestep").value == 1
-    at.button(key="step_prev").click().run()
-    at.button(key="step_prev").click().run()
-    assert at.slider(key="timestep").value == 3  # wraps around
-
-
-def test_projection_step_is_shown(run_app, assert_app_ok):
+def test_projection_step_is_sent(run_app, assert_app_ok):
     q = {**SMALL, "hidden_size": 4, "proj_size": 2}
     at = run_app(page="stepper", query=q)
     assert_app_ok(at)
-    tr = random_trace(q)[0, 0]
-    fig = chart(at, "projection")
-    np.testing.assert_allclose(arr(fig["data"][0]["y"]), tr.h_full[0, 0], rtol=1e-6, atol=1e-7)
-    np.testing.assert_allclose(arr(fig["data"][1]["y"]), tr.h[0, 0], rtol=1e-6, atol=1e-7)
-    assert "W_{hr}" in latex(at) and fmt(tr.h[0, 0, 1]) in latex(at)
-    assert z_of(chart(at, "heatmaps"), "h").shape == (2, 4)
+    lt = random_trace(q)[0, 0]
+    v = view(at)
+    assert v["proj"] == 2 and v["P"] == 2 and v["H"] == 4
+    close(decoded(v, "h_full"), lt.h_full[:, 0])
+    close(decoded(v, "h"), lt.h[:, 0])
+    assert decoded(v, "h").shape == (4, 2)
 
 
-def test_text_source_is_packed_and_padded_steps_are_nan_gaps(run_app, assert_app_ok, app_text):
+def test_text_source_is_packed_and_padded_steps_are_nan(run_app, assert_app_ok, app_text):
     at = run_app(page="stepper", query={**SMALL, "input_source": "text"})
     assert_app_ok(at)
     batch = src.text_batch(src_default_text(), 2, 0)
     assert batch.lengths == [4, 5]
     tr = expected_trace({"input_size": 2, "hidden_size": 3}, batch)
-    fig = chart(at, "heatmaps")
-    z = z_of(fig, "f")
-    assert np.isnan(z[:, 4]).all() and not np.isnan(z[:, :4]).any()  # "我爱中国" has 4 tokens of 5
-    np.testing.assert_allclose(z[:, :4], tr[0, 0].f[:4, 0, :].T, rtol=1e-6, atol=1e-7)
-    assert fig["layout"]["xaxis"]["ticktext"][:4] == ["0:我", "1:爱", "2:中", "3:国"]
-    at.slider(key="timestep").set_value(4).run()
-    assert_app_ok(at)
-    assert "padding" in at.info[0].value
+    v = view(at)
+    f = decoded(v, "f")
+    assert np.isnan(f[4]).all() and not np.isnan(f[:4]).any()  # "我爱中国" has 4 tokens of 5
+    close(f[:4], tr[0, 0].f[:4, 0, :])
+    assert v["valid"] == [True] * 4 + [False] and v["length"] == 4
+    assert v["labels"][:4] == ["我", "爱", "中", "国"]
+    assert "padding" in component(at)["strings"]["stepper.ex.padding"]
     at.selectbox(key="batch_index").set_value(1).run()
-    assert chart(at, "heatmaps")["layout"]["xaxis"]["ticktext"][3] == "3:not"
+    assert view(at)["labels"][3] == "not"
     assert "PackedSequence" in app_text(at)
     # the choice is in the URL (small parameters of the chosen source only)
     assert at.query_params["input_source"] == "text" and at.query_params["input_text"] == src_default_text()
@@ -196,16 +150,15 @@ def test_sine_and_csv_sources_feed_the_stepper(run_app, assert_app_ok):
     assert at.query_params["sine_freq"] == "1, 2" and "input_text" not in at.query_params
     batch = src.sine_batch(2, 4, 2, "1, 2", "0, 1.57", "0", 0)
     tr = expected_trace({"input_size": 2, "hidden_size": 3}, batch)
-    np.testing.assert_allclose(z_of(chart(at, "heatmaps"), "c"), tr[0, 0].c[:, 0, :].T, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got(at, "c"), tr[0, 0].c[:, 0, :], rtol=1e-5, atol=1e-6)
 
     text = "1,2\n3,4\n5,6\n\n7,8\n"
     at = run_app(page="stepper", query=SMALL, session={"input_source": "csv", "csv_text": text})
     assert_app_ok(at)
     tr = expected_trace({"input_size": 2, "hidden_size": 3}, src.csv_batch(text, 2))
-    z = z_of(chart(at, "heatmaps"), "i")
-    np.testing.assert_allclose(z, tr[0, 0].i[:, 0, :].T, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(got(at, "i"), tr[0, 0].i[:, 0, :], rtol=1e-6, atol=1e-7)
     at.selectbox(key="batch_index").set_value(1).run()
-    assert np.isnan(z_of(chart(at, "heatmaps"), "i")[:, 1:]).all()
+    assert np.isnan(got(at, "i")[1:]).all() and view(at)["valid"] == [True, False, False]
 
 
 BAD_CSVS = [
@@ -223,13 +176,13 @@ BAD_CSVS = [
 def test_bad_csv_shows_the_message_and_keeps_the_previous_sequence(run_app, assert_app_ok, bad, message):
     good = "1,2\n3,4\n"
     at = run_app(page="stepper", query=SMALL, session={"input_source": "csv", "csv_text": good})
-    before = chart(at, "heatmaps")
+    before = view(at)["arrays"]
     at.text_area(key="csv_text").set_value(bad).run()
     assert_app_ok(at)
     errors = [e.value for e in at.error]
     assert any(message in e for e in errors), errors
     assert any("previous input sequence is still in use" in e for e in errors)
-    assert chart(at, "heatmaps")["data"] == before["data"]  # the previous sequence stays
+    assert view(at)["arrays"] == before  # the previous sequence stays
     assert tuple(at.session_state["input_batch"].data.shape) == (1, 2, 2)
 
 
@@ -237,7 +190,7 @@ def test_bad_csv_message_in_chinese(run_app, assert_app_ok):
     at = run_app(page="stepper", query=SMALL, lang="zh", session={"input_source": "csv", "csv_text": "1,2,3\n"})
     assert_app_ok(at)
     assert any("第 1 行有 3 个值；应为 2 个" in e.value for e in at.error)
-    assert any("遗忘门" in i.value for i in at.info)
+    assert "遗忘门" in component(at)["strings"]["stepper.q.f"]
 
 
 def test_trace_download_contents():
@@ -254,32 +207,6 @@ def test_trace_download_contents():
     assert len(rows) == 1 + sum(np.asarray(a).size for a in arrays.values())
 
 
-def test_moving_the_cursor_equals_rebuilding_and_large_heatmaps_are_thinned_in_time():
-    from ui.figures import stepper as fs
-
-    rng = np.random.default_rng(0)
-    series = {q: rng.random((7, 3)) for q in fs.QUANTITIES}
-    order = list(range(6, -1, -1))  # a backward direction
-    moved = fs.move_cursor(fs.heatmaps_figure(series, order, 1, unit=2), order, 4, unit=2)
-    fresh = fs.heatmaps_figure(series, order, 4, unit=2)
-    assert [(d.x, d.y) for d in moved.data if d.name.startswith("cursor")] == \
-        [(d.x, d.y) for d in fresh.data if d.name.startswith("cursor")]
-    assert moved.layout.sliders[0].active == fresh.layout.sliders[0].active == 4
-    unit = {q: series[q][:, 1] for q in fs.LINE_ORDER}
-    moved = fs.move_cursor(fs.unit_lines_figure(unit, order, 0), order, 5, dots=unit)
-    fresh = fs.unit_lines_figure(unit, order, 5)
-    assert moved.data[-1].y == fresh.data[-1].y and moved.data[-1].x == fresh.data[-1].x
-
-    big = {q: rng.random((200, 64)) for q in fs.QUANTITIES}
-    fig = fs.heatmaps_figure(big, list(range(200)), 0)
-    stride = fs.time_stride(200, 64)
-    assert stride == 3
-    f_map = next(d for d in fig.data if d.name == "f")
-    assert list(f_map.x) == list(range(0, 200, 3))
-    np.testing.assert_allclose(f_map.z, big["f"][::3].T, rtol=1e-6)
-    assert len(fig.frames) == fs.MAX_FRAME_TRACES and len(fig.frames[7].data) == 1  # one cursor trace, thinned
-
-
 @pytest.mark.parametrize("session,message", [
     ({"input_source": "sine", "sine_freq": "1, two"}, "'1, two' is not a list of numbers"),
     ({"input_source": "sine", "sine_noise": "-0.5"}, "noise must not be negative"),
@@ -289,19 +216,18 @@ def test_bad_sine_or_text_input_gives_a_message(run_app, assert_app_ok, session,
     at = run_app(page="stepper", query=SMALL, session=session)
     assert_app_ok(at)
     assert any(message in e.value for e in at.error), [e.value for e in at.error]
-    assert len(at.get("plotly_chart")) == 2  # the stepper still runs on the previous (random) input
+    np.testing.assert_allclose(got(at, "f"), random_trace(SMALL)[0, 0].f[:, 0, :], rtol=1e-6)  # previous (random) input
 
 
-def test_new_input_in_the_same_session_redraws_the_figures(run_app, assert_app_ok):
+def test_new_input_in_the_same_session_sends_the_new_trace(run_app, assert_app_ok):
     at = run_app(page="stepper", query=SMALL, session={"input_source": "csv", "csv_text": "1,2\n3,4\n"})
-    at.slider(key="timestep").set_value(1).run()
+    first = component(at)["id"]
     other = "0.5,-1\n2,0\n-3,1\n"
     at.text_area(key="csv_text").set_value(other).run()
     assert_app_ok(at)
     tr = expected_trace({"input_size": 2, "hidden_size": 3}, src.csv_batch(other, 2))
-    fig = chart(at, "heatmaps")
-    np.testing.assert_allclose(z_of(fig, "g"), tr[0, 0].g[:, 0, :].T, rtol=1e-6, atol=1e-7)
-    assert heat_cursor(fig) == at.slider(key="timestep").value
+    close(got(at, "g"), tr[0, 0].g[:, 0, :])
+    assert component(at)["id"] != first
 
 
 @pytest.mark.parametrize("query", [
@@ -309,7 +235,7 @@ def test_new_input_in_the_same_session_redraws_the_figures(run_app, assert_app_o
     {"seq_len": 3, "batch_size": 2, "input_size": 3, "hidden_size": 4, "num_layers": 3, "bidirectional": True,
      "proj_size": 2, "batch_first": True, "bias": False},
 ])
-def test_edge_configurations_render_the_trace(run_app, assert_app_ok, query):
+def test_edge_configurations_send_the_trace(run_app, assert_app_ok, query):
     at = run_app(page="stepper", query=query)
     assert_app_ok(at)
     last, d = query.get("num_layers", 1) - 1, 1 if query.get("bidirectional") else 0
@@ -317,34 +243,73 @@ def test_edge_configurations_render_the_trace(run_app, assert_app_ok, query):
     at.selectbox(key="direction").set_value(d).run()
     assert_app_ok(at)
     tr = random_trace({"num_layers": 1, **query})
-    fig = chart(at, "heatmaps")
     for q in ("i", "c", "h"):
-        np.testing.assert_allclose(z_of(fig, q), getattr(tr[last, d], q)[:, 0, :].T, rtol=1e-5, atol=1e-6)
-    assert heat_cursor(fig) == (query["seq_len"] - 1 if d else 0)
+        np.testing.assert_allclose(got(at, q), getattr(tr[last, d], q)[:, 0, :], rtol=1e-5, atol=1e-6)
+    assert view(at)["order"][0] == (query["seq_len"] - 1 if d else 0)
 
 
 def test_random_input_with_lengths_is_packed_and_bad_lengths_are_explained(run_app, assert_app_ok):
     at = run_app(page="stepper", query={**SMALL, "input_lengths": "4, 2"})
     assert_app_ok(at)
     at.selectbox(key="batch_index").set_value(1).run()
-    z = z_of(chart(at, "heatmaps"), "o")
+    o = got(at, "o")
     batch = src.with_lengths(src.random_batch(2, 4, 2, 0), [4, 2])
     tr = expected_trace({"input_size": 2, "hidden_size": 3}, batch)
-    assert np.isnan(z[:, 2:]).all()
-    np.testing.assert_allclose(z[:, :2], tr[0, 0].o[:2, 1, :].T, rtol=1e-6, atol=1e-7)
+    assert np.isnan(o[2:]).all() and view(at)["valid"] == [True, True, False, False]
+    close(o[:2], tr[0, 0].o[:2, 1, :])
     at = run_app(page="stepper", query={**SMALL, "input_lengths": "4, 2, 1"})
     assert_app_ok(at)
     assert any("3 lengths given for 2 sequences" in e.value for e in at.error)
 
 
-def test_cursor_and_selectors_live_in_the_url(run_app, assert_app_ok):
+def test_step_unit_and_selectors_live_in_the_url(run_app, assert_app_ok):
     at = run_app(page="stepper", query={**SMALL, "timestep": 3, "unit": 1, "batch_index": 1})
     assert_app_ok(at)
-    assert at.slider(key="timestep").value == 3 and at.selectbox(key="unit").value == 1
-    fig = chart(at, "heatmaps")
-    assert heat_cursor(fig) == 3 and fig["layout"]["meta"]["b"] == 1
-    at.slider(key="timestep").set_value(2).run()
+    assert component(at)["start"] == {"k": 3, "unit": 1} and view(at)["b"] == 1
+    assert at.query_params["timestep"] == "3" and at.query_params["unit"] == "1"
+    assert at.query_params["batch_index"] == "1" and at.query_params["direction"] == "0"  # numbers, not labels
+    at.session_state["timestep"] = 2  # what the component's report does (debounced, in the browser)
+    at.run()
     assert at.query_params["timestep"] == "2" and at.query_params["unit"] == "1"
-    at = run_app(page="stepper", query={**SMALL, "timestep": 99})  # past this sequence's end: clamped
+    # past this configuration's end: clamped (step, unit, layer, direction, sequence)
+    at = run_app(page="stepper", query={**SMALL, "timestep": 99, "unit": 7, "layer": 5, "direction": 1,
+                                        "batch_index": 9})
     assert_app_ok(at)
-    assert at.slider(key="timestep").value == 3
+    assert component(at)["start"] == {"k": 3, "unit": 2}
+    v = view(at)
+    assert (v["layer"], v["direction"], v["b"]) == (0, 0, 1)
+    assert at.query_params["timestep"] == "3" and at.query_params["unit"] == "2"
+
+
+def test_payload_is_built_once_per_selection(run_app, assert_app_ok):
+    at = run_app(page="stepper", query=SMALL)
+    first = component(at)
+    at.session_state["timestep"] = 1
+    at.run()
+    assert component(at) == first  # a reported step does not change (so does not re-send) the data
+    at.selectbox(key="direction").set_value(0).run()
+    assert component(at)["id"] == first["id"]
+
+
+def test_chinese_strings_reach_the_component(run_app, assert_app_ok):
+    at = run_app(page="stepper", query=SMALL, lang="zh")
+    assert_app_ok(at)
+    strings = component(at)["strings"]
+    assert strings["stepper.q.f"] == "遗忘门 f" or "遗忘门" in strings["stepper.q.f"]
+    assert "步" in strings["stepper.where"] and strings["stepper.next"] != "Next step"
+
+
+def test_payload_at_the_largest_configuration_is_under_two_megabytes():
+    """The biggest view: every per-step width at its limit (the batch size does not change a view)."""
+    from lstm_core import limits
+
+    cfg = LSTMConfig(input_size=limits.MAX_INPUT_SIZE, hidden_size=limits.MAX_HIDDEN_SIZE,
+                     num_layers=limits.MAX_NUM_LAYERS, bidirectional=True)
+    batch = src.random_batch(1, limits.MAX_SEQ_LEN, limits.MAX_INPUT_SIZE, 0)
+    tr = trace(cfg.build(seed=0), batch.model_input(cfg)).numpy()
+    data = trace_export.view_payload(tr, limits.MAX_NUM_LAYERS - 1, 1, 0)
+    size = trace_export.payload_bytes(data)
+    print(f"stepper payload at the largest view: {size / 1e6:.2f} MB")
+    assert size <= 2_000_000
+    lt = tr[limits.MAX_NUM_LAYERS - 1, 1]
+    close(decoded(data, "c"), lt.c[:, 0].astype(np.float32))
