@@ -21,7 +21,7 @@ from lstm_core.limits import MAX_UPLOAD_BYTES
 from ui import model_source, parse
 from ui.figures import learn as fl
 from ui.i18n import t
-from ui.state import get_config, get_model, torch_call
+from ui.state import get_config, get_model, switch_page, torch_call
 
 TRAINER = "learn_trainer"
 LRS = (0.003, 0.01, 0.02, 0.03, 0.1)
@@ -231,7 +231,7 @@ def use_button(trainer: Trainer) -> None:
     if st.session_state.get(_STORE_PROBLEM):
         st.error(st.session_state[_STORE_PROBLEM], icon="🧠")
     if st.session_state.pop("_learn_open_stepper", False):
-        st.switch_page("pages/stepper.py")
+        switch_page("pages/stepper.py")
 
 
 # ------------------------------------------------------------------------------------ your own weights

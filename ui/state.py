@@ -195,6 +195,12 @@ def publish(keys, values: dict | None = None) -> None:
             st.query_params[key] = text
 
 
+def switch_page(page) -> None:
+    """``st.switch_page`` from a page (its widgets drawn): only the language is handed over. Bound values
+    cannot be passed, and need not be: Streamlit writes them back to the new page's address itself."""
+    st.switch_page(page, query_params={"lang": st.session_state.get("lang", "en")})
+
+
 def show_url_notices() -> None:
     """Warn (once) about query parameters that were ignored."""
     for notice in st.session_state.pop(_NOTICES, []):
