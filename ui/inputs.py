@@ -22,6 +22,7 @@ from ui.state import BY_KEY, DEFAULT_TEXT, INPUT_SOURCES, MAX_TEXT_URL, fingerpr
 __all__ = ["DEFAULT_TEXT", "batch_key", "error_text", "input_panel"]  # DEFAULT_TEXT: the panel's default
 
 SOURCES = INPUT_SOURCES
+UPLOAD_WIDGET_MB = 4 * limits.MAX_UPLOAD_BYTES // 2**20  # beyond: Streamlit's own refusal (names its size)
 
 
 def error_text(err: Exception) -> str:
@@ -112,7 +113,9 @@ def input_panel(expanded: bool = False) -> InputBatch:
                 c1, c2 = st.columns([3, 2])
                 c1.text_area(t("inputs.csv_text"), key="csv_text", height=140,
                              placeholder="0.1, -0.2, ...\n0.3, 0.5, ...")
-                c2.file_uploader(t("inputs.csv_file"), type=["csv", "txt", "tsv"], key="csv_file")
+                # no `type=` filter (Streamlit raises on a forged name) and room above the cap, so that
+                # parse.csv_file names what is wrong in the learner's language
+                c2.file_uploader(t("inputs.csv_file"), key="csv_file", max_upload_size=UPLOAD_WIDGET_MB)
                 c2.button(t("inputs.csv_example"), on_click=_example_csv, key="csv_example")
                 text = _csv_text()
                 if text is None:

@@ -244,12 +244,13 @@ def _use_uploaded(loaded, name: str) -> None:
 
 # The uploader lets files up to this size through to our own check, which names the 20 MB cap in the
 # learner's language (beyond it Streamlit's own English refusal, which names its size, is shown instead).
-UPLOAD_WIDGET_MB = 4 * MAX_UPLOAD_BYTES // 2**20
+UPLOAD_WIDGET_MB = 4 * MAX_UPLOAD_BYTES // 2**20  # the same room as the input panel's CSV uploader
 
 
 def upload_panel() -> None:
     st.markdown(t("learn.upload.intro", limit=MAX_UPLOAD_BYTES // 2**20))
-    up = st.file_uploader(t("learn.upload.label"), type=["pt", "pth", "bin", "safetensors"], key="learn_upload",
+    # No `type=` filter: Streamlit would raise on a forged name; parse.weights_file names the accepted ones.
+    up = st.file_uploader(t("learn.upload.label"), key="learn_upload",
                           max_upload_size=UPLOAD_WIDGET_MB)
     if up is None:
         return
