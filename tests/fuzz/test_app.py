@@ -80,7 +80,8 @@ def stepper_csv(run_app):
 
 @settings_for(30)
 @given(data=st.one_of(st.binary(max_size=600), csv_text.map(str.encode),
-                      csv_text.map(lambda s: s.encode("utf-16")), csv_text.map(lambda s: s.encode("latin-1", "replace")),
+                      csv_text.map(lambda s: s.encode("utf-16")),
+                      csv_text.map(lambda s: s.encode("latin-1", "replace")),
                       st.sampled_from([b"1,2\n" + "Température".encode("latin-1"), b"\xff\xfe\x00", b"1e300,0\n"])))
 def test_csv_uploads_in_the_input_panel(stepper_csv, data):
     at = stepper_csv

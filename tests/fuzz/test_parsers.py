@@ -22,7 +22,6 @@ from tests.fuzz.values import NASTY, nasty_text, pickled, weight_files
 from ui import parse, state
 
 
-
 def fast(n: int):
     return settings(max_examples=n, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
