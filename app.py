@@ -7,7 +7,7 @@ import streamlit as st
 import torch
 
 from ui import state
-from ui.i18n import t
+from ui.i18n import current_lang, t
 
 # The pages, in menu order: (name, title key, icon). The script is pages/<name>.py and its URL /<name>.
 # Each page owner adds one line here and the title key to their own catalog.
@@ -42,10 +42,12 @@ page = st.navigation([st.Page(home, title="LSTM Explorer", default=True, visibil
 if not page.url_path:
     page.run()  # the root only redirects
 state.check_url(page)  # once per session, before any widget
-state.render_sidebar()
-state.publish(["lang"])
+# Unbound keys are written BEFORE the bound widgets register: a write after them would send the server's older
+# copy of the address and drop the bound values the browser had just put back after a page switch.
+state.publish(["lang"], {"lang": current_lang()})
 if st.query_params.get("page") != page.url_path:
     st.query_params["page"] = page.url_path
+state.render_sidebar()
 state.show_url_notices()
 state.show_config_problem()
 page.run()
