@@ -225,12 +225,24 @@ def draw(container, p: Param, label: str | None = None, **extra):
     raise ValueError(p.widget)
 
 
+def _reassert_bound() -> None:
+    """A page switch clicked right after a link opened can reach the server before the browser knew the
+    bindings, so the new address lacks the linked values (the widgets keep them). Assigning a value to its
+    own key before the widget is drawn makes Streamlit write it back to the address."""
+    ss = st.session_state
+    for p in PARAMS:
+        if p.bound and p.area in ("model", "input") and p.key in ss and ss[p.key] != p.default:
+            if st.query_params.get(p.key) != p.url_text(ss[p.key]):
+                ss[p.key] = ss[p.key]
+
+
 def render_sidebar() -> AppConfig:
     """Draw the language selector and the nn.LSTM arguments from `PARAMS`; validate; keep the last valid."""
     sb, ss = st.sidebar, st.session_state
     if ss.get("lang") not in LANGS:
         ss["lang"] = browser_lang()
     sb.selectbox(t("shell.language"), LANGS, key="lang", format_func=LANG_NAMES.get)
+    _reassert_bound()
     lock = model_source.locked()  # a trained/uploaded model fixes the architecture widgets
     for area in ("model", "input"):
         sb.subheader(t(f"shell.sidebar.{area}"))
