@@ -7,7 +7,7 @@ import streamlit as st
 import torch
 
 from ui import state
-from ui.i18n import t
+from ui.i18n import current_lang, t
 
 # The pages, in menu order: (name, title key, icon). The script is pages/<name>.py and its URL /<name>.
 # Each page owner adds one line here and the title key to their own catalog.
@@ -27,7 +27,6 @@ PAGES = [
     ("sentiment", "sentiment.page_title", "💬"),
 ]
 
-state.restore_url()
 st.set_page_config(page_title=t("shell.app_title"), page_icon="🧠", layout="wide")
 # The app's tensors are tiny chains of sequential ops: one intra-op thread beats torch's pool, whose threads
 # spin at every op barrier (10-30x slower on a busy 2-core machine, measured); sessions run in parallel anyway.
@@ -36,14 +35,22 @@ pages = {name: st.Page(f"pages/{name}.py", title=t(title), icon=icon, url_path=n
 
 
 def home() -> None:
-    """The root URL: open ``?page=<name>`` (else the first page), keeping every other query parameter."""
-    st.switch_page(pages[state.requested_page(list(pages))], query_params=st.query_params.to_dict())
+    """The root URL: open ``?page=<name>`` (else the first page) with the cleaned query. No widget exists
+    yet on this run, so every parameter can be handed over (bound ones cannot be set once drawn)."""
+    target = pages[state.requested_page(list(pages))]
+    st.switch_page(target, query_params=state.clean_query()[0])
 
 
 page = st.navigation([st.Page(home, title="LSTM Explorer", default=True, visibility="hidden"), *pages.values()])
+if not page.url_path:
+    page.run()  # the root only redirects
+state.check_url(page)  # once per session, before any widget
+# Unbound keys are written BEFORE the bound widgets register: a write after them would send the server's older
+# copy of the address and drop the bound values the browser had just put back after a page switch.
+state.publish(["lang"], {"lang": current_lang()})
+if st.query_params.get("page") != page.url_path:
+    st.query_params["page"] = page.url_path
 state.render_sidebar()
-if page.url_path:  # a real page (the root only redirects)
-    state.publish_url(page.url_path)
-    state.show_url_notices()
-    state.show_config_problem()
+state.show_url_notices()
+state.show_config_problem()
 page.run()

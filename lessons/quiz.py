@@ -19,6 +19,7 @@ from torch import nn
 
 from lstm_core.lstm import LSTMConfig
 
+MAX_SEED = 999_999_999  # question seeds accepted from a link (?quiz_seed=)
 TENSORS = ("output", "h_n", "c_n")
 
 # Misconceptions, each a flag of the "belief" shape formula below; the key names its explanation.

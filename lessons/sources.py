@@ -28,6 +28,8 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 from lstm_core import limits
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # 3.4028e38: larger numbers become inf in the model
+
 # Upper bound on the raw CSV text we accept before even parsing it (characters; same cap as uploads).
 MAX_CSV_CHARS = limits.MAX_UPLOAD_BYTES
 
@@ -40,6 +42,13 @@ MESSAGES = {
                              "numbers per row.",
     "inputs.err.not_finite": "Row {row}, column {col}: {value} is not a finite number (NaN and Inf are not "
                              "allowed).",
+    "inputs.err.out_of_range": "Row {row}, column {col}: {value} is beyond float32's range (±{limit:.4g}); the "
+                               "model computes in float32, where it would become infinite.",
+    "inputs.err.encoding": "The file is not UTF-8 text (byte 0x{byte} at position {position} is not valid "
+                           "UTF-8); save it as a UTF-8 CSV file.",
+    "inputs.err.binary": "The file contains a NUL byte at position {position}: it is not a text (CSV) file.",
+    "inputs.err.sine_range": "These sine parameters give values beyond float32's range (±{limit:.4g}); use "
+                             "smaller numbers.",
     "inputs.err.too_long": "A sequence has {found} timesteps; at most {limit} are allowed.",
     "inputs.err.too_many_seqs": "{found} sequences given; at most {limit} are allowed (batch size limit).",
     "inputs.err.too_big": "The input is too large ({found} characters); at most {limit} are allowed.",
@@ -84,7 +93,8 @@ class InputError(ValueError):
     def __init__(self, key: str, **params):
         self.key = key
         self.params = params
-        super().__init__(MESSAGES[key].format(**params))
+        template = MESSAGES.get(key, key)  # a key without an English template still reads, never crashes
+        super().__init__(template.format(**params) if key in MESSAGES else key)
 
 
 def _batch(data: torch.Tensor, lengths=None, labels=None):
@@ -151,7 +161,10 @@ def sine_data(batch_size: int, seq_len: int, input_size: int, freq, phase, noise
 
 def sine_batch(batch_size: int, seq_len: int, input_size: int, freq=1.0, phase=0.0, noise=0.0, seed: int = 0):
     _check_shape(batch_size, seq_len, input_size)
-    data = sine_data(batch_size, seq_len, input_size, freq, phase, noise, seed)
+    with np.errstate(all="ignore"):
+        data = sine_data(batch_size, seq_len, input_size, freq, phase, noise, seed)
+    if not np.all(np.abs(data) <= FLOAT32_MAX):  # huge noise (or NaN from inf * 0) would be inf in float32
+        raise InputError("inputs.err.sine_range", limit=FLOAT32_MAX)
     return _batch(torch.tensor(data, dtype=torch.float32))
 
 
@@ -252,6 +265,23 @@ def _dialect(text: str) -> str:
     return best if counts[best] else ","
 
 
+def decode_csv_bytes(data: bytes) -> str:
+    """Bytes of a CSV file -> text. UTF-8 (a BOM is dropped), or UTF-16 when the file starts with its BOM;
+    anything else raises InputError naming the first byte that is not UTF-8 (or a NUL byte: binary)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError("inputs.err.encoding", byte=f"{data[err.start]:02x}", position=err.start) from None
+    if "\x00" in text:
+        raise InputError("inputs.err.binary", position=text.index("\x00"))
+    return text
+
+
 def parse_csv_array(text: str, input_size: int) -> tuple[np.ndarray, list[int]]:
     """Parse CSV text (format in the module docstring) into a zero-padded ``(B, T, input_size)`` float64
     array and the per-sequence lengths. Raises :class:`InputError` naming what was expected."""
@@ -259,6 +289,8 @@ def parse_csv_array(text: str, input_size: int) -> tuple[np.ndarray, list[int]]:
         raise InputError("inputs.err.too_big", found=len(text), limit=MAX_CSV_CHARS)
     if text.startswith("\ufeff"):
         text = text[1:]
+    if "\x00" in text:  # the csv module refuses NUL; so do we, with a message
+        raise InputError("inputs.err.binary", position=text.index("\x00"))
     delim = _dialect(text)
     blocks: list[list[list[float]]] = [[]]
     header_done = False
@@ -283,7 +315,10 @@ def parse_csv_array(text: str, input_size: int) -> tuple[np.ndarray, list[int]]:
                                  input_size=input_size)
             value = float(cell)
             if not math.isfinite(value):
-                raise InputError("inputs.err.not_finite", row=lineno, col=col, value=cell)
+                raise InputError("inputs.err.not_finite", row=lineno, col=col, value=cell[:40])
+            if abs(value) > FLOAT32_MAX:
+                raise InputError("inputs.err.out_of_range", row=lineno, col=col, value=cell[:40],
+                                 limit=FLOAT32_MAX)
             row.append(value)
         blocks[-1].append(row)
         if len(blocks[-1]) > limits.MAX_SEQ_LEN:

@@ -169,6 +169,9 @@ def infer_config(state_dict: dict) -> tuple[LSTMConfig, dict, str]:
     if bad_dtype:
         raise WeightsError("dtype", {"dtype": ", ".join(bad_dtype)})
 
+    other = _other_module(sd)
+    if other:
+        raise WeightsError("other_module", {"module": other})
     w_ih = sd["weight_ih_l0"]
     if w_ih.dim() != 2 or w_ih.shape[0] == 0 or w_ih.shape[0] % 4 != 0 or w_ih.shape[1] == 0:
         raise WeightsError("shape", {"key": "weight_ih_l0", "got": tuple(w_ih.shape), "want": "(4·H, input_size)"})
@@ -206,6 +209,25 @@ def infer_config(state_dict: dict) -> tuple[LSTMConfig, dict, str]:
     if bad_values:
         raise WeightsError("not_finite", {"keys": _listing(bad_values)})
     return config, sd, prefix
+
+
+# torch's recurrent modules share the parameter names; the gate blocks stacked in weight_hh tell them apart
+_GATE_BLOCKS = {3: "torch.nn.GRU", 1: "torch.nn.RNN"}
+
+
+def _other_module(sd: dict) -> str | None:
+    """"torch.nn.GRU" / "torch.nn.RNN" when the weights have that module's 3 / 1 gate blocks, else None.
+
+    weight_hh_l0 is (G·H, H) for a module with G gate blocks (LSTM: 4, GRU: 3, RNN: 1); an LSTM with
+    projections has (4H, P) with P < H, which no other G can produce, so the test never misreads an LSTM.
+    """
+    w_hh = sd.get("weight_hh_l0")
+    if "weight_hr_l0" in sd or not isinstance(w_hh, torch.Tensor) or w_hh.dim() != 2 or w_hh.shape[1] == 0:
+        return None
+    rows, hidden = w_hh.shape
+    if rows == 4 * hidden:
+        return None
+    return _GATE_BLOCKS.get(rows // hidden) if rows % hidden == 0 else None
 
 
 def _expected_shapes(config: LSTMConfig) -> dict:

@@ -5,6 +5,7 @@ import random
 import streamlit as st
 
 from lessons import quiz
+from ui import parse
 from ui.i18n import t
 
 ss = st.session_state
@@ -18,10 +19,10 @@ def new_question(seed: int | None = None) -> None:
 
 if "quiz_seed" not in ss:
     raw = st.query_params.get("quiz_seed")
-    if raw is not None and not (raw.isdigit() and int(raw) < 1_000_000_000):
-        st.warning(t("quiz.bad_seed", value=raw), icon="🔗")
-        raw = None
-    new_question(int(raw) if raw is not None else None)
+    got = parse.int_text(raw, 0, quiz.MAX_SEED) if raw is not None else parse.ok(None)
+    if not got.ok:
+        st.warning(t("quiz.bad_seed", value=parse.shown(raw)), icon="🔗")
+    new_question(got.value)
 seed = ss["quiz_seed"]
 FIELDS = {name: f"quiz_{name}_{seed}" for name in quiz.TENSORS}  # widget keys: new question, new (empty) fields
 st.query_params["quiz_seed"] = str(seed)

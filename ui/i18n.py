@@ -70,9 +70,13 @@ def browser_lang() -> str:
 
 
 def current_lang() -> str:
-    """The language chosen in the sidebar (widget key ``lang``), else the browser's language."""
+    """The language chosen in the sidebar (widget key ``lang``), else the address's ``?lang=`` (a session's
+    first run draws the page titles before the sidebar exists), else the browser's language."""
     lang = st.session_state.get("lang")
-    return lang if lang in LANGS else browser_lang()
+    if lang in LANGS:
+        return lang
+    asked = st.query_params.get("lang")
+    return asked if asked in LANGS else browser_lang()
 
 
 def t(key: str, /, **fmt: object) -> str:

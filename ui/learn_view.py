@@ -16,12 +16,12 @@ import torch
 from lessons import sources as src
 from lessons.learn import Trainer, gate_stats, task_unit
 from lessons.tasks import EMBED_SEED, TASK_NAMES, load_corpus, make_task
-from lessons.weight_files import WeightsError, dump_pt, dump_safetensors, load_weights
+from lessons.weight_files import dump_pt, dump_safetensors
 from lstm_core.limits import MAX_UPLOAD_BYTES
-from ui import model_source
+from ui import model_source, parse
 from ui.figures import learn as fl
 from ui.i18n import t
-from ui.state import get_model, torch_call
+from ui.state import get_config, get_model, switch_page, torch_call
 
 TRAINER = "learn_trainer"
 LRS = (0.003, 0.01, 0.02, 0.03, 0.1)
@@ -37,25 +37,11 @@ def _defaults(name: str) -> None:
     ss["learn_steps"] = task.default_steps
 
 
-SETTING_KEYS = ("learn_task", "learn_seq_len", "learn_hidden", "learn_seed", "learn_lr", "learn_forget_bias",
-                "learn_steps", "learn_phrase")
-
-
-def _keep_settings() -> None:
-    """Streamlit drops a widget's state when a run does not draw it (another page, or the length slider
-    hidden for the sentiment task); keep a copy of every setting and put it back when it went missing."""
-    ss = st.session_state
-    saved = ss.setdefault("_learn_saved", {})
-    for key in SETTING_KEYS:
-        if key in ss:
-            saved[key] = ss[key]
-        elif key in saved:
-            ss[key] = saved[key]
+KEEP = dict(persist_state="session")  # settings survive page switches and hidden widgets (sentiment's length)
 
 
 def settings() -> dict:
     """The task and training settings (widgets). Changing any of them starts a new training run."""
-    _keep_settings()
     ss = st.session_state
     if ss.get("learn_task") not in TASK_NAMES:
         ss["learn_task"] = "memory"
@@ -66,7 +52,7 @@ def settings() -> dict:
     c1, c2 = st.columns([2, 3])
     names = {n: t(f"learn.task.{n}") for n in TASK_NAMES}  # a dict: format_func must not need a run context
     name = c1.selectbox(t("learn.task"), TASK_NAMES, key="learn_task", format_func=names.__getitem__,
-                        on_change=lambda: _defaults(st.session_state["learn_task"]))
+                        on_change=lambda: _defaults(st.session_state["learn_task"]), **KEEP)
     c2.markdown(t(f"learn.task.{name}.about"))
     task_cls = type(make_task(name))
     c1, c2, c3, c4, c5 = st.columns(5)
@@ -75,12 +61,12 @@ def settings() -> dict:
         seq_len = None
     else:
         seq_len = c1.slider(t("learn.seq_len"), task_cls.min_seq_len, task_cls.max_seq_len, key="learn_seq_len",
-                            help=t("learn.seq_len_help"))
-    hidden = c2.slider("hidden_size", 1, 32, key="learn_hidden", help=t("learn.hidden_help"))
-    seed = c3.number_input(t("learn.seed"), 0, 2**31 - 1, step=1, key="learn_seed")
-    lr = c4.select_slider(t("learn.lr"), LRS, key="learn_lr")
-    forget_bias = c5.toggle(t("learn.forget_bias"), key="learn_forget_bias", help=t("learn.forget_bias_help"))
-    _keep_settings()  # save what this run drew
+                            help=t("learn.seq_len_help"), **KEEP)
+    hidden = c2.slider("hidden_size", 1, 32, key="learn_hidden", help=t("learn.hidden_help"), **KEEP)
+    seed = c3.number_input(t("learn.seed"), 0, 2**31 - 1, step=1, key="learn_seed", **KEEP)
+    lr = c4.select_slider(t("learn.lr"), LRS, key="learn_lr", **KEEP)
+    forget_bias = c5.toggle(t("learn.forget_bias"), key="learn_forget_bias", help=t("learn.forget_bias_help"),
+                          **KEEP)
     return dict(name=name, seq_len=seq_len, hidden=int(hidden), seed=int(seed), lr=float(lr),
                 forget_bias=1.0 if forget_bias else 0.0)
 
@@ -116,7 +102,7 @@ def train_panel(trainer: Trainer) -> None:
     Streamlit may start the next run while this one is still inside a chunk: everything that reads the
     trainer holds ``trainer.lock`` (the chunk holds it too), so a new run waits for the chunk to end."""
     c1, c2, c3, c4 = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
-    n = c1.number_input(t("learn.steps"), 1, 2000, step=50, key="learn_steps")
+    n = c1.number_input(t("learn.steps"), 1, 2000, step=50, key="learn_steps", **KEEP)
     go = c2.button(t("learn.train", n=n), key="learn_train", type="primary", icon="▶️")
     c3.button(t("learn.stop"), key="learn_stop", icon="⏹️")
     c4.button(t("learn.reset"), key="learn_reset", on_click=_reset, icon="🔄")
@@ -185,7 +171,7 @@ def results(trainer: Trainer) -> None:
 
 def sentiment_probe(trainer: Trainer) -> None:
     st.session_state.setdefault("learn_phrase", "虽然很贵，但是很好吃")
-    text = st.text_input(t("learn.phrase"), key="learn_phrase", max_chars=200)
+    text = st.text_input(t("learn.phrase"), key="learn_phrase", max_chars=200, **KEEP)
     try:
         data = trainer.task.phrase_data(text)
     except ValueError:
@@ -198,12 +184,19 @@ def sentiment_probe(trainer: Trainer) -> None:
                   label=t("learn.positive") if p >= 0.5 else t("learn.negative")))
 
 
-def _use_trained() -> None:
+_STORE_PROBLEM = "_learn_store_problem"  # why the last "use this model" was refused (memory cap)
+
+
+def _use_trained() -> bool:
     trainer = st.session_state.get(TRAINER)
-    if trainer is not None:
-        with trainer.lock:
-            model_source.store("trained", trainer.model.state_dict(), trainer.config, trainer.task.name)
+    if trainer is None:
+        return False
+    with trainer.lock:
+        problem = model_source.store("trained", trainer.model.state_dict(), trainer.config, trainer.task.name)
+    st.session_state[_STORE_PROBLEM] = problem
+    if problem is None:
         model_source.activate("trained")
+    return problem is None
 
 
 EXAMPLES = 2  # task sequences sent to the Stepper
@@ -212,9 +205,8 @@ EXAMPLES = 2  # task sequences sent to the Stepper
 def _example_to_stepper() -> None:
     """Use the trained model and hand the Stepper's input panel two task sequences (its own widgets:
     CSV text, or the phrases as text with the embedding seed), then open the Stepper."""
-    _use_trained()
     trainer, ss = st.session_state.get(TRAINER), st.session_state
-    if trainer is None:
+    if not _use_trained():
         return
     if trainer.task.name == "sentiment":
         corpus = load_corpus()
@@ -236,27 +228,37 @@ def use_button(trainer: Trainer) -> None:
     c2.button(t("learn.example"), key="learn_example", on_click=_example_to_stepper, icon="⏯️",
               disabled=trainer.step == 0, help=t("learn.example_help"))
     st.caption(t("learn.use_active") if active else t("learn.use_help"))
+    if st.session_state.get(_STORE_PROBLEM):
+        st.error(st.session_state[_STORE_PROBLEM], icon="🧠")
     if st.session_state.pop("_learn_open_stepper", False):
-        st.switch_page("pages/stepper.py")
+        switch_page("pages/stepper.py")
 
 
 # ------------------------------------------------------------------------------------ your own weights
 def _use_uploaded(loaded, name: str) -> None:
-    model_source.store("uploaded", loaded.state_dict, loaded.config, name)
-    model_source.activate("uploaded")
+    problem = model_source.store("uploaded", loaded.state_dict, loaded.config, name)
+    st.session_state[_STORE_PROBLEM] = problem
+    if problem is None:
+        model_source.activate("uploaded")
+
+
+# The uploader lets files up to this size through to our own check, which names the 20 MB cap in the
+# learner's language (beyond it Streamlit's own English refusal, which names its size, is shown instead).
+UPLOAD_WIDGET_MB = 4 * MAX_UPLOAD_BYTES // 2**20  # the same room as the input panel's CSV uploader
 
 
 def upload_panel() -> None:
     st.markdown(t("learn.upload.intro", limit=MAX_UPLOAD_BYTES // 2**20))
-    up = st.file_uploader(t("learn.upload.label"), type=["pt", "pth", "bin", "safetensors"], key="learn_upload",
-                          max_upload_size=MAX_UPLOAD_BYTES // 2**20)
+    # No `type=` filter: Streamlit would raise on a forged name; parse.weights_file names the accepted ones.
+    up = st.file_uploader(t("learn.upload.label"), key="learn_upload",
+                          max_upload_size=UPLOAD_WIDGET_MB)
     if up is None:
         return
-    try:
-        loaded = load_weights(up.getvalue(), up.name)
-    except WeightsError as err:
-        st.error(t(f"learn.err.{err.code}", **err.details), icon="⛔")
+    got = parse.weights_file(up.getvalue(), up.name)
+    if not got.ok:
+        st.error(got.problem, icon="⛔")
         return
+    loaded = got.value
     st.success(t("learn.upload.ok", name=up.name, params=loaded.num_params, dtype=loaded.source_dtype), icon="✅")
     st.code(torch_call(loaded.config), language="python")
     if loaded.stripped_prefix:
@@ -265,11 +267,13 @@ def upload_panel() -> None:
               icon="📥")
     if model_source.current() == "uploaded":
         st.caption(t("learn.use_active"))
+    elif st.session_state.get(_STORE_PROBLEM):
+        st.error(st.session_state[_STORE_PROBLEM], icon="🧠")
 
 
 def download_panel() -> None:
     model = get_model()
-    st.markdown(t("learn.download.intro", call=torch_call(model.config)))
+    st.markdown(t("learn.download.intro", call=torch_call(get_config().lstm)))
     c1, c2 = st.columns(2)
     c1.download_button(t("learn.download.pt"), dump_pt(model), file_name="lstm_state_dict.pt",
                        mime="application/octet-stream", key="learn_dl_pt", icon="💾")

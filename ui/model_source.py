@@ -7,6 +7,10 @@ The weights fix the architecture (input_size, hidden_size, num_layers, bias, bid
 while a trained/uploaded model is active those sidebar widgets are set to its values and disabled
 (`locked()`); batch_first and dropout are not stored in a state_dict and stay the learner's choice.
 Switching back to random restores the sidebar values the learner had before.
+
+Memory: a session keeps at most ``MAX_SESSION_BYTES`` of models (stored weights, the Learn page's trainer)
+and input; `store` refuses beyond that with a translated message. `fingerprint(*parts)` is the app's one
+cache-key digest (tensors, arrays, dicts, sequences, anything with a stable repr).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+import numpy as np
 import streamlit as st
 import torch
 
@@ -25,6 +30,7 @@ KINDS = ("random", "trained", "uploaded")
 ARCH_KEYS = ("input_size", "hidden_size", "num_layers", "bias", "bidirectional", "proj_size")
 _STORE = "_model_store"  # {"trained": Stored, "uploaded": Stored}
 _SAVED = "_random_sidebar"  # the learner's architecture widget values, restored when back to random
+MAX_SESSION_BYTES = 32 * 2**20  # models + input one session may hold (the largest LSTM in limits: ~1.6 MB)
 
 
 @dataclass(frozen=True)
@@ -38,21 +44,76 @@ class Stored:
         return {k: getattr(self.config, k) for k in ARCH_KEYS}
 
 
-def weights_digest(state_dict: dict) -> str:
+def _feed(h, part) -> None:
+    if isinstance(part, torch.Tensor):
+        flat = part.detach().cpu().contiguous().reshape(-1)
+        h.update(repr(("tensor", str(part.dtype), tuple(part.shape))).encode())
+        h.update(flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b"")
+    elif isinstance(part, np.ndarray):
+        h.update(repr(("array", str(part.dtype), part.shape)).encode())
+        h.update(np.ascontiguousarray(part).tobytes())
+    elif isinstance(part, dict):
+        h.update(b"{")
+        for key in sorted(part, key=str):
+            _feed(h, key)
+            _feed(h, part[key])
+        h.update(b"}")
+    elif isinstance(part, (list, tuple)):
+        h.update(b"(")
+        for item in part:
+            _feed(h, item)
+        h.update(b")")
+    else:
+        h.update(repr(part).encode())
+    h.update(b"\x1f")
+
+
+def fingerprint(*parts) -> str:
+    """A short stable digest of `parts` (tensors by dtype, shape and bytes): the app's cache keys."""
     h = hashlib.sha256()
-    for name in sorted(state_dict):
-        h.update(name.encode())
-        h.update(state_dict[name].detach().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()[:16]
+    for part in parts:
+        _feed(h, part)
+    return h.hexdigest()[:20]
 
 
-def store(kind: str, state_dict: dict, config: LSTMConfig, label: str) -> Stored:
-    """Keep a trained/uploaded model for this session (replacing the previous one of that kind)."""
+def weights_digest(state_dict: dict) -> str:
+    """`fingerprint` of a state_dict (kept for callers that name it so)."""
+    return fingerprint(state_dict)
+
+
+def _tensor_bytes(obj) -> int:
+    if isinstance(obj, torch.Tensor):
+        return obj.numel() * obj.element_size()
+    if isinstance(obj, dict):
+        return sum(_tensor_bytes(v) for v in obj.values())
+    if isinstance(obj, torch.nn.Module):
+        return sum(_tensor_bytes(p) for p in obj.state_dict().values())
+    return 0
+
+
+def session_bytes(exclude: str | None = None) -> int:
+    """Bytes of models and input this session holds (stored weights except `exclude`, trainer, input)."""
+    ss = st.session_state
+    total = sum(_tensor_bytes(item.state_dict) for kind, item in ss.get(_STORE, {}).items() if kind != exclude)
+    trainer = ss.get("learn_trainer")
+    if trainer is not None:  # model, its starting copy and Adam's two moments
+        total += 4 * _tensor_bytes(getattr(trainer, "model", None))
+    batch = ss.get("input_batch")
+    total += _tensor_bytes(getattr(batch, "data", None))
+    return total
+
+
+def store(kind: str, state_dict: dict, config: LSTMConfig, label: str) -> str | None:
+    """Keep a trained/uploaded model for this session (replacing the previous one of that kind).
+
+    Returns None when kept, else the translated reason (the session's memory cap would be exceeded)."""
     sd = {k: v.detach().cpu().to(torch.float32).clone() for k, v in state_dict.items()}
+    used = session_bytes(exclude=kind) + _tensor_bytes(sd)
+    if used > MAX_SESSION_BYTES:
+        return t("learn.err.session_full", used_mb=f"{used / 2**20:.1f}", limit_mb=f"{MAX_SESSION_BYTES / 2**20:g}")
     arch = LSTMConfig(**{**LSTMConfig().kwargs(), **{k: getattr(config, k) for k in ARCH_KEYS}})
-    item = Stored(arch, sd, label, weights_digest(sd))
-    st.session_state.setdefault(_STORE, {})[kind] = item
-    return item
+    st.session_state.setdefault(_STORE, {})[kind] = Stored(arch, sd, label, fingerprint(sd))
+    return None
 
 
 def stored(kind: str) -> Stored | None:

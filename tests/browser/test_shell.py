@@ -1,4 +1,5 @@
-"""The shell in a real browser: URL parameters are applied and written back, the language switches."""
+"""The shell in a real browser: URL parameters are applied and written back by Streamlit's own binding (old
+``=1`` links still open), page switches and reloads keep the sidebar, the language switches."""
 
 import re
 
@@ -16,9 +17,59 @@ def test_url_parameters_are_applied_and_kept(page, goto, assert_no_exception):
     # The sidebar shows the linked values and the nn.LSTM call they make.
     code = page.locator("[data-testid=stSidebar] [data-testid=stCode]").inner_text()
     assert "hidden_size=9" in code and "num_layers=2" in code and "bidirectional=True" in code
-    # ... and the address still carries the whole state, so it can be copied.
+    # ... and the address still carries every non-default value (as Streamlit writes it), so it can be copied.
     assert re.search(r"[?&]hidden_size=9(&|$)", page.url), page.url
-    assert "bidirectional=1" in page.url and "page=shapes" in page.url, page.url
+    assert "bidirectional=true" in page.url and "page=shapes" in page.url, page.url
+
+
+def sidebar_call(page) -> str:
+    return page.locator("[data-testid=stSidebar] [data-testid=stCode]").inner_text()
+
+
+def wait_for_query(page, *parts: str, timeout: float = 10_000) -> str:
+    """Wait until the address holds every ``key=value`` of `parts` (the browser writes bound values back
+    after a page switch on its own schedule); returns the address."""
+    cond = " && ".join(f"new URLSearchParams(location.search).getAll({k!r}).includes({v!r})"
+                       for k, v in (part.split("=", 1) for part in parts))
+    page.wait_for_function(f"() => {cond}", timeout=timeout)
+    return page.url
+
+
+@pytest.mark.parametrize("lang,title", [("en", "Tensor shapes"), ("zh", "张量形状")])
+def test_root_link_forwards_and_survives_switch_and_reload(page, goto, wait_idle, assert_no_exception, screenshot,
+                                                          lang, title):
+    goto("", page="shapes", hidden_size=8, bidirectional=True, lang=lang)  # the root: ?page= forwards
+    assert_no_exception(page)
+    assert "/shapes" in page.url and "hidden_size=8" in page.url and "bidirectional=true" in page.url, page.url
+    assert title in page.locator("[data-testid=stMain] h1").first.inner_text()
+    assert "hidden_size=8" in sidebar_call(page) and "bidirectional=True" in sidebar_call(page)
+    # a sidebar change, then another page: the values follow, in the sidebar and in the address
+    page.locator("[data-testid=stSidebar] [data-testid=stSlider]").nth(2).get_by_role("slider").press("ArrowRight")
+    wait_idle(page)
+    wait_for_query(page, "num_layers=2")
+    page.locator("[data-testid=stSidebarNav] a[href$='/weights']").click()
+    wait_idle(page)
+    assert_no_exception(page)
+    assert "/weights" in wait_for_query(page, "num_layers=2", "hidden_size=8", "page=weights")
+    assert "num_layers=2" in sidebar_call(page)
+    screenshot(page, f"shell-switch-{lang}")
+    page.reload()
+    wait_idle(page)
+    assert_no_exception(page)
+    assert "num_layers=2" in sidebar_call(page) and "hidden_size=8" in sidebar_call(page)
+    assert f"lang={lang}" in page.url
+
+
+def test_language_switch_keeps_a_changed_slider(page, goto, wait_idle, assert_no_exception):
+    goto("shapes", lang="en")
+    page.locator("[data-testid=stSidebar] [data-testid=stSlider]").nth(1).get_by_role("slider").press("ArrowRight")
+    wait_idle(page)
+    wait_for_query(page, "hidden_size=7")
+    page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").first.click()
+    page.get_by_role("option", name="中文").click()
+    wait_idle(page)
+    wait_for_query(page, "lang=zh", "hidden_size=7")
+    assert "hidden_size=7" in sidebar_call(page)
 
 
 def test_navigation_keeps_the_configuration(page, goto, wait_idle, assert_no_exception):
@@ -26,7 +77,8 @@ def test_navigation_keeps_the_configuration(page, goto, wait_idle, assert_no_exc
     page.locator("[data-testid=stSidebarNav] a[href$='/weights']").click()
     wait_idle(page)
     assert_no_exception(page)
-    assert "/weights" in page.url and "page=weights" in page.url and "hidden_size=9" in page.url
+    url = wait_for_query(page, "page=weights", "hidden_size=9")
+    assert "/weights" in url
     code = page.locator("[data-testid=stSidebar] [data-testid=stCode]").inner_text()
     assert "hidden_size=9" in code
 
@@ -37,7 +89,8 @@ def test_malformed_parameter_shows_a_notice(page, goto, assert_no_exception):
     alerts = page.locator("[data-testid=stAlert]").all_inner_texts()
     assert any("hidden_size=lots" in a for a in alerts), alerts
     assert any("seq_len=100000" in a for a in alerts), alerts
-    assert "hidden_size=6" in page.url  # the default is kept and written back
+    assert "hidden_size" not in page.url and "seq_len" not in page.url  # dropped: the defaults are in use
+    assert "nn.LSTM(input_size=4, hidden_size=6)" in sidebar_call(page)
 
 
 def test_switching_to_chinese(page, goto, wait_idle, assert_no_exception):

@@ -204,3 +204,46 @@ def test_lengths_make_a_ragged_batch_that_runs_packed():
     tr = trace(cfg.build(seed=0), cut.model_input(cfg))
     ref = trace(cfg.build(seed=0), full.data[1:, :3].transpose(0, 1))  # sequence 1 alone, at its real length
     torch.testing.assert_close(tr.h_n[:, 1], ref.h_n[:, 0])
+
+
+# ------------------------------------------------------------------------ bad bytes, out-of-range values
+@pytest.mark.parametrize("text,value", [("1e300, 0\n", "1e300"), ("0, -3.5e38\n", "-3.5e38"),
+                                        ("1, 2\n3.41e38, 0\n", "3.41e38")])
+def test_values_beyond_float32_are_named(text, value):
+    """float32 tops out at 3.4028e38: larger numbers would become inf inside the model."""
+    with pytest.raises(src.InputError) as err:
+        src.csv_batch(text, 2)
+    assert err.value.key == "inputs.err.out_of_range" and err.value.params["value"] == value
+    assert src.csv_batch("3.4e38, -3.4e38\n", 2).data.isfinite().all()  # the largest float32s are fine
+
+
+@pytest.mark.parametrize("data,byte,position", [("1,2\nTempérature".encode("latin-1"), "e9", 8),
+                                                (b"\xff\xd8\xff\xe0 jpeg", "ff", 0)])
+def test_non_utf8_bytes_name_the_first_bad_byte(data, byte, position):
+    with pytest.raises(src.InputError) as err:
+        src.decode_csv_bytes(data)
+    assert err.value.key == "inputs.err.encoding" and err.value.params == {"byte": byte, "position": position}
+    assert "not UTF-8" in str(err.value)
+
+
+def test_utf8_bom_and_utf16_decode_nul_does_not():
+    assert src.decode_csv_bytes("\ufeff1,2\n".encode()) == "1,2\n"
+    assert src.decode_csv_bytes("1,2\n".encode("utf-16")) == "1,2\n"
+    with pytest.raises(src.InputError) as err:
+        src.decode_csv_bytes(b"1,2\x00\n")
+    assert err.value.key == "inputs.err.binary" and err.value.params == {"position": 3}
+    with pytest.raises(src.InputError):
+        src.csv_batch("1,\x002\n", 2)  # typed text with NUL: csv would raise its own error
+
+
+def test_huge_sine_noise_is_refused_not_inf():
+    with pytest.raises(src.InputError) as err:
+        src.sine_batch(2, 4, 2, 1.0, 0.0, 1e300, 0)
+    assert err.value.key == "inputs.err.sine_range"
+
+
+def test_every_input_error_key_has_an_english_template_and_catalog_entries():
+    en = json.loads((ROOT / "assets/locales/en/inputs.json").read_text(encoding="utf-8"))
+    zh = json.loads((ROOT / "assets/locales/zh/inputs.json").read_text(encoding="utf-8"))
+    assert set(src.MESSAGES) <= set(en) and set(src.MESSAGES) <= set(zh)
+    assert str(src.InputError("inputs.err.no_such_key")) == "inputs.err.no_such_key"  # never a KeyError

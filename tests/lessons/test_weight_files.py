@@ -126,7 +126,7 @@ def test_refuses_extra_keys():
 
 @pytest.mark.parametrize("key, shape", [
     ("weight_ih_l0", (13, 2)),     # 4H not divisible by 4
-    ("weight_hh_l0", (12, 4)),     # H_out does not match
+    ("weight_hh_l0", (12, 5)),     # H_out does not match ((12, 4) would be a whole GRU(2, 4): named as such)
     ("bias_ih_l0", (11,)),
     ("weight_ih_l0", (12,)),       # 1-D weight
 ])
@@ -208,3 +208,20 @@ def test_infer_config_matches_torch_names_for_every_config():
         cfg, sd, prefix = infer_config(dict(torch_lstm(**kw).state_dict()))
         assert cfg == LSTMConfig(**kw) and prefix == ""
         assert set(sd) == set(torch_lstm(**kw).state_dict())
+
+
+@pytest.mark.parametrize("module,name", [
+    (lambda: torch.nn.GRU(3, 5), "torch.nn.GRU"),
+    (lambda: torch.nn.GRU(2, 4, num_layers=2, bidirectional=True, bias=False), "torch.nn.GRU"),
+    (lambda: torch.nn.RNN(3, 5, num_layers=2), "torch.nn.RNN"),
+])
+def test_other_recurrent_modules_are_named(module, name):
+    """A GRU's weight_hh_l0 is (3H, H), an RNN's (H, H): the same names as an LSTM, other gate counts."""
+    with pytest.raises(WeightsError) as err:
+        load_weights(pt_bytes(module().state_dict()), "gru.pt")
+    assert err.value.code == "other_module" and err.value.details == {"module": name}
+
+
+@pytest.mark.parametrize("kw", CONFIGS)
+def test_no_lstm_is_mistaken_for_another_module(kw):
+    assert load_weights(pt_bytes(torch_lstm(**kw).state_dict()), "lstm.pt").config == LSTMConfig(**kw)

@@ -219,3 +219,40 @@ def test_sentiment_example_uses_the_training_embedding_in_the_stepper(run_app, a
     f_map = stepper_f(at)  # the forget gate the Stepper's browser component receives, (T, H)
     expected = trace(trainer.model.eval(), batch.model_input(trainer.config)).numpy()[0, 0].f[:, 0, :].T
     np.testing.assert_allclose(f_map.T, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_gru_state_dict_is_named_a_gru(run_app, assert_app_ok, lang):
+    at = run_app(page="learn", lang=lang)
+    at.file_uploader(key="learn_upload").set_value(("gru.pt", _pt(torch.nn.GRU(3, 5).state_dict()), "x")).run()
+    assert_app_ok(at)
+    assert [e.value for e in at.error] == [translate(lang, "learn.err.other_module", module="torch.nn.GRU")]
+
+
+def test_a_25_mb_upload_names_the_20_mb_cap(run_app, assert_app_ok):
+    at = run_app(page="learn")
+    at.file_uploader(key="learn_upload").set_value(("big.pt", b"\x80" * (25 * 2**20), "x")).run()
+    assert_app_ok(at)
+    assert [e.value for e in at.error] == ["The file is 25.0 MB; at most 20 MB is accepted."]
+
+
+def test_the_session_memory_cap_refuses_with_a_message(run_app, assert_app_ok, monkeypatch):
+    from ui import model_source
+
+    sd = torch.nn.LSTM(3, 6).state_dict()
+    size = sum(v.numel() * 4 for v in sd.values())  # float32 bytes of what would be kept
+    monkeypatch.setattr(model_source, "MAX_SESSION_BYTES", size - 1)
+    at = run_app(page="learn")
+    at.file_uploader(key="learn_upload").set_value(("mine.pt", _pt(sd), "x")).run()
+    at.button(key="learn_use_upload").click().run()
+    assert_app_ok(at)
+    assert at.session_state["model_source"] == "random"
+    # what the session holds besides the upload: the Learn page's trainer (model, start copy, Adam moments)
+    trainer = sum(p.numel() * 4 for p in at.session_state["learn_trainer"].model.state_dict().values())
+    used_mb, limit_mb = f"{(size + 4 * trainer) / 2**20:.1f}", f"{(size - 1) / 2**20:g}"
+    assert translate("en", "learn.err.session_full", used_mb=used_mb, limit_mb=limit_mb) in [
+        e.value for e in at.error]
+    monkeypatch.setattr(model_source, "MAX_SESSION_BYTES", size + 4 * trainer)  # room again: the next action
+    at.button(key="learn_use_upload").click().run()
+    assert_app_ok(at)
+    assert at.session_state["model_source"] == "uploaded"

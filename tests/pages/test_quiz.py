@@ -4,6 +4,7 @@ wrong answers show the rule behind the mistake, malformed answers get a message 
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 
@@ -111,3 +112,16 @@ def test_chinese(run_app, assert_app_ok, app_text):
     text = app_text(at)
     assert "形状测验" in text and "本次得分" in text
     assert translate("zh", "quiz.why.unbatched") in text
+
+
+@pytest.mark.parametrize("value", ["²", "①", "١٢", "-3", "1000000000", "9" * 500, " 7 x"])
+def test_seeds_that_look_like_digits_are_refused(run_app, assert_app_ok, value):
+    """"²".isdigit() is True but int("²") raises: the page warns and asks a random question instead."""
+    at = run_app(page="quiz", query={"quiz_seed": value})
+    assert_app_ok(at)
+    assert len(at.warning) == 1 and "quiz_seed" in at.warning[0].value
+    seed = at.session_state["quiz_seed"]
+    assert isinstance(seed, int) and 0 <= seed < 1_000_000
+    assert any(quiz.random_question(seed).code() in c.value for c in at.code)
+    at.button(key="quiz_new").click().run()  # the next action still works
+    assert_app_ok(at)

@@ -19,6 +19,8 @@ def page_names() -> list[str]:
 
 SIDEBAR = {"input_size": "3", "hidden_size": "5", "num_layers": "2", "bidirectional": "1", "batch_first": "1",
            "bias": "0", "dropout": "0.3", "proj_size": "2", "batch_size": "3", "seq_len": "4", "seed": "11"}
+# The same values as Streamlit writes them once the widgets are bound to the URL (old "1"/"0" links still open)
+WRITTEN = {**SIDEBAR, "bidirectional": "true", "batch_first": "true", "bias": "false"}
 
 
 def test_pages_exist():
@@ -46,27 +48,59 @@ def test_query_parameters_round_trip(run_app, assert_app_ok):
     typed = {"bidirectional": True, "batch_first": True, "bias": False, "dropout": 0.3}
     for key, value in SIDEBAR.items():
         assert at.session_state[key] == typed.get(key, int(value) if value.isdigit() else value), key
-    assert {k: at.query_params[k] for k in SIDEBAR} == SIDEBAR
+    assert {k: at.query_params[k] for k in SIDEBAR} == WRITTEN
     assert at.query_params["lang"] == "zh" and at.query_params["page"] == "shapes"
     # The written address opens the same state again.
     again = run_app("shapes", query=dict(at.query_params), lang=None)
-    assert {k: again.query_params[k] for k in SIDEBAR} == SIDEBAR
+    assert {k: again.query_params[k] for k in SIDEBAR} == WRITTEN
     assert again.table[0].value.equals(at.table[0].value)
+    assert again.title[0].value == "张量形状"
+
+
+def test_sidebar_widgets_are_bound_to_the_url(run_app):
+    """Streamlit itself keeps each sidebar value in the address (bind="query-params", key = URL name)."""
+    at = run_app("shapes")
+    kinds = {"slider": ["input_size", "hidden_size", "num_layers", "dropout", "proj_size", "batch_size",
+                        "seq_len"], "toggle": ["bias", "batch_first", "bidirectional"], "number_input": ["seed"]}
+    for kind, keys in kinds.items():
+        for key in keys:
+            assert getattr(at, kind)(key=key).proto.query_param_key == key, key
+
+
+def test_a_page_switch_keeps_the_sidebar(run_app, assert_app_ok):
+    at = run_app("shapes", query={"hidden_size": 9, "bidirectional": 1}, lang="zh")
+    at.slider(key="seq_len").set_value(7).run()
+    at.switch_page("pages/weights.py").run()
+    assert_app_ok(at)
+    assert at.title[0].value.startswith("权重")
+    assert (at.slider(key="hidden_size").value, at.toggle(key="bidirectional").value) == (9, True)
+    assert at.slider(key="seq_len").value == 7
+    assert "weight_ih_l0_reverse" in at.dataframe[0].value.iloc[:, 0].tolist()
 
 
 @pytest.mark.parametrize("key,value", [("hidden_size", "abc"), ("hidden_size", "0"), ("seq_len", "100000"),
                                        ("bidirectional", "maybe"), ("dropout", "nan"), ("lang", "fr"),
-                                       ("page", "nowhere"), ("seed", "-1")])
+                                       ("page", "nowhere"), ("seed", "-1"), ("hidden_size", "²"),
+                                       ("num_layers", "①"), ("seed", "1e3"), ("dropout", "1e999")])
 def test_bad_parameters_are_ignored_with_a_notice(run_app, assert_app_ok, key, value):
     at = run_app("shapes", query={key: value}, lang=None if key == "lang" else "en")
     assert_app_ok(at)
     notices = [w.value for w in at.warning]
     assert any(f"`{key}={value}`" in n for n in notices), notices
-    defaults = {"hidden_size": "6", "seq_len": "5", "bidirectional": "0", "dropout": "0", "lang": "en",
-                "page": "shapes", "seed": "0"}
-    assert at.query_params[key] == defaults[key]
+    written = {"lang": "en", "page": "shapes"}  # unbound: always written; bound: a default is left out
+    assert at.query_params.get(key) == written.get(key)
+    defaults = {"hidden_size": 6, "seq_len": 5, "bidirectional": False, "dropout": 0.0, "seed": 0, "num_layers": 1}
+    if key in defaults:
+        assert at.session_state[key] == defaults[key]
     at.run()  # the notice is shown once, not on every rerun
     assert not at.warning
+
+
+def test_a_long_bad_value_is_quoted_short(run_app, assert_app_ok):
+    at = run_app("shapes", query={"hidden_size": "9" * 5000})
+    assert_app_ok(at)
+    (notice,) = [w.value for w in at.warning]
+    assert "`hidden_size=" + "9" * 59 + "…`" in notice and len(notice) < 300
 
 
 def test_language_defaults_to_the_browser(run_app):
