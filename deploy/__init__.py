@@ -1,0 +1,1 @@
+"""Deployment companions: nginx template, compose file, Kubernetes manifests, and a loopback launcher."""
