@@ -23,7 +23,7 @@ SIDEBAR = {"input_size": "3", "hidden_size": "5", "num_layers": "2", "bidirectio
 
 def test_pages_exist():
     names = page_names()
-    assert names[0] == "shapes" and len(names) == len(set(names))
+    assert names[0] == "start" and len(names) == len(set(names))
     for name in names:
         assert (APP.parent / "pages" / f"{name}.py").is_file()
 
@@ -63,7 +63,7 @@ def test_bad_parameters_are_ignored_with_a_notice(run_app, assert_app_ok, key, v
     notices = [w.value for w in at.warning]
     assert any(f"`{key}={value}`" in n for n in notices), notices
     defaults = {"hidden_size": "6", "seq_len": "5", "bidirectional": "0", "dropout": "0", "lang": "en",
-                "page": "shapes", "seed": "0"}
+                "page": "start", "seed": "0"}
     assert at.query_params[key] == defaults[key]
     at.run()  # the notice is shown once, not on every rerun
     assert not at.warning
