@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from lessons import start as lesson
+from ui import errata_view
 from ui.figures import start as figures
 from ui.i18n import current_lang, t
 
@@ -56,10 +57,12 @@ def prev_next(stop: str) -> None:
     left, mid, right = st.columns([2, 3, 2])
     before = t(f"start.{lesson.STOPS[n - 2]}.title") if n > 1 else ""
     after = t(f"start.{lesson.STOPS[n]}.title") if n < total else ""
-    left.button(f"← {t('start.prev')}" + (f": {before}" if before else ""), key="start_prev", on_click=_shift,
+    left.button("← " + (t("start.prev_to", title=before) if before else t("start.prev")), key="start_prev",
+                on_click=_shift,
                 args=(-1,), disabled=n == 1, width="stretch")
     mid.progress(n / total, text=t("start.progress", n=n, total=total))
-    right.button(t("start.next") + (f": {after}" if after else "") + " →", key="start_next", on_click=_shift,
+    right.button((t("start.next_to", title=after) if after else t("start.next")) + " →", key="start_next",
+                 on_click=_shift,
                  args=(1,), disabled=n == total, width="stretch")
 
 
@@ -160,12 +163,14 @@ def view_shapes() -> None:
     rows = [{t("start.shapes.col_tensor"): n, t("start.shapes.col_predicted"): str(s.predicted[n]),
              t("start.shapes.col_measured"): str(s.measured[n])} for n in s.predicted]
     st.table(pd.DataFrame(rows))
+    errata_view.render_cards(("seed000_shapes", "seed003_h0"))
 
 
 def view_outputs() -> None:
     rows = [{t("start.outputs.col_task"): t(f"start.outputs.task.{r.task}"), t("start.outputs.col_read"): r.code,
              t("start.outputs.col_shape"): str(r.shape)} for r in _static()["outputs"]]
     st.table(pd.DataFrame(rows))
+    errata_view.render_cards(("seed004_unsqueeze",))
 
 
 def view_training() -> None:
@@ -174,6 +179,7 @@ def view_training() -> None:
     st.plotly_chart(figures.loss_figure(tr, labels), key="start_fig_training", config=_CHART)
     st.markdown(t("start.training.numbers", steps=tr.steps, first=f"{tr.losses[0]:.3f}",
                   last=f"{tr.losses[-1]:.4f}", baseline=f"{tr.baseline:.3f}"))
+    errata_view.render_cards(("seed004_pack_long",))
 
 
 VIEWS = {"why": view_why, "cell": view_cell, "time": view_time, "layers": view_layers,

@@ -120,3 +120,14 @@ def test_a_preset_link_opens_its_page_configured(run_app, assert_app_ok):
     assert_app_ok(at)
     assert at.session_state["hidden_size"] == 64 and at.session_state["bidirectional"] is True
     assert "(4, 10, 128)" in at.table[0].value.to_string()  # batch_first output: 2 directions × 64
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_errata_cards_on_their_stops(run_app, assert_app_ok, app_text, lang):
+    at = run_app(PAGE, query={"stop": 6}, lang=lang)
+    assert_app_ok(at)
+    text = app_text(at)
+    assert "Expected hidden[0] size (1, 4, 512), got [2, 4, 512]" in text
+    assert "(10, 24, 16)" in text
+    at = run_app(PAGE, query={"stop": 8}, lang=lang)
+    assert "must have the same dtype" in app_text(at)
