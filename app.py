@@ -12,6 +12,7 @@ from ui.i18n import current_lang, t
 # The pages, in menu order: (name, title key, icon). The script is pages/<name>.py and its URL /<name>.
 # Each page owner adds one line here and the title key to their own catalog.
 PAGES = [
+    ("start", "start.page_title", "🧭"),
     ("shapes", "shapes.page_title", "📐"),
     ("stepper", "stepper.page_title", "⏯️"),
     ("weights", "weights.page_title", "🧮"),

@@ -174,7 +174,7 @@ def test_chinese_and_trimming_notice(run_app, assert_app_ok, app_text):
     at = run_app(page="pitfalls", lang="zh", query={"batch_size": 6, "seq_len": 30}, timeout=120)
     assert_app_ok(at)
     text = app_text(at)
-    assert "误区实验室" in text and "后向" in text and "教程原文" in text
+    assert "误区实验室" in text and "反向" in text and "教程原文" in text
     assert "前 4 条序列、前 24 个时间步" in text
     assert len(cards(at)) == len(KEYS)
 

@@ -25,7 +25,7 @@ WRITTEN = {**SIDEBAR, "bidirectional": "true", "batch_first": "true", "bias": "f
 
 def test_pages_exist():
     names = page_names()
-    assert names[0] == "shapes" and len(names) == len(set(names))
+    assert names[0] == "start" and len(names) == len(set(names))
     for name in names:
         assert (APP.parent / "pages" / f"{name}.py").is_file()
 
@@ -87,7 +87,7 @@ def test_bad_parameters_are_ignored_with_a_notice(run_app, assert_app_ok, key, v
     assert_app_ok(at)
     notices = [w.value for w in at.warning]
     assert any(f"`{key}={value}`" in n for n in notices), notices
-    written = {"lang": "en", "page": "shapes"}  # unbound: always written; bound: a default is left out
+    written = {"lang": "en", "page": "start"}  # unbound: always written; bound: a default is left out
     assert at.query_params.get(key) == written.get(key)
     defaults = {"hidden_size": 6, "seq_len": 5, "bidirectional": False, "dropout": 0.0, "seed": 0, "num_layers": 1}
     if key in defaults:

@@ -1,0 +1,200 @@
+"""Start page presentation: the stop selector (bound to ``?stop=``), one live view per stop, links onward.
+
+Numbers come from `lessons.start` (cached here); text from ``assets/locales/<lang>/start.json`` under
+``start.<stop>.{title,body,try,link}``. Links to deeper pages are plain same-tab anchors carrying the whole
+configuration in the query string, so the page opens exactly as described whatever this session held.
+"""
+from __future__ import annotations
+
+import html
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from lessons import start as lesson
+from ui import errata_view
+from ui.figures import start as figures
+from ui.i18n import current_lang, t
+
+# Every other page, in app.py's menu order (tests/pages/test_start.py checks this against app.PAGES).
+OTHER_PAGES = ("shapes", "stepper", "weights", "proof", "code", "gradients", "whatif", "pitfalls", "learn",
+               "quiz")
+_CHART = {"displaylogo": False, "displayModeBar": False}
+
+
+def href(page: str, query: dict) -> str:
+    """Relative address of `page` with `query` and the current language (opens in the same tab)."""
+    params = {k: str(v) for k, v in query.items() if k != "page"}
+    params["lang"] = current_lang()
+    return f"{page}?{urlencode(params)}"
+
+
+def link(page: str, query: dict, label: str) -> None:
+    """A same-tab link (keyboard focusable) that opens `page` with `query` already set."""
+    st.markdown(f'<a href="{html.escape(href(page, query))}" target="_self">{html.escape(label)} →</a>',
+                unsafe_allow_html=True)
+
+
+def _shift(step: int) -> None:
+    current = st.session_state.get("stop") or 1
+    st.session_state["stop"] = min(max(int(current) + step, 1), len(lesson.STOPS))
+
+
+def stop_selector() -> str:
+    """The segmented control of the eight stops, numbered 1-8. Its value lives in the URL as ``?stop=<n>``
+    (a bound widget writes its *displayed* option, so the numbers keep links the same in every language)."""
+    numbers = list(range(1, len(lesson.STOPS) + 1))
+    chosen = st.segmented_control(t("start.stops_label"), numbers, default=1, key="stop", bind="query-params",
+                                  required=True, format_func=str)
+    st.caption(" · ".join(f"{n}. {t(f'start.{s}.title')}" for n, s in enumerate(lesson.STOPS, start=1)))
+    return lesson.STOPS[chosen - 1] if chosen in numbers else lesson.STOPS[0]
+
+
+def prev_next(stop: str) -> None:
+    n = lesson.STOPS.index(stop) + 1
+    total = len(lesson.STOPS)
+    left, mid, right = st.columns([2, 3, 2])
+    before = t(f"start.{lesson.STOPS[n - 2]}.title") if n > 1 else ""
+    after = t(f"start.{lesson.STOPS[n]}.title") if n < total else ""
+    left.button("← " + (t("start.prev_to", title=before) if before else t("start.prev")), key="start_prev",
+                on_click=_shift,
+                args=(-1,), disabled=n == 1, width="stretch")
+    mid.progress(n / total, text=t("start.progress", n=n, total=total))
+    right.button((t("start.next_to", title=after) if after else t("start.next")) + " →", key="start_next",
+                 on_click=_shift,
+                 args=(1,), disabled=n == total, width="stretch")
+
+
+def page_shortcuts() -> None:
+    """Returning visitors: every page one click away."""
+    with st.expander(t("start.shortcuts")):
+        cols = st.columns(5)
+        for n, name in enumerate(OTHER_PAGES):
+            cols[n % 5].page_link(f"pages/{name}.py", label=t(f"{name}.page_title"))
+
+
+def presets() -> None:
+    st.subheader(t("start.presets.header"))
+    st.markdown(t("start.presets.intro"))
+    for name, query in lesson.PRESETS.items():
+        link(str(query["page"]), query, t(f"start.presets.{name}"))
+
+
+# ---- cached lesson calls ----------------------------------------------------------------------------------
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _vanishing():
+    return lesson.vanishing()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cell(x: float, h: float, c: float):
+    return lesson.one_cell(x, h, c)
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def _static():
+    return {"time": lesson.through_time(), "layers": lesson.stacked(), "directions": lesson.two_directions(),
+            "shapes": lesson.shape_stop(), "outputs": lesson.readings()}
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def _training():
+    return lesson.tiny_training()
+
+
+def _fmt(v: float) -> str:
+    return "0" if v == 0 else f"{v:.1e}"
+
+
+# ---- the stops' live views --------------------------------------------------------------------------------
+
+def view_why() -> None:
+    v = _vanishing()
+    labels = {k: t(f"start.why.{k}") for k in ("rnn", "lstm", "lstm_bias", "x", "y")}
+    st.plotly_chart(figures.vanishing_figure(v, labels), key="start_fig_why", config=_CHART)
+    r = v.ratios
+    st.markdown(t("start.why.numbers", T=v.seq_len, rnn=_fmt(r["rnn"]), lstm=_fmt(r["lstm"]),
+                  lstm_bias=_fmt(r["lstm_bias"]), shift=f"{v.bias_shift:g}"))
+
+
+def view_cell() -> None:
+    c1, c2, c3 = st.columns(3)
+    x = c1.slider("x_t", -2.0, 2.0, 1.0, 0.1, key="start_x")
+    h = c2.slider("h_{t-1}", -1.0, 1.0, 0.0, 0.1, key="start_h")
+    c = c3.slider("c_{t-1}", -2.0, 2.0, 0.5, 0.1, key="start_c")
+    cell = _cell(round(x, 4), round(h, 4), round(c, 4))
+    labels = {n: t(f"start.cell.{n}") for n in ("i", "f", "g", "o", "c", "h")}
+    st.plotly_chart(figures.gates_figure(cell, labels), key="start_fig_cell", config=_CHART)
+    g = cell.gates
+    st.markdown(t("start.cell.numbers", f=f"{g['f']:.3f}", c_prev=f"{cell.c_prev:.3f}", i=f"{g['i']:.3f}",
+                  g=f"{g['g']:.3f}", c=f"{cell.c:.3f}", o=f"{g['o']:.3f}", h=f"{cell.h:.3f}"))
+
+
+def view_time() -> None:
+    tt = _static()["time"]
+    rows = [{"seq_len": T, t("start.time.col_params"): n} for T, n in tt.counts.items()]
+    st.table(pd.DataFrame(rows))
+    st.markdown(t("start.time.numbers", I=tt.input_size, H=tt.hidden_size, formula=tt.formula,
+                  delta=_fmt(tt.same_weights)))
+
+
+def view_layers() -> None:
+    s = _static()["layers"]
+    rows = [{t("start.layers.col_layer"): k, "weight_ih": str(shape),
+             t("start.layers.col_c"): _fmt(s.c_in_layer[k])} for k, shape in enumerate(s.weight_ih_shapes)]
+    st.table(pd.DataFrame(rows))
+    st.markdown(t("start.layers.numbers", up=_fmt(s.input_is_h_below), differs=f"{s.c_differs:.3f}"))
+
+
+def view_directions() -> None:
+    d = _static()["directions"]
+    st.markdown(t("start.directions.numbers", H=d.hidden_size, shape=str(d.output_shape),
+                  fwd=_fmt(d.forward_last), bwd=_fmt(d.backward_first), wrong=f"{d.backward_last:.3f}"))
+
+
+def view_shapes() -> None:
+    s = _static()["shapes"]
+    call = ", ".join(f"{k}={v!r}" for k, v in s.call.items() if k in ("input_size", "hidden_size", "num_layers",
+                                                                         "bidirectional"))
+    st.code(f"lstm = nn.LSTM({call})\nx = torch.randn{s.predicted['input']}  # (seq_len, batch, input_size)",
+            language="python")
+    rows = [{t("start.shapes.col_tensor"): n, t("start.shapes.col_predicted"): str(s.predicted[n]),
+             t("start.shapes.col_measured"): str(s.measured[n])} for n in s.predicted]
+    st.table(pd.DataFrame(rows))
+    errata_view.render_cards(("seed000_shapes", "seed003_h0"))
+
+
+def view_outputs() -> None:
+    rows = [{t("start.outputs.col_task"): t(f"start.outputs.task.{r.task}"), t("start.outputs.col_read"): r.code,
+             t("start.outputs.col_shape"): str(r.shape)} for r in _static()["outputs"]]
+    st.table(pd.DataFrame(rows))
+    errata_view.render_cards(("seed004_unsqueeze",))
+
+
+def view_training() -> None:
+    tr = _training()
+    labels = {k: t(f"start.training.{k}") for k in ("loss", "baseline", "x", "y")}
+    st.plotly_chart(figures.loss_figure(tr, labels), key="start_fig_training", config=_CHART)
+    st.markdown(t("start.training.numbers", steps=tr.steps, first=f"{tr.losses[0]:.3f}",
+                  last=f"{tr.losses[-1]:.4f}", baseline=f"{tr.baseline:.3f}"))
+    errata_view.render_cards(("seed004_pack_long",))
+
+
+VIEWS = {"why": view_why, "cell": view_cell, "time": view_time, "layers": view_layers,
+         "directions": view_directions, "shapes": view_shapes, "outputs": view_outputs, "training": view_training}
+
+
+def render_stop(stop: str) -> None:
+    n = lesson.STOPS.index(stop) + 1
+    with st.container(border=True):
+        st.subheader(f"{n}. {t(f'start.{stop}.title')}")
+        st.markdown(t(f"start.{stop}.body"))
+        try:
+            VIEWS[stop]()
+        except Exception as err:  # never a traceback on the page
+            st.error(t("start.failed", error=str(err)), icon="⛔")
+        st.info(t(f"start.{stop}.try"), icon="👉")
+        page, query = lesson.DEEPER[stop]
+        link(page, query, t(f"start.{stop}.link"))
