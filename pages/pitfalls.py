@@ -1,4 +1,4 @@
-"""Pitfalls: ten nn.LSTM confusions and three tutorial errors, each refuted live on the current state.
+"""Pitfalls: ten nn.LSTM confusions and seven tutorial errors, each refuted live (the last four: `lessons.errata`).
 
 Numbers: `lessons.pitfalls` (batch_first, last step, h_n layout, padding, dropout and unbatched through the
 shared facts of `lessons.facts`); laid out as cards by `ui.pitfalls_view`.
@@ -7,6 +7,7 @@ shared facts of `lessons.facts`); laid out as cards by `ui.pitfalls_view`.
 import streamlit as st
 
 from lessons import pitfalls
+from ui import errata_view
 from ui import pitfalls_view as view
 from ui.i18n import t
 from ui.state import get_config, get_input, get_model
@@ -32,3 +33,4 @@ with tab_claims:
     st.markdown(t("pitfalls.claims_intro"))
     for key in pitfalls.CLAIMS:
         view.render_card(by_key[key])
+    errata_view.render_cards()

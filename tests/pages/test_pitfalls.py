@@ -4,6 +4,7 @@ input the app draws from its seed)."""
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
@@ -214,3 +215,15 @@ def test_numbers_follow_the_state(run_app, assert_app_ok):
     hidden = text_of(cards(at)["hidden_batch"])
     assert "batch-first, like the input" not in hidden
     assert [c.value for c in cards(at)["hidden_batch"].code] == ["Expected hidden[0] size (2, 2, 6), got [2, 3, 6]"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_four_seed_errata_are_shown_with_torchs_live_answer(run_app, assert_app_ok, lang):
+    from lessons import errata
+    from ui.errata_view import result_text
+
+    at = run_app(page="pitfalls", lang=lang)
+    assert_app_ok(at)
+    shown = [c.value for c in at.code]
+    for e in errata.all_errata().values():
+        assert e.snippet in shown and result_text(e) in shown
