@@ -8,6 +8,8 @@ from ui.i18n import t
 
 st.title(t("learn.title"))
 st.markdown(t("learn.intro"))
+# What a server restart loses (deploy/README.md): the configuration is in the URL, a trained/uploaded model is not.
+st.caption(t("deploy.session_note"))
 
 train_tab, weights_tab = st.tabs([t("learn.tab.train"), t("learn.tab.weights")])
 

@@ -256,3 +256,10 @@ def test_the_session_memory_cap_refuses_with_a_message(run_app, assert_app_ok, m
     at.button(key="learn_use_upload").click().run()
     assert_app_ok(at)
     assert at.session_state["model_source"] == "uploaded"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_page_says_what_a_server_restart_loses(run_app, assert_app_ok, lang):
+    at = run_app(page="learn", lang=lang)
+    assert_app_ok(at)
+    assert translate(lang, "deploy.session_note") in [c.value for c in at.caption]
