@@ -35,8 +35,8 @@ class Link:
 class Run:
     config: LSTMConfig
     output: Tensor  # (B, T, D·H_out) batch-major, zeros at padded steps of a packed batch
-    h_n: Tensor  # (L·D, B, H_out)
-    c_n: Tensor  # (L·D, B, H)
+    h_n: Tensor  # (num_layers·D, B, H_out)
+    c_n: Tensor  # (num_layers·D, B, H)
     lengths: Tensor  # (B,) int64
     mask: Tensor  # (B, T) bool, True at real steps
     packed: bool

@@ -27,7 +27,7 @@ MISTAKES = (
     "batch_first_output",  # batch_first read the other way round for input/output
     "output_directions",  # output is H_out wide instead of D·H_out
     "output_proj",  # output is hidden_size wide instead of proj_size
-    "output_layers",  # output stacks all layers (L·D·H_out)
+    "output_layers",  # output stacks all layers (num_layers·D·H_out)
     "state_batch_first",  # h_n/c_n laid out batch-first like the input
     "state_layers",  # first dim of h_n/c_n is D (layers forgotten)
     "state_directions",  # first dim of h_n/c_n is L (directions forgotten)
@@ -95,7 +95,7 @@ def random_question(seed: int) -> Question:
     bidirectional = rng.random() < 0.5
     num_layers = rng.choice((1, 1, 2, 2, 3))
     rows = num_layers * (2 if bidirectional else 1)
-    while batch_size in (rows, input_size, hidden_size, seq_len):  # keep h_n's (L·D, B, ·) unambiguous
+    while batch_size in (rows, input_size, hidden_size, seq_len):  # keep h_n's (num_layers·D, B, ·) unambiguous
         batch_size += 1
     proj_size = 0
     if rng.random() < 0.3:
@@ -226,11 +226,11 @@ def symbols(q: Question) -> dict[str, int]:
 
 
 def formula(q: Question, tensor: str) -> str:
-    """The rule for one tensor's shape, symbolic then numeric, e.g. ``(L·D, B, H_out) = (2, 3, 5)``."""
+    """The rule for one tensor's shape, symbolic then numeric, e.g. ``(num_layers·D, B, H_out) = (2, 3, 5)``."""
     c = q.config
     width = {"output": "D·H_out", "h_n": "H_out", "c_n": "H"}[tensor]
     if tensor == "output":
         dims = ["T", width] if q.unbatched else (["B", "T", width] if c.batch_first else ["T", "B", width])
     else:
-        dims = ["L·D", width] if q.unbatched else ["L·D", "B", width]
+        dims = ["num_layers·D", width] if q.unbatched else ["num_layers·D", "B", width]
     return f"({', '.join(dims)}) = {believed_shape(q, tensor, frozenset())}"

@@ -129,7 +129,7 @@ class GRU(nn.Module):
 
     # ------------------------------------------------------------------ input handling (torch's checks)
     def _prepare(self, input, hx):
-        """-> x (T, B, I) time-major padded, lengths (B,) or None, h0 (L·D, B, H), kind."""
+        """-> x (T, B, I) time-major padded, lengths (B,) or None, h0 (num_layers·D, B, H), kind."""
         if isinstance(input, PackedSequence):
             self._check_input(input.data, 2)
             x, lengths = pad_packed_sequence(input)  # caller's batch order

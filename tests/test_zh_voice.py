@@ -19,7 +19,8 @@ ALLOWED_WORDS = {
     "LSTM", "GRU", "RNN", "BiLSTM", "PyTorch", "Python", "CSV", "NPZ", "PNG", "URL", "UTF", "CPU", "MB", "NaN",
     "Inf", "BPTT", "cuDNN", "Adam", "torch", "numpy", "tanh", "sigmoid", "softmax", "safetensors", "autograd",
     "PackedSequence", "Hochreiter", "Schmidhuber", "Jozefowicz", "True", "False", "Language", "max", "min",
-    "sin", "vs", "pt", "pth", "bin", "bfloat",
+    "sin", "vs", "pt", "pth", "bin", "bfloat", "Linear", "logits", "argmax", "MSE", "NUL", "Home", "End", "unk",
+    "Karpathy", "LSTMVis",
     # nn.LSTM's own argument and output names (the sidebar shows them verbatim)
     "bias", "dropout", "bidirectional", "output", "input", "state",
 }

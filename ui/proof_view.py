@@ -23,7 +23,7 @@ from ui.state import get_config, get_input, get_model
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 SUMMARY_KEY = "_proof_summary"
-AUTO_STEPS = 400  # run the comparison on every rerun up to this many sequential cell steps (T·L·D) ...
+AUTO_STEPS = 400  # run the comparison on every rerun up to this many sequential cell steps (T·num_layers·D) ...
 AUTO_VALUES = 300_000  # ... and this many traced values; above, a button starts it (it can take a while)
 
 

@@ -60,7 +60,7 @@ def test_last_step_and_layout_against_trace():
     lay = facts.hn_layout(cfg, model.state_dict(), x)
     assert [(r.layer, r.direction) for r in lay.rows] == [(0, 0), (0, 1), (1, 0), (1, 1)]
     assert max(lay.row_deltas) < TOL and lay.delta_good < TOL and lay.delta_bad > 1e-4
-    assert set(lay.wrong_pairs) == {(0, 1), (1, 0)}  # view(D, L, ...) swaps the middle two rows
+    assert set(lay.wrong_pairs) == {(0, 1), (1, 0)}  # view(D, num_layers, ...) swaps the middle two rows
 
 
 def test_unbatched_and_padding():

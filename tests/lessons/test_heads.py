@@ -30,7 +30,7 @@ def _setup(bidirectional, lengths, batch_first, num_layers=2):
     ref = model.to_torch().eval()
     lens = lengths or [5, 5, 5]
     alone = [ref(data[b, :lens[b]].unsqueeze(1 if not batch_first else 0)) for b in range(3)]
-    alone = [(o.squeeze(1 if not batch_first else 0), hc) for o, hc in alone]  # (len, D·H), ((L·D,1,H),..)
+    alone = [(o.squeeze(1 if not batch_first else 0), hc) for o, hc in alone]  # (len, D·H), ((num_layers·D,1,H),..)
     return model, batch, ref, lens, alone, H.run(model, batch)
 
 

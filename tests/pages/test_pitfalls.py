@@ -182,7 +182,7 @@ def test_chinese_and_trimming_notice(run_app, assert_app_ok, app_text):
 
 def test_numbers_follow_the_state(run_app, assert_app_ok):
     """Nothing is typed in: another seed (weights and input) changes the evidence; ragged input from the
-    input panel (session "input_batch") is what the padding card packs; B = L·D shows no batch-first h0 note."""
+    input panel (session "input_batch") is what the padding card packs; B = num_layers·D: no batch-first h0 note."""
     from lessons.sources import InputBatch
 
     texts = []
@@ -208,9 +208,9 @@ def test_numbers_follow_the_state(run_app, assert_app_ok):
         _, (h_pack, _) = m(pack_padded_sequence(x, [6, 2, 4], batch_first=True, enforce_sorted=False))
     assert f"| 1 | 2 | {fmt_delta(float((h_pad[:, 1] - h_pack[:, 1]).abs().max()))} |" in padding
     hidden = text_of(found["hidden_batch"])
-    assert "batch-first, like the input" in hidden  # B = 3, L·D = 1: the (B, L·D, H) mistake is shown
+    assert "batch-first, like the input" in hidden  # B = 3, num_layers·D = 1: the (B, num_layers·D, H) mistake is shown
 
-    at = run_app(page="pitfalls", query={"batch_size": 2, "num_layers": 2}, timeout=120)  # B = L·D = 2
+    at = run_app(page="pitfalls", query={"batch_size": 2, "num_layers": 2}, timeout=120)  # B = num_layers·D = 2
     assert_app_ok(at)
     hidden = text_of(cards(at)["hidden_batch"])
     assert "batch-first, like the input" not in hidden

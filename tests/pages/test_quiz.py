@@ -72,7 +72,7 @@ def test_wrong_answers_are_explained(run_app, assert_app_ok, app_text):
     sym = quiz.symbols(q)
     assert translate("en", "quiz.why.state_batch_first") in text.replace("\\'", "'")
     assert translate("en", "quiz.why.c_proj", tensor="c_n", **sym) in text.replace("\\'", "'")
-    assert f"torch returns `{truth['c_n']}`" in text and f"(L·D, B, H) = {(rows, b, h)}" in text
+    assert f"torch returns `{truth['c_n']}`" in text and f"(num_layers·D, B, H) = {(rows, b, h)}" in text
 
 
 def test_malformed_answer_gets_a_message(run_app, assert_app_ok):
