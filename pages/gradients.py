@@ -71,6 +71,7 @@ m1, m2, m3 = st.columns(3)
 m1.metric(t("gradients.metric_lstm"), ratio_text(lstm.dL_dh[:, 0]), help=t("gradients.metric_help"))
 m2.metric(t("gradients.metric_rnn"), ratio_text(rnn.dL_dh[:, 0]), help=t("gradients.metric_help"))
 m3.metric(t("gradients.metric_forget"), f"{lstm.forget_product[0, 0].mean():.2e}")
+st.info(t("gradients.untrained_forgets"), icon="💡")
 
 cut_kwargs = dict(lstm_cut=flows.get("lstm_cut"), rnn_cut=flows.get("rnn_cut"))
 st.plotly_chart(gradient_figure(lstm, rnn, labels, quantity="h", **cut_kwargs), key="grad_fig_h")

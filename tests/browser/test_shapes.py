@@ -61,4 +61,4 @@ def test_invalid_combination_in_the_browser(page, goto, assert_no_exception):
     alert = page.locator("[data-testid=stAlert]").filter(has_text="proj_size has to be smaller than hidden_size")
     assert alert.count() == 1
     assert "(5, 2, 6)" in table_text(page)  # not applied: the default configuration is shown
-    assert "proj_size=0" in page.url
+    assert "proj_size=5" in page.url  # the widget keeps what was asked (bound to the URL), the model does not

@@ -168,3 +168,13 @@ def test_curves_csv_holds_the_plotted_numbers():
     assert np.array_equal(df["lstm_dL_dc"].to_numpy(), flows["lstm"].dL_dc[:, 0])
     assert np.array_equal(df["rnn_dL_dh"].to_numpy(), flows["rnn"].dL_dh[:, 0])
     assert np.all(df["lstm_dL_dh_truncated"].to_numpy()[:18] == 0)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_page_says_why_the_untrained_lstm_forgets_too(run_app, assert_app_ok, lang):
+    from ui.i18n import LOCALES_DIR
+
+    expected = json.loads((LOCALES_DIR / lang / "gradients.json").read_text(encoding="utf-8"))
+    at = run_app(page="gradients", lang=lang)
+    assert_app_ok(at)
+    assert expected["gradients.untrained_forgets"] in [i.value for i in at.info]
