@@ -30,7 +30,7 @@ st.markdown(t("gradients.intro"))
 
 cfg = get_config()
 model = get_model()
-lstm_cfg = model.config  # a trained or uploaded model (sidebar switch) brings its own architecture
+lstm_cfg = cfg.lstm  # also the architecture of a trained or uploaded model (the sidebar shows it)
 
 c1, c2, c3 = st.columns(3)
 T = c1.slider(t("gradients.seq_len"), 2, limits.MAX_SEQ_LEN, 60, key="grad_seq_len",

@@ -7,13 +7,13 @@ import streamlit as st
 
 from ui import whatif_view as view
 from ui.i18n import t
-from ui.state import get_input, get_model
+from ui.state import get_config, get_input, get_model
 
 st.title(t("whatif.title"))
 st.markdown(t("whatif.intro"))
 
 model, batch = get_model(), get_input()
-cfg = model.config  # a trained or uploaded model (sidebar switch) brings its own architecture
+cfg = get_config().lstm  # also the architecture of a trained or uploaded model (the sidebar shows it)
 B, T = batch.data.shape[0], batch.data.shape[1]
 H = cfg.hidden_size
 

@@ -6,28 +6,16 @@ a digest of their configuration and weights, so a retrained or uploaded model is
 """
 from __future__ import annotations
 
-import hashlib
-
 import streamlit as st
-import torch
 
 from lessons.gradients import lstm_gradflow, matched_rnn, rnn_gradflow, seeded_input, with_forget_bias
 from lstm_core import Clamp
-
-
-def tensor_key(*tensors: torch.Tensor) -> str:
-    h = hashlib.sha1()
-    for x in tensors:
-        x = x.detach().cpu().contiguous()
-        h.update(f"{x.dtype}{tuple(x.shape)}".encode())
-        h.update(x.numpy().tobytes())
-    return h.hexdigest()
+from ui.model_source import fingerprint
 
 
 def model_key(model) -> str:
-    """Digest of a model's configuration and every parameter value."""
-    sd = model.state_dict()
-    return hashlib.sha1((repr(model.config) + tensor_key(*sd.values()) + ",".join(sd)).encode()).hexdigest()
+    """Cache key of a model: its configuration and every parameter value."""
+    return fingerprint(model.config.kwargs(), model.state_dict())
 
 
 def curves_csv(flows: dict, b: int = 0) -> str:

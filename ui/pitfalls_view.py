@@ -8,13 +8,11 @@ them out (`render_card`). Text lives in ``assets/locales/<lang>/pitfalls.json`` 
 
 from __future__ import annotations
 
-import hashlib
-
 import streamlit as st
-import torch
 
 from lessons import facts, pitfalls
 from ui.i18n import t
+from ui.model_source import fingerprint
 from ui.shapes_view import shape_str as fmt_shape  # (5, 2, 12), (24,): one tuple notation
 
 # captured error / warning messages shown as code blocks after the evidence: (value name, note key or None);
@@ -88,13 +86,7 @@ def display_values(demo: pitfalls.Demo, tr=t) -> dict[str, str]:
 
 
 def _digest(cfg, model, batch) -> str:
-    h = hashlib.sha1(repr(sorted(cfg.lstm.kwargs().items())).encode())
-    for name, p in sorted(model.state_dict().items()):
-        h.update(name.encode())
-        h.update(p.detach().to(torch.float64).contiguous().numpy().tobytes())
-    h.update(batch.data.detach().to(torch.float64).contiguous().numpy().tobytes())
-    h.update(repr(batch.lengths).encode())
-    return h.hexdigest()
+    return fingerprint(cfg.lstm.kwargs(), model.state_dict(), batch.data, batch.lengths)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -7,7 +7,6 @@ Widget keys: ``proof_dtype``, ``proof_n``, ``proof_many_seed``, ``proof_many``, 
 
 from __future__ import annotations
 
-import hashlib
 import urllib.parse
 
 import pandas as pd
@@ -19,6 +18,7 @@ from lstm_core import LSTMConfig, limits
 from ui import model_source
 from ui.figures.proof import diff_figure
 from ui.i18n import current_lang, t
+from ui.model_source import fingerprint
 from ui.state import get_config, get_input, get_model
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -33,8 +33,7 @@ def _engine_name() -> str:
 
 
 def input_key(batch) -> str:
-    data = batch.data.detach().contiguous().numpy().tobytes()
-    return hashlib.sha1(data + repr((tuple(batch.data.shape), batch.lengths)).encode()).hexdigest()
+    return fingerprint(batch.data, batch.lengths)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

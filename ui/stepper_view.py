@@ -14,7 +14,6 @@ Stepping happens in the browser (``ui/components/stepper/``): the server sends o
 """
 from __future__ import annotations
 
-import hashlib
 import time
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from ui import model_source
 from ui.figures import stepper as fs
 from ui.i18n import catalog, current_lang, t
 from ui.inputs import batch_key, error_text
+from ui.model_source import fingerprint
 from ui.state import get_config, get_input, get_model
 
 COMPONENT_DIR = Path(__file__).resolve().parent / "components" / "stepper"
@@ -107,7 +107,7 @@ def _payload(trn, batch, key, layer: int, d: int, b: int) -> dict:
     """The component's data for this selection, built once and kept (one per session): identical data on a
     rerun is not re-sent (Streamlit sends a reference to the message the browser already has)."""
     lang = current_lang()
-    pid = hashlib.sha256(repr((key, layer, d, b, lang)).encode()).hexdigest()[:16]
+    pid = fingerprint(key, layer, d, b, lang)[:16]
     ss = st.session_state
     cached = ss.get("_stepper_payload")
     if cached and cached["id"] == pid:

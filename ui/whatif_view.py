@@ -9,8 +9,9 @@ import streamlit as st
 from lessons.whatif import WhatIf, what_if
 from lstm_core import Clamp
 from ui.figures.whatif import delta_heatmap, unit_whatif_figure
-from ui.gradients_view import model_key, tensor_key
+from ui.gradients_view import model_key
 from ui.i18n import t
+from ui.model_source import fingerprint
 from ui.palette import GATE_DISPLAY_ORDER
 
 GATES = GATE_DISPLAY_ORDER  # f, i, o, g: f = 1 and i = 0 (the two toggles on by default) freeze the cell
@@ -26,7 +27,7 @@ def _clamp_run(key: str, _model, input_key: str, _model_input, clamps: tuple[tup
 def clamp_run(model, batch, clamps: tuple[tuple, ...]) -> WhatIf:
     """`what_if` of the model on the input batch with ``clamps`` given as tuples of `Clamp` fields (cached by
     the model's weights and the input's values)."""
-    input_key = tensor_key(batch.data) + str(batch.lengths)
+    input_key = fingerprint(batch.data, batch.lengths)
     return _clamp_run(model_key(model), model, input_key, batch.model_input(model.config), clamps)
 
 
