@@ -31,7 +31,8 @@ from dataclasses import dataclass, fields
 import streamlit as st
 import torch
 
-from lessons.sources import InputBatch, random_data
+from lessons.code import torch_call  # noqa: F401  (re-exported for the views)
+from lessons.sources import InputBatch, random_batch
 from lstm_core import LSTMConfig, limits
 from ui import model_source, parse
 from ui.i18n import LANG_NAMES, LANGS, browser_lang, t
@@ -278,16 +279,6 @@ def show_config_problem() -> None:
         st.info(t("shell.dropout_single_layer"), icon="ℹ️")
 
 
-def torch_call(cfg: LSTMConfig) -> str:
-    """The ``nn.LSTM(...)`` call for `cfg`, naming only the arguments that differ from torch's defaults."""
-    args = [f"input_size={cfg.input_size}", f"hidden_size={cfg.hidden_size}"]
-    defaults = LSTMConfig(input_size=cfg.input_size, hidden_size=cfg.hidden_size)
-    for name, value in cfg.kwargs().items():
-        if name not in ("input_size", "hidden_size") and value != getattr(defaults, name):
-            args.append(f"{name}={value!r}")
-    return f"nn.LSTM({', '.join(args)})"
-
-
 # ------------------------------------------------------------------------------------- what pages read
 def get_config() -> AppConfig:
     """The applied (always valid) configuration: the sidebar's, or the last valid one if it is invalid."""
@@ -313,11 +304,6 @@ def get_model():
     return copy.deepcopy(_build(tuple(cfg.lstm.kwargs().items()), cfg.seed))
 
 
-def random_input(batch_size: int, seq_len: int, input_size: int, seed: int) -> InputBatch:
-    """Standard-normal (B, T, I) input drawn from a generator seeded with `seed` (global RNG untouched)."""
-    return InputBatch(data=random_data(batch_size, seq_len, input_size, seed))
-
-
 def get_input() -> InputBatch:
     """The current input: ``st.session_state["input_batch"]`` (set by the input panel) when it is an
     InputBatch with ``input_size`` features, else seeded random (batch_size, seq_len, input_size).
@@ -332,4 +318,4 @@ def get_input() -> InputBatch:
         and chosen.data.shape[-1] == cfg.lstm.input_size
     ):
         return chosen
-    return random_input(cfg.batch_size, cfg.seq_len, cfg.lstm.input_size, cfg.seed)
+    return random_batch(cfg.batch_size, cfg.seq_len, cfg.lstm.input_size, cfg.seed)

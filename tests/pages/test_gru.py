@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from lessons import gru as G
+from lessons.sources import random_batch
 from lstm_core import LSTMConfig
 from tests.helpers import traces_by_meta
-from ui.state import random_input
 
 
 def _close(got, want, tol=1e-6):
@@ -28,7 +28,7 @@ def test_counts_shapes_and_gates_at_the_chosen_step(run_app, assert_app_ok, app_
     at.selectbox(key="gru_dir").select_index(1).run()
     assert_app_ok(at)
     model = cfg.build(0, dtype=torch.float32).eval()
-    x = random_input(2, 5, 4, 0).model_input(cfg)
+    x = random_batch(2, 5, 4, 0).model_input(cfg)
     sbs = G.side_by_side(model, G.twin_gru(cfg, 0), x)
     tr = traces_by_meta(at)
     for g in ("i", "f", "g", "o", "c", "h"):

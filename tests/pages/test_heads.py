@@ -5,10 +5,9 @@ import pytest
 import torch
 
 from lessons import heads as H
-from lessons.sources import text_batch
+from lessons.sources import random_batch, text_batch
 from lstm_core import LSTMConfig
 from tests.helpers import traces_by_meta
-from ui.state import random_input
 
 
 def _expected(cfg: LSTMConfig, seed: int, batch):
@@ -25,7 +24,7 @@ def _close(got, want, tol=1e-5):
 def test_default_page_shows_every_head_with_its_numbers(run_app, assert_app_ok, app_text, lang):
     at = run_app(page="heads", lang=lang)
     assert_app_ok(at)
-    r = _expected(LSTMConfig(4, 6), 0, random_input(2, 5, 4, 0))
+    r = _expected(LSTMConfig(4, 6), 0, random_batch(2, 5, 4, 0))
     tr = traces_by_meta(at)
     ls, pool, attn = H.last_step(r, 0), H.pooling(r), H.attention(r, 0)
     _close(tr["last_right"]["y"], ls.right[0])
@@ -45,7 +44,7 @@ def test_bidirectional_packed_shows_the_deltas(run_app, assert_app_ok, app_text)
     at = run_app(page="heads", query={"bidirectional": True, "num_layers": 2, "batch_size": 3,
                                       "input_lengths": "5,2,4"})
     assert_app_ok(at)
-    batch = random_input(3, 5, 4, 0)
+    batch = random_batch(3, 5, 4, 0)
     for b, n in enumerate([5, 2, 4]):
         batch.data[b, n:] = 0
     batch.lengths = [5, 2, 4]

@@ -5,10 +5,10 @@ and moving the clamp controls changes them accordingly."""
 import numpy as np
 import pytest
 
+from lessons.sources import random_batch
 from lessons.whatif import make_clamps, what_if
 from lstm_core import LSTMConfig
 from tests.helpers import traces_by_meta
-from ui.state import random_input
 
 charts = traces_by_meta
 
@@ -19,7 +19,7 @@ def z(trace) -> np.ndarray:
 
 def expected(cfg, seed, B, T, values, units, steps, layer=0, direction=0):
     model = cfg.build(seed=seed)
-    batch = random_input(B, T, cfg.input_size, seed)
+    batch = random_batch(B, T, cfg.input_size, seed)
     return what_if(model, batch.model_input(cfg), make_clamps(values, layer, direction, units, steps))
 
 
