@@ -37,6 +37,12 @@ class CellStep(NamedTuple):
     h: Tensor  # new hidden state (projected when weight_hr is given)
 
 
+def param_name(kind: str, layer: int, direction: int = 0) -> str:
+    """torch's parameter name: ``param_name("weight_ih", 1, 1) == "weight_ih_l1_reverse"`` (kind: weight_ih,
+    weight_hh, bias_ih, bias_hh, weight_hr)."""
+    return f"{kind}_l{layer}" + ("_reverse" if direction else "")
+
+
 def input_projection(x: Tensor, weight_ih: Tensor, bias_ih: Tensor | None, bias_hh: Tensor | None) -> Tensor:
     """The part of the pre-activations that does not depend on h: ``W_ih x + b_ih + b_hh`` (any leading dims).
 

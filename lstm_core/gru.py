@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
+from .cell import param_name
 from .lstm import validate_rnn_args
 
 __all__ = ["GRU", "GRU_GATES", "GRULayerTrace", "GRUStep", "GRUTrace", "gru_cell_step", "gru_trace"]
@@ -104,13 +105,13 @@ class GRU(nn.Module):
         gate_size = 3 * hidden_size
         for layer in range(num_layers):
             for direction in range(self.num_directions):
-                suffix = "_reverse" if direction == 1 else ""
                 width = input_size if layer == 0 else self.num_directions * hidden_size
                 shapes = {"weight_ih": (gate_size, width), "weight_hh": (gate_size, hidden_size)}  # [W_r|W_z|W_n]
                 if bias:
                     shapes |= {"bias_ih": (gate_size,), "bias_hh": (gate_size,)}
                 for name, shape in shapes.items():
-                    self.register_parameter(f"{name}_l{layer}{suffix}", nn.Parameter(torch.empty(shape, **factory)))
+                    weight = nn.Parameter(torch.empty(shape, **factory))
+                    self.register_parameter(param_name(name, layer, direction), weight)
         self.reset_parameters()
 
     @property
@@ -123,8 +124,7 @@ class GRU(nn.Module):
             nn.init.uniform_(weight, -bound, bound)
 
     def _params(self, layer: int, direction: int):
-        suffix = "_reverse" if direction == 1 else ""
-        get = lambda name: getattr(self, f"{name}_l{layer}{suffix}", None)  # noqa: E731
+        get = lambda name: getattr(self, param_name(name, layer, direction), None)  # noqa: E731
         return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
 
     # ------------------------------------------------------------------ input handling (torch's checks)

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from .cell import param_name
 from .recurrence import finish, prepare, run_layers
 
 
@@ -55,12 +56,6 @@ def validate_rnn_args(input_size, hidden_size, num_layers, bias, batch_first, dr
         raise ValueError("proj_size should be a positive integer or zero to disable projections")
     if proj_size >= hidden_size:
         raise ValueError("proj_size has to be smaller than hidden_size")
-
-
-def param_name(kind: str, layer: int, direction: int = 0) -> str:
-    """torch's parameter name: ``param_name("weight_ih", 1, 1) == "weight_ih_l1_reverse"`` (kind: weight_ih,
-    weight_hh, bias_ih, bias_hh, weight_hr)."""
-    return f"{kind}_l{layer}" + ("_reverse" if direction else "")
 
 
 @dataclass(frozen=True)
@@ -207,7 +202,6 @@ class LSTM(nn.Module):
         self._all_weights: list[list[str]] = []  # torch's: per layer and direction, the parameter names
         for layer in range(num_layers):
             for direction in range(cfg.num_directions):
-                suffix = "_reverse" if direction == 1 else ""
                 shapes = {
                     "weight_ih": (gate_size, cfg.layer_input_size(layer)),  # [W_ii|W_if|W_ig|W_io]
                     "weight_hh": (gate_size, cfg.h_out),
@@ -218,7 +212,7 @@ class LSTM(nn.Module):
                     shapes["weight_hr"] = (proj_size, hidden_size)
                 names = []
                 for name, shape in shapes.items():
-                    names.append(f"{name}_l{layer}{suffix}")
+                    names.append(param_name(name, layer, direction))
                     self.register_parameter(names[-1], nn.Parameter(torch.empty(shape, **factory)))
                 self._all_weights.append(names)
         self._flat_weights_names: list[str] = [name for names in self._all_weights for name in names]
@@ -227,11 +221,10 @@ class LSTM(nn.Module):
     def __setstate__(self, state) -> None:
         super().__setstate__(state)
         if "_all_weights" not in self.__dict__:  # pickled before these lists existed: rebuild them
-            suffixes = [""] + (["_reverse"] if self.bidirectional else [])
             kinds = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if self.bias else []) + (
                 ["weight_hr"] if self.proj_size > 0 else [])
-            self._all_weights = [[f"{k}_l{layer}{sfx}" for k in kinds] for layer in range(self.num_layers)
-                                 for sfx in suffixes]
+            self._all_weights = [[param_name(k, layer, d) for k in kinds] for layer in range(self.num_layers)
+                                 for d in range(self.config.num_directions)]
             self._flat_weights_names = [name for names in self._all_weights for name in names]
 
     @property

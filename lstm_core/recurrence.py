@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
-from .cell import GATES, CellStep, cell_step, input_projection
+from .cell import GATES, CellStep, cell_step, input_projection, param_name
 
 
 @dataclass
@@ -97,8 +97,7 @@ def prepare(model, input, hx) -> Prepared:
 
 
 def layer_params(model, layer: int, direction: int) -> dict:
-    suffix = "_reverse" if direction == 1 else ""
-    get = lambda name: getattr(model, f"{name}_l{layer}{suffix}", None)  # noqa: E731
+    get = lambda name: getattr(model, param_name(name, layer, direction), None)  # noqa: E731
     return dict(weight_ih=get("weight_ih"), weight_hh=get("weight_hh"), bias_ih=get("bias_ih"),
                 bias_hh=get("bias_hh"), weight_hr=get("weight_hr"))
 

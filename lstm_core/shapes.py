@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .cell import param_name
 from .lstm import LSTMConfig
 
 FORMS = ("batched", "unbatched", "packed")
@@ -108,10 +109,10 @@ def shapes(cfg: LSTMConfig, batch_size: int = 1, seq_len: int = 1, form: str = "
     for layer in range(cfg.num_layers):
         layer_in = feat_in if layer == 0 else Dim(cfg.layer_input_size(layer), out_feat.symbol, "layer_input")
         for direction in range(d):
-            sfx = f"_l{layer}" + ("_reverse" if direction else "")
-            params += [ParamShape(f"weight_ih{sfx}", (gates, layer_in)), ParamShape(f"weight_hh{sfx}", (gates, h_out))]
+            name = lambda kind: param_name(kind, layer, direction)  # noqa: B023, E731
+            params += [ParamShape(name("weight_ih"), (gates, layer_in)), ParamShape(name("weight_hh"), (gates, h_out))]
             if cfg.bias:
-                params += [ParamShape(f"bias_ih{sfx}", (gates,)), ParamShape(f"bias_hh{sfx}", (gates,))]
+                params += [ParamShape(name("bias_ih"), (gates,)), ParamShape(name("bias_hh"), (gates,))]
             if cfg.proj_size:
-                params.append(ParamShape(f"weight_hr{sfx}", (h_out, hidden)))
+                params.append(ParamShape(name("weight_hr"), (h_out, hidden)))
     return ShapeReport(cfg, form, batch.size, seq_len, tensors, params)

@@ -19,7 +19,7 @@ from ui.i18n import current_lang, t
 
 # Every other page, in app.py's menu order (tests/pages/test_start.py checks this against app.PAGES).
 OTHER_PAGES = ("shapes", "stepper", "weights", "proof", "code", "gradients", "whatif", "pitfalls", "learn",
-               "quiz")
+               "quiz", "heads", "gru", "sentiment")
 _CHART = {"displaylogo": False, "displayModeBar": False}
 
 

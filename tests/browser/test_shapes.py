@@ -5,6 +5,7 @@ The README picture (assets/screenshot.png) is this page; tests write their copy 
 """
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS
 
@@ -46,7 +47,7 @@ def test_shapes_page_in_english_and_chinese(page, goto, assert_no_exception, scr
 
 def test_slider_changes_the_table_and_the_address(page, goto, wait_idle, assert_no_exception):
     goto("shapes", lang="en")
-    assert "(5, 2, 6)" in table_text(page)  # output with hidden_size 6
+    expect(page.locator("[data-testid=stTable]").first).to_contain_text("(5, 2, 6)")  # output with hidden_size 6
     slider = page.locator("[data-testid=stSidebar] [data-testid=stSlider]").filter(has_text="hidden_size")
     slider.get_by_role("slider").press("ArrowRight")
     wait_idle(page)
