@@ -25,6 +25,7 @@ and "Chinese text is shown" checks. ``assert_app_ok(at)`` — no exception eleme
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,20 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.flaky(reruns=1))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Playwright Chromium (the system binary; Playwright's own browser download is not used). Defined here,
+    once, so tests/browser and tests/deploy share ONE instance: a second sync_playwright in the same worker
+    raises "using Playwright Sync API inside the asyncio loop"."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()

@@ -105,19 +105,6 @@ def server_url():
         yield url
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """Playwright Chromium (the system binary; Playwright's own browser download is not used)."""
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def page(browser):
     """A fresh browser page (own context: no shared cookies/session) in English, 1400×1000."""

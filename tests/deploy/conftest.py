@@ -1,4 +1,2 @@
-"""Fixtures for the deployment tests: Chromium from tests/browser/conftest.py, replicas and nginx from
-deploy/local.py (a replica here must be killable, so it is started there rather than by streamlit_server())."""
-
-from tests.browser.conftest import browser  # noqa: F401 (re-exported fixture)
+"""Deployment tests: replicas and nginx come from deploy/local.py (a replica here must be killable, so it is started
+there rather than by streamlit_server()); Chromium is the one session-wide ``browser`` of tests/conftest.py."""
