@@ -55,7 +55,7 @@ def alive(at, page: str) -> None:
 @given(page=st.sampled_from(PAGES), query=queries, lang=st.sampled_from(["en", "zh", None]))
 def test_tampered_addresses_never_break_a_page(run_app, page, query, lang):
     query = {**query, "page": query.get("page", page)}
-    shown = query["page"] if query["page"] in PAGES else "shapes"  # unknown page: the first, with a notice
+    shown = query["page"] if query["page"] in PAGES else PAGES[0]  # unknown page: the first, with a notice
     if "lang" in query:
         lang = None
     at = run_app(page=query.pop("page"), query=query, lang=lang, timeout=60)
