@@ -36,15 +36,16 @@ QUERY = "page=shapes&hidden_size={h}&num_layers=2&lang=en"
 
 
 def cookie_for(url: str) -> str:
+    """nginx's affinity cookie ("" when talking to a replica directly)."""
     with urllib.request.urlopen(url + "/", timeout=TIMEOUT) as response:
-        return response.headers["Set-Cookie"].split(";", 1)[0]
+        return (response.headers["Set-Cookie"] or "").split(";", 1)[0]
 
 
-async def run_once(ws, query: str, widgets=None) -> tuple[float, dict]:
+async def run_once(ws, query: str, widgets=None, page: str = "shapes") -> tuple[float, dict]:
     """Send one rerun; wait for its successful script_finished. Returns (seconds, widget ids seen)."""
     msg = BackMsg()
     msg.rerun_script.query_string = query
-    msg.rerun_script.page_name = "shapes"
+    msg.rerun_script.page_name = page
     if widgets:
         msg.rerun_script.widget_states.widgets.extend(widgets)
     start = time.perf_counter()
