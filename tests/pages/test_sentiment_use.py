@@ -72,7 +72,7 @@ def test_the_classifiers_lstm_reads_the_sentence_on_every_page(run_app, assert_a
     assert at.slider(key="dropout").value == 0.3
     radio = at.sidebar.radio(key="model_source")
     assert radio.value == "trained"
-    assert "trained: sentiment classifier (Sentiment page)" in radio.options
+    assert "trained: the sentiment classifier's LSTM" in radio.options
     tokens = TEXT.split()
     notes = [i.value for i in at.sidebar.info]
     assert any(f"“{TEXT}”" in n and " | ".join(tokens) in n and "`(1, 9, 16)`" in n for n in notes), notes
@@ -165,7 +165,7 @@ def test_chinese_labels_and_an_unknown_word(run_app, assert_app_ok, app_text):
     at = trained_and_used(run_app, lang="zh", text=text)
     assert_app_ok(at)
     name = translate("zh", "sentiment.use.label")
-    assert name == "情感分类器（情感分类页面）"
+    assert name == "情感分类器里的 LSTM"
     assert translate("zh", "learn.source.trained", name=name) in at.sidebar.radio(key="model_source").options
     tokens = S.tokenize(text.lower())
     assert tokens[-1] == "zyxw" and S.encode(S.split(0).vocab, text)[-1] == 1  # read as <unk>
