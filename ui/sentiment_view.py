@@ -151,13 +151,13 @@ def use_section(tr: S.Trainer) -> None:
     st.subheader(t("sentiment.use.title"))
     st.button(t("sentiment.use.button"), key="sentiment_use", on_click=_use, icon="🧠", type="primary",
               disabled=tr.step == 0, help=t("sentiment.use.help"))
-    if tr.step == 0:
-        st.caption(t("sentiment.use.train_first"))
-    elif _active():
+    if _active():  # also after a new seed: the stored copy stays what it was
         seed, step, text = st.session_state.get("_sentiment_used", (None, None, None))
         st.success(t("sentiment.use.active", step=step, text=_md(text or "")), icon="✅")
         if (seed, step, text) != (tr.seed, tr.step, st.session_state.get("sentiment_text")):
             st.caption(t("sentiment.use.stale"))
+    elif tr.step == 0:
+        st.caption(t("sentiment.use.train_first"))
     else:
         st.caption(t("sentiment.use.explain"))
     if st.session_state.get(_PROBLEM):

@@ -133,6 +133,8 @@ def test_retraining_or_a_new_seed_keeps_the_stored_copy(run_app, assert_app_ok):
     at.number_input(key="seed").set_value(3).run(timeout=200)  # a new trainer (step 0): the copy stays too
     assert_app_ok(at)
     assert at.session_state["sentiment_trainer"].seed == 3 and at.button(key="sentiment_use").disabled
+    assert translate("en", "sentiment.use.active", step=10, text=TEXT) in [s.value for s in at.success]
+    assert translate("en", "sentiment.use.stale") in [c.value for c in at.caption]
     assert at.session_state["model_source"] == "trained"
     assert at.session_state["_model_store"]["trained"] is stored
     at.switch_page("pages/stepper.py").run()
