@@ -195,6 +195,30 @@ def read(model: Classifier, vocab: dict, text: str) -> Reading:
     return Reading(tokens, ids, probs, values, step, ranking)
 
 
+@dataclass(frozen=True)
+class Embedded:
+    """A typed sentence as the classifier's LSTM reads it: what "use this LSTM on every page" hands the app."""
+
+    text: str
+    tokens: list  # as typed (lower-cased); unknown ones are read as <unk>
+    ids: list
+    x: Tensor  # (1, T, E) float32, batch-major: the Embedding's output for `ids`, the LSTM's input
+
+
+def embed_sentence(model: Classifier, vocab: dict, text: str) -> Embedded:
+    """The Embedding's output for the sentence's tokens: the same tokens and ids as `read` uses."""
+    tokens = tokenize(text.lower()) or [UNK]
+    ids = encode(vocab, text)
+    with torch.no_grad():
+        x = model.embedding(torch.tensor([ids])).detach().to(torch.float32).clone()
+    return Embedded(text, tokens, ids, x)
+
+
+def lstm_weights(model: Classifier) -> tuple[dict, object]:
+    """The classifier's LSTM alone: (state_dict with torch.nn.LSTM's names, its LSTMConfig)."""
+    return {k: v.detach().clone() for k, v in model.lstm.state_dict().items()}, model.lstm.config
+
+
 def packed_vs_padded(model: Classifier, vocab: dict, texts: list[str]) -> dict:
     """Logits of a ragged batch run packed and run as plain zero-padded steps (padding read as real input)."""
     rows = [(encode(vocab, s), 0, "") for s in texts]

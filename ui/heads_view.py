@@ -26,6 +26,8 @@ def step_names(batch, b: int) -> list[str]:
     T = batch.seq_len
     if tokens and b < len(tokens):
         return [tokens[b][k] if k < len(tokens[b]) else "·" for k in range(T)]
+    if b == 0 and batch.labels:  # a batch that names its own steps (the Sentiment page's sentence)
+        return [str(batch.labels[k]) if k < len(batch.labels) else "·" for k in range(T)]
     return [f"t={k}" for k in range(T)]
 
 

@@ -15,7 +15,7 @@ import streamlit as st
 from lessons import sources as src
 from lessons.sources import InputBatch
 from lstm_core import limits
-from ui import parse, state
+from ui import model_source, parse, state
 from ui.i18n import t
 from ui.state import BY_KEY, DEFAULT_TEXT, INPUT_SOURCES, MAX_TEXT_URL, fingerprint, get_config, get_input
 
@@ -78,6 +78,10 @@ def input_panel(expanded: bool = False) -> InputBatch:
     st.session_state.setdefault("input_text", DEFAULT_TEXT)
     input_size = cfg.lstm.input_size
     with st.expander(t("inputs.title"), expanded=expanded):
+        brought = model_source.active_input(cfg.lstm)
+        if brought is not None:  # the active model's own input wins; the choices below wait for random weights
+            note = model_source.stored(model_source.current()).note
+            st.info((t(note[0], **note[1]) + " " if note else "") + t("inputs.model_input"), icon="📝")
         kind = st.segmented_control(t("inputs.source"), SOURCES, key="input_source",
                                     format_func={s: t(f"inputs.src.{s}") for s in SOURCES}.__getitem__,
                                     required=True) or "random"

@@ -222,7 +222,8 @@ def _example_to_stepper() -> None:
 
 
 def use_button(trainer: Trainer) -> None:
-    active = model_source.current() == "trained"
+    item = model_source.stored("trained")  # the trained slot may hold the Sentiment page's classifier instead
+    active = model_source.current() == "trained" and item is not None and item.title is None
     c1, c2 = st.columns(2)
     c1.button(t("learn.use"), key="learn_use", on_click=_use_trained, icon="🧠", disabled=trainer.step == 0)
     c2.button(t("learn.example"), key="learn_example", on_click=_example_to_stepper, icon="⏯️",

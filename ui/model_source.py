@@ -8,6 +8,10 @@ while a trained/uploaded model is active those sidebar widgets are set to its va
 (`locked()`); batch_first and dropout are not stored in a state_dict and stay the learner's choice.
 Switching back to random restores the sidebar values the learner had before.
 
+A stored model may bring its own input (`Stored.batch`, e.g. the Sentiment page's embedded sentence): while
+it is active `active_input` returns it and ``ui.state.get_input()`` hands it to every page; `Stored.title`
+(an i18n key) names it in the switch and `Stored.note` (i18n key, format values) says what the input is.
+
 Memory: a session keeps at most ``MAX_SESSION_BYTES`` of models (stored weights, the Learn page's trainer)
 and input; `store` refuses beyond that with a translated message. `fingerprint(*parts)` is the app's one
 cache-key digest (tensors, arrays, dicts, sequences, anything with a stable repr).
@@ -39,6 +43,9 @@ class Stored:
     state_dict: dict  # float32 tensors, torch.nn.LSTM names
     label: str  # task name or file name
     digest: str  # of the weights: part of cache keys
+    title: str | None = None  # i18n key naming the model in the switch (default: the Learn task / file name)
+    batch: object = None  # an InputBatch every page reads while this model is active, or None
+    note: tuple | None = None  # (i18n key, format values): what that input is, shown under the switch
 
     def arch(self) -> dict:
         return {k: getattr(self.config, k) for k in ARCH_KEYS}
@@ -94,25 +101,32 @@ def _tensor_bytes(obj) -> int:
 def session_bytes(exclude: str | None = None) -> int:
     """Bytes of models and input this session holds (stored weights except `exclude`, trainer, input)."""
     ss = st.session_state
-    total = sum(_tensor_bytes(item.state_dict) for kind, item in ss.get(_STORE, {}).items() if kind != exclude)
+    total = sum(_tensor_bytes(item.state_dict) + _tensor_bytes(getattr(item.batch, "data", None))
+                for kind, item in ss.get(_STORE, {}).items() if kind != exclude)
     trainer = ss.get("learn_trainer")
     if trainer is not None:  # model, its starting copy and Adam's two moments
         total += 4 * _tensor_bytes(getattr(trainer, "model", None))
+    trainer = ss.get("sentiment_trainer")
+    if trainer is not None:  # the Sentiment page's classifier and Adam's two moments
+        total += 3 * _tensor_bytes(getattr(trainer, "model", None))
     batch = ss.get("input_batch")
     total += _tensor_bytes(getattr(batch, "data", None))
     return total
 
 
-def store(kind: str, state_dict: dict, config: LSTMConfig, label: str) -> str | None:
-    """Keep a trained/uploaded model for this session (replacing the previous one of that kind).
+def store(kind: str, state_dict: dict, config: LSTMConfig, label: str, *, title: str | None = None,
+          batch=None, note: tuple | None = None) -> str | None:
+    """Keep a trained/uploaded model for this session (replacing the previous one of that kind), optionally
+    with the input every page then reads (`batch`, an InputBatch of ``input_size`` features; kept as given).
 
     Returns None when kept, else the translated reason (the session's memory cap would be exceeded)."""
     sd = {k: v.detach().cpu().to(torch.float32).clone() for k, v in state_dict.items()}
-    used = session_bytes(exclude=kind) + _tensor_bytes(sd)
+    used = session_bytes(exclude=kind) + _tensor_bytes(sd) + _tensor_bytes(getattr(batch, "data", None))
     if used > MAX_SESSION_BYTES:
         return t("learn.err.session_full", used_mb=f"{used / 2**20:.1f}", limit_mb=f"{MAX_SESSION_BYTES / 2**20:g}")
     arch = LSTMConfig(**{**LSTMConfig().kwargs(), **{k: getattr(config, k) for k in ARCH_KEYS}})
-    st.session_state.setdefault(_STORE, {})[kind] = Stored(arch, sd, label, fingerprint(sd))
+    digest = fingerprint(sd)
+    st.session_state.setdefault(_STORE, {})[kind] = Stored(arch, sd, label, digest, title, batch, note)
     return None
 
 
@@ -161,12 +175,21 @@ def render_switch(sb) -> None:
 
     labels = {"random": t("learn.source.random")}  # computed here: format_func must not need a run context
     for kind in options[1:]:
-        name = stored(kind).label
-        labels[kind] = t(f"learn.source.{kind}", name=t(f"learn.task.{name}") if kind == "trained" else name)
+        labels[kind] = t(f"learn.source.{kind}", name=_name(stored(kind), kind))
     sb.radio(t("learn.source.title"), options, key=SOURCE, format_func=labels.__getitem__, on_change=_on_switch,
              help=t("learn.source.help"))
     if locked():
         sb.info(t("learn.source.locked"), icon="🔒")
+        note = stored(current()).note
+        if note is not None:
+            sb.info(t(note[0], **note[1]), icon="📝")
+
+
+def _name(item: Stored, kind: str) -> str:
+    """What the switch calls a stored model: its title, else the Learn task's name, else the file name."""
+    if item.title:
+        return t(item.title)
+    return t(f"learn.task.{item.label}") if kind == "trained" else item.label
 
 
 def active_model(cfg: LSTMConfig) -> LSTM | None:
@@ -183,6 +206,15 @@ def active_model(cfg: LSTMConfig) -> LSTM | None:
     model = LSTM(**cfg.kwargs())
     model.load_state_dict(item.state_dict, strict=True)
     return model.eval()
+
+
+def active_input(cfg: LSTMConfig):
+    """The InputBatch the active model brought with it (every page reads it), or None."""
+    kind = current()
+    batch = None if kind == "random" else stored(kind).batch
+    if batch is None or batch.data.dim() != 3 or batch.data.shape[-1] != cfg.input_size:
+        return None
+    return batch
 
 
 def model_key() -> str:

@@ -1,11 +1,20 @@
 """Sections of the sentiment page: live training with a progress bar (stop = any click, resume = train again),
-accuracy against the bag-of-words baseline, and a typed sentence read token by token."""
+accuracy against the bag-of-words baseline, a typed sentence read token by token, and the button that makes the
+classifier's LSTM (reading that sentence, embedded) the model every page shows.
+
+Widget keys: ``sentiment_steps sentiment_train sentiment_stop`` (training), ``sentiment_text sentiment_q
+sentiment_layer sentiment_dir sentiment_unit_*`` (reading), ``sentiment_use`` (use this LSTM on every page)."""
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 import streamlit as st
 
 from lessons import sentiment as S
+from lessons.sources import InputBatch
+from lstm_core import limits
+from ui import model_source
 from ui.figures.sentiment import loss_figure, token_figure
 from ui.i18n import t
 
@@ -97,6 +106,62 @@ def reading_section(tr: S.Trainer) -> None:
         top = r.ranking[:5]
         st.table(pd.DataFrame({"|Δh|": [f"{abs(h[r.contrast_step][u] - prev[u]):.4f}" for u in top]},
                               index=[f"unit {u}" for u in top]))
+    use_section(tr)
+
+
+TITLE = "sentiment.use.label"  # how the sidebar switch names this model
+_PROBLEM = "_sentiment_use_problem"  # why the last click was refused (memory cap, sentence too long)
+
+
+def _md(text: str) -> str:
+    """Typed text shown inside markdown as typed (no stray bold, links or HTML from `*`, `[`, `<`...)."""
+    return re.sub(r"([\\`*_\[\]<>$~#|])", r"\\\1", text)
+
+
+def _use() -> None:
+    """Callback of "use this LSTM on every page": store the classifier's LSTM and the embedded sentence as
+    the app's trained model and its input, then switch the app to it (the sidebar locks to its architecture)."""
+    ss = st.session_state
+    tr = ss.get("sentiment_trainer")
+    if tr is None:
+        return
+    e = S.embed_sentence(tr.model, tr.data.vocab, ss.get("sentiment_text") or "")
+    sd, config = S.lstm_weights(tr.model)
+    try:
+        limits.check_limits(config, 1, len(e.tokens))
+    except limits.LimitError as err:
+        ss[_PROBLEM] = t("shell.too_big", limit=err.limit, value=f"{err.value:,}", maximum=f"{err.maximum:,}")
+        return
+    note = ("sentiment.use.note", {"text": _md(e.text), "tokens": " | ".join(map(_md, e.tokens)), "T": len(e.tokens),
+                                   "E": config.input_size, "step": tr.step})
+    batch = InputBatch(e.x, labels=list(e.tokens))
+    ss[_PROBLEM] = model_source.store("trained", sd, config, "sentiment_classifier", title=TITLE, batch=batch,
+                                      note=note)
+    if ss[_PROBLEM] is None:
+        ss["_sentiment_used"] = (tr.seed, tr.step, e.text)  # what was stored: tells when the page moved on
+        model_source.activate("trained")
+
+
+def _active() -> bool:
+    item = model_source.stored("trained")
+    return model_source.current() == "trained" and item is not None and item.title == TITLE
+
+
+def use_section(tr: S.Trainer) -> None:
+    st.subheader(t("sentiment.use.title"))
+    st.button(t("sentiment.use.button"), key="sentiment_use", on_click=_use, icon="🧠", type="primary",
+              disabled=tr.step == 0, help=t("sentiment.use.help"))
+    if _active():  # also after a new seed: the stored copy stays what it was
+        seed, step, text = st.session_state.get("_sentiment_used", (None, None, None))
+        st.success(t("sentiment.use.active", step=step, text=_md(text or "")), icon="✅")
+        if (seed, step, text) != (tr.seed, tr.step, st.session_state.get("sentiment_text")):
+            st.caption(t("sentiment.use.stale"))
+    elif tr.step == 0:
+        st.caption(t("sentiment.use.train_first"))
+    else:
+        st.caption(t("sentiment.use.explain"))
+    if st.session_state.get(_PROBLEM):
+        st.error(st.session_state[_PROBLEM], icon="🧠")
 
 
 def mechanics_section(tr: S.Trainer) -> None:

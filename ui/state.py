@@ -308,9 +308,13 @@ def get_input() -> InputBatch:
     """The current input: ``st.session_state["input_batch"]`` (set by the input panel) when it is an
     InputBatch with ``input_size`` features, else seeded random (batch_size, seq_len, input_size).
 
-    B and T are those of the returned batch — use ``batch.data.shape``, not the sidebar values.
+    B and T are those of the returned batch — use ``batch.data.shape``, not the sidebar values. While a stored
+    model that brought its own input is active (the Sentiment page's classifier), that input instead.
     """
     cfg = get_config()
+    brought = model_source.active_input(cfg.lstm)
+    if brought is not None:
+        return brought
     chosen = st.session_state.get("input_batch")
     if (
         isinstance(chosen, InputBatch)
