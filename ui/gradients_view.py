@@ -92,6 +92,16 @@ def sci(v: float) -> str:
     return mant if int(exp) == 0 else rf"{mant}\times10^{{{int(exp)}}}"
 
 
+def plus(v: float) -> str:
+    """``+ 1.2`` or ``- 1.2``: a term of a plugged-in sum, its sign folded into the operator."""
+    return f"- {sci(-v)}" if v < 0 else f"+ {sci(v)}"
+
+
+def term(v: float) -> str:
+    """A signed term under an underbrace: negative values in parentheses."""
+    return f"({sci(v)})" if v < 0 else sci(v)
+
+
 def bptt_step_key(T: int) -> str:
     """Session key of the step selector (one per sequence length: its options are T-1 … 0)."""
     return f"bptt_t_{T}"
@@ -108,13 +118,13 @@ LSTM_EQUATIONS = r"""
 \delta c_t &= \delta h_t \odot o_t \odot (1-\tanh^2 c_t) + \delta c_{t+1} \odot f_{t+1} \\
 \delta f_t &= \delta c_t \odot c_{t-1}, \qquad \delta i_t = \delta c_t \odot g_t, \qquad
   \delta g_t = \delta c_t \odot i_t \\
-\delta a_t &= \big[\,\delta i_t \odot i_t(1-i_t);\ \delta f_t \odot f_t(1-f_t);\ \delta g_t \odot (1-g_t^2);\
-  \delta o_t \odot o_t(1-o_t)\,\big] \\
+\delta a_t &= \big[\,\delta i_t \odot i_t(1-i_t);\ \delta f_t \odot f_t(1-f_t); \\
+  &\qquad\ \ \delta g_t \odot (1-g_t^2);\ \delta o_t \odot o_t(1-o_t)\,\big] \\
 &\colorbox{#fde68a}{$\displaystyle \delta c_{t-1} = \delta c_t \odot f_t
   + \delta h_{t-1} \odot o_{t-1} \odot (1-\tanh^2 c_{t-1})$}
 \end{aligned}
 """
-PROJ_NOTE = r"\quad(\delta h_t \to W_{hr}^{\top}\delta h_t \text{ inside } \delta o_t, \delta c_t)"
+PROJ_NOTE = r"\text{proj\_size:}\ \delta h_t \to W_{hr}^{\top}\delta h_t \ \text{in}\ \delta o_t,\ \delta c_t"
 RNN_EQUATION = r"\delta h_{t-1} = W_{hh}^{\top}\big(\delta h_t \odot (1 - h_t^2)\big)"
 
 
@@ -133,7 +143,9 @@ def render_bptt(lstm_bw, rnn_bw, *, has_proj: bool = False, num_layers: int = 1)
     left, right = st.columns([3, 2])
     with left:
         st.markdown(t("gradients.bptt.lstm_eq"))
-        st.latex(LSTM_EQUATIONS + (PROJ_NOTE if has_proj else ""))
+        st.latex(LSTM_EQUATIONS)
+        if has_proj:
+            st.latex(PROJ_NOTE)
     with right:
         st.markdown(t("gradients.bptt.rnn_eq"))
         st.latex(RNN_EQUATION)
@@ -164,17 +176,19 @@ def render_bptt(lstm_bw, rnn_bw, *, has_proj: bool = False, num_layers: int = 1)
     fmt = {name: st.column_config.NumberColumn(name, format="%.3e") for name in cols}
     st.dataframe(frame, column_config=fmt, key="bptt_table")
     st.caption(t("gradients.bptt.table_note"))
+    if has_proj:
+        st.caption(t("gradients.bptt.table_note_proj"))
 
     j = st.selectbox(t("gradients.bptt.unit_pick"), range(H), key="bptt_unit", format_func=lambda u: f"{u}")
     line = plug_in(lstm_bw, step, j)
     st.markdown(t("gradients.bptt.plug_title", j=j, t=step))
     sub = f"{step},{j}"
     if step + 1 < T:
-        nxt, nxt_val = rf"\delta c_{{{step + 1},{j}}}\,f_{{{step + 1},{j}}}", sci(line["dc_next_carry"])
+        nxt, nxt_val = rf"\delta c_{{{step + 1},{j}}}\,f_{{{step + 1},{j}}}", term(line["dc_next_carry"])
     else:
         nxt, nxt_val = "0", "0"
     st.latex(rf"\delta c_{{{sub}}} = \underbrace{{\delta h_{{{sub}}}\,o_{{{sub}}}\,(1-\tanh^2 c_{{{sub}}})}}"
-             rf"_{{{sci(line['local'])}}} + \underbrace{{{nxt}}}_{{{nxt_val}}} = {sci(line['dc'])}")
+             rf"_{{{term(line['local'])}}} + \underbrace{{{nxt}}}_{{{nxt_val}}} = {sci(line['dc'])}")
     f_val = f"{line['f']:.3f}"
     if line["cut"]:
         st.latex(rf"\delta c_{{{step - 1},{j}}} \leftarrow 0 \quad\text{{({t('gradients.bptt.cut_short')})}}")
@@ -184,8 +198,8 @@ def render_bptt(lstm_bw, rnn_bw, *, has_proj: bool = False, num_layers: int = 1)
                  rf"\underbrace{{{f_val}}}_{{f_{{{sub}}}}}")
         local = rf"\delta h_{{{prev}}}\,o_{{{prev}}}\,(1-\tanh^2 c_{{{prev}}})"
         st.latex(rf"\colorbox{{#fde68a}}{{$\displaystyle \delta c_{{{prev}}} = {carry}"
-                 rf" + \underbrace{{{sci(line['prev_local'])}}}_{{{local}}}"
-                 rf" = {sci(line['carry'])} + {sci(line['prev_local'])} = {sci(line['prev_dc'])}$}}")
+                 rf" + \underbrace{{{term(line['prev_local'])}}}_{{{local}}}"
+                 rf" = {sci(line['carry'])} {plus(line['prev_local'])} = {sci(line['prev_dc'])}$}}")
     else:
         st.latex(rf"\colorbox{{#fde68a}}{{$\displaystyle \delta c_{{-1,{j}}} = \delta c_{{0,{j}}}\,f_{{0,{j}}} = "
                  rf"{sci(line['dc'])} \times {f_val} = {sci(line['carry'])}$}}")
