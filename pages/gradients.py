@@ -1,7 +1,8 @@
 """Gradient flow: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖, ‖∂L/∂x_t‖ and ∏f through time, LSTM vs a vanilla RNN.
 
 Numbers: `lessons.gradients` (autograd through our engine and `lstm_core.RNN`), cached by `ui.gradients_view`;
-charts `ui.figures.gradients`.
+charts `ui.figures.gradients`. Below them, the backward pass written by hand and stepped from T-1 to 0
+(`lessons.bptt`, rendered by `ui.gradients_view.render_bptt`).
 """
 
 import streamlit as st
