@@ -6,10 +6,19 @@ a digest of their configuration and weights, so a retrained or uploaded model is
 """
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
-from lessons.gradients import lstm_gradflow, matched_rnn, rnn_gradflow, seeded_input, with_forget_bias
+from lessons.gradients import (
+    lstm_gradflow,
+    matched_rnn,
+    rnn_gradflow,
+    seeded_input,
+    truncation_start,
+    with_forget_bias,
+)
 from lstm_core import Clamp
+from ui.i18n import t
 from ui.model_source import fingerprint
 
 
@@ -53,3 +62,149 @@ def gradient_flows(key: str, _model, seed: int, seq_len: int, forget_shift: floa
         out["lstm_cut"] = lstm_gradflow(lstm, x, layer=layer, truncate=truncate, clamps=clamps)
         out["rnn_cut"] = rnn_gradflow(rnn, x, layer=layer, truncate=truncate)
     return out
+
+
+# ---------------------------------------------------------------- backward through time, stepped
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def backward_steps(key: str, _model, seed: int, seq_len: int, forget_shift: float, truncate: int | None,
+                   f_open: bool = False) -> tuple:
+    """`lessons.bptt` on the very model, input and what-if clamps of `gradient_flows`: (LSTMBackward,
+    RNNBackward) of the top layer, batch item 0."""
+    from lessons.bptt import lstm_backward, rnn_backward
+
+    cfg = _model.config
+    x = seeded_input(seq_len, cfg.input_size, seed)
+    lstm = with_forget_bias(_model, forget_shift)
+    clamps = [Clamp("f", 1.0, layer=k, direction=d) for k in range(cfg.num_layers)
+              for d in range(cfg.num_directions)] if f_open else []
+    truncate = truncate if truncate and not cfg.bidirectional else None
+    return (lstm_backward(lstm, x, truncate=truncate, clamps=clamps),
+            rnn_backward(matched_rnn(cfg, seed), x, truncate=truncate))
+
+
+def sci(v: float) -> str:
+    """A gradient for LaTeX in the table's format (%.3e): ``-1.234\\times10^{-3}``; ``×10^0`` is left out."""
+    v = float(v)
+    if v == 0:
+        return "0"
+    mant, exp = f"{v:.3e}".split("e")
+    return mant if int(exp) == 0 else rf"{mant}\times10^{{{int(exp)}}}"
+
+
+def plus(v: float) -> str:
+    """``+ 1.2`` or ``- 1.2``: a term of a plugged-in sum, its sign folded into the operator."""
+    return f"- {sci(-v)}" if v < 0 else f"+ {sci(v)}"
+
+
+def term(v: float) -> str:
+    """A signed term under an underbrace: negative values in parentheses."""
+    return f"({sci(v)})" if v < 0 else sci(v)
+
+
+def bptt_step_key(T: int) -> str:
+    """Session key of the step selector (one per sequence length: its options are T-1 … 0)."""
+    return f"bptt_t_{T}"
+
+
+def _move(key: str, by: int, T: int) -> None:
+    st.session_state[key] = min(max(st.session_state.get(key, T - 1) + by, 0), T - 1)
+
+
+LSTM_EQUATIONS = r"""
+\begin{aligned}
+\delta h_t &= [\,t=T-1\,]\,\mathbf 1 + W_{hh}^{\top}\,\delta a_{t+1} \\
+\delta o_t &= \delta h_t \odot \tanh c_t \\
+\delta c_t &= \delta h_t \odot o_t \odot (1-\tanh^2 c_t) + \delta c_{t+1} \odot f_{t+1} \\
+\delta f_t &= \delta c_t \odot c_{t-1}, \qquad \delta i_t = \delta c_t \odot g_t, \qquad
+  \delta g_t = \delta c_t \odot i_t \\
+\delta a_t &= \big[\,\delta i_t \odot i_t(1-i_t);\ \delta f_t \odot f_t(1-f_t); \\
+  &\qquad\ \ \delta g_t \odot (1-g_t^2);\ \delta o_t \odot o_t(1-o_t)\,\big] \\
+&\colorbox{#fde68a}{$\displaystyle \delta c_{t-1} = \delta c_t \odot f_t
+  + \delta h_{t-1} \odot o_{t-1} \odot (1-\tanh^2 c_{t-1})$}
+\end{aligned}
+"""
+PROJ_NOTE = r"\text{proj\_size:}\ \delta h_t \to W_{hr}^{\top}\delta h_t \ \text{in}\ \delta o_t,\ \delta c_t"
+RNN_EQUATION = r"\delta h_{t-1} = W_{hh}^{\top}\big(\delta h_t \odot (1 - h_t^2)\big)"
+
+
+def render_bptt(lstm_bw, rnn_bw, *, has_proj: bool = False, num_layers: int = 1) -> None:
+    """The stepped backward lesson: equations, a step selector T-1 … 0, the per-unit table and the plugged-in
+    cell line for one unit. Numbers come from `lessons.bptt` (tested equal to autograd)."""
+    import pandas as pd
+
+    from lessons.bptt import LSTM_QUANTITIES, plug_in, rnn_plug_in, unit_table
+
+    T, H = lstm_bw.T, lstm_bw.hidden_size
+    st.subheader(t("gradients.bptt.title"))
+    st.markdown(t("gradients.bptt.intro"))
+    if num_layers > 1:
+        st.caption(t("gradients.bptt.top_layer", layer=lstm_bw.layer))
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(t("gradients.bptt.lstm_eq"))
+        st.latex(LSTM_EQUATIONS)
+        if has_proj:
+            st.latex(PROJ_NOTE)
+    with right:
+        st.markdown(t("gradients.bptt.rnn_eq"))
+        st.latex(RNN_EQUATION)
+        st.markdown(t("gradients.bptt.why"))
+    key = bptt_step_key(T)
+    c0, c1, c2 = st.columns([1, 6, 1], vertical_alignment="bottom")
+    now = st.session_state.get(key, T - 1)
+    c0.button(t("gradients.bptt.later_label"), key="bptt_later", on_click=_move, args=(key, 1, T),
+              help=t("gradients.bptt.later"), disabled=now >= T - 1)
+    c2.button(t("gradients.bptt.earlier_label"), key="bptt_earlier", on_click=_move, args=(key, -1, T),
+              help=t("gradients.bptt.earlier"), disabled=now <= 0)
+    step = c1.select_slider(t("gradients.bptt.step"), options=list(range(T - 1, -1, -1)), value=T - 1, key=key,
+                            help=t("gradients.bptt.step_help", last=T - 1))
+    back = T - 1 - step
+    st.markdown(t("gradients.bptt.at_step", t=step, back=back))
+    rnn_line = rnn_plug_in(rnn_bw, step)
+    m1, m2, m3 = st.columns(3)
+    m1.metric(t("gradients.bptt.norm_dc"), f"{np.linalg.norm(lstm_bw.dc[step, 0]):.3e}")
+    m2.metric(t("gradients.bptt.norm_dh"), f"{np.linalg.norm(lstm_bw.dh[step, 0]):.3e}")
+    m3.metric(t("gradients.bptt.norm_rnn"), f"{rnn_line['dh']:.3e}")
+    if lstm_bw.truncate and step < truncation_start(T, lstm_bw.truncate):
+        st.info(t("gradients.bptt.cut", t=step, cut=truncation_start(T, lstm_bw.truncate)), icon="✂️")
+
+    table = unit_table(lstm_bw, step)
+    cols = {t(f"gradients.bptt.col.{name}"): table[name] for name in LSTM_QUANTITIES}
+    cols[t("gradients.bptt.col.rnn_dh")] = rnn_bw.dh[step, 0]
+    frame = pd.DataFrame(cols, index=pd.Index(range(H), name=t("gradients.bptt.unit")))
+    fmt = {name: st.column_config.NumberColumn(name, format="%.3e") for name in cols}
+    st.dataframe(frame, column_config=fmt, key="bptt_table")
+    st.caption(t("gradients.bptt.table_note"))
+    if has_proj:
+        st.caption(t("gradients.bptt.table_note_proj"))
+
+    j = st.selectbox(t("gradients.bptt.unit_pick"), range(H), key="bptt_unit", format_func=lambda u: f"{u}")
+    line = plug_in(lstm_bw, step, j)
+    st.markdown(t("gradients.bptt.plug_title", j=j, t=step))
+    sub = f"{step},{j}"
+    if step + 1 < T:
+        nxt, nxt_val = rf"\delta c_{{{step + 1},{j}}}\,f_{{{step + 1},{j}}}", term(line["dc_next_carry"])
+    else:
+        nxt, nxt_val = "0", "0"
+    st.latex(rf"\delta c_{{{sub}}} = \underbrace{{\delta h_{{{sub}}}\,o_{{{sub}}}\,(1-\tanh^2 c_{{{sub}}})}}"
+             rf"_{{{term(line['local'])}}} + \underbrace{{{nxt}}}_{{{nxt_val}}} = {sci(line['dc'])}")
+    f_val = f"{line['f']:.3f}"
+    if line["cut"]:
+        st.latex(rf"\delta c_{{{step - 1},{j}}} \leftarrow 0 \quad\text{{({t('gradients.bptt.cut_short')})}}")
+    elif step >= 1:
+        prev = f"{step - 1},{j}"
+        carry = (rf"\underbrace{{{sci(line['dc'])}}}_{{\delta c_{{{sub}}}}} \times "
+                 rf"\underbrace{{{f_val}}}_{{f_{{{sub}}}}}")
+        local = rf"\delta h_{{{prev}}}\,o_{{{prev}}}\,(1-\tanh^2 c_{{{prev}}})"
+        st.latex(rf"\colorbox{{#fde68a}}{{$\displaystyle \delta c_{{{prev}}} = {carry}"
+                 rf" + \underbrace{{{term(line['prev_local'])}}}_{{{local}}}"
+                 rf" = {sci(line['carry'])} {plus(line['prev_local'])} = {sci(line['prev_dc'])}$}}")
+    else:
+        st.latex(rf"\colorbox{{#fde68a}}{{$\displaystyle \delta c_{{-1,{j}}} = \delta c_{{0,{j}}}\,f_{{0,{j}}} = "
+                 rf"{sci(line['dc'])} \times {f_val} = {sci(line['carry'])}$}}")
+    prev_rnn = r"\delta h_{-1}" if step == 0 else rf"\delta h_{{{step - 1}}}"
+    st.latex(rf"\text{{RNN}}:\ \|{prev_rnn}\| = \big\|W_{{hh}}^{{\top}}\underbrace{{(\delta h_{{{step}}} \odot "
+             rf"(1-h_{{{step}}}^2))}}_{{\|\cdot\| = {sci(rnn_line['da'])}}}\big\| = {sci(rnn_line['prev_dh'])}"
+             rf"\qquad \|\delta h_{{{step}}}\| = {sci(rnn_line['dh'])}")
+    st.markdown(t("gradients.bptt.read", t=step, j=j, f=f_val, slope=f"{rnn_line['slope']:.3f}"))

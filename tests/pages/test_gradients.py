@@ -11,6 +11,7 @@ from tests.helpers import traces_by_meta
 from ui.figures.gradients import log_values
 
 figures = traces_by_meta  # meta -> trace, over every plotly chart of the page
+OPEN = 3.0  # the page opens with the random model's forget-gate bias raised by +3 (pages/gradients.py)
 
 
 def charts(at) -> list[dict]:
@@ -35,7 +36,8 @@ def assert_curve(trace, values):
 def test_default_curves_equal_gradflow(run_app, assert_app_ok):
     at = run_app(page="gradients")
     assert_app_ok(at)
-    lstm, rnn = expected(LSTMConfig(4, 6), seed=0, T=60)
+    assert at.slider(key="grad_forget_shift").value == OPEN
+    lstm, rnn = expected(LSTMConfig(4, 6), seed=0, T=60, shift=OPEN)
     tr = figures(at)
     assert_curve(tr["lstm_dh"], lstm.dL_dh[:, 0])
     assert_curve(tr["lstm_dc"], lstm.dL_dc[:, 0])
@@ -45,9 +47,12 @@ def test_default_curves_equal_gradflow(run_app, assert_app_ok):
     assert_curve(tr["forget_product_mean"], lstm.forget_product[:, 0].mean(-1))
     for j in range(6):
         assert_curve(tr[f"forget_product_u{j}"], lstm.forget_product[:, 0, j])
-    # log-scale y on the gradient charts, and the RNN vanishes faster than the LSTM at init
+    # log-scale y on the gradient charts; the claim can be seen where the page opens: the LSTM's step-0
+    # gradient survives (4.1e-4 of the last step's) while the RNN's vanishes (5.7e-20)
     assert all(c["layout"]["yaxis"]["type"] == "log" for c in charts(at))
-    assert rnn.dL_dh[0, 0] / rnn.dL_dh[-1, 0] < lstm.dL_dh[0, 0] / lstm.dL_dh[-1, 0]
+    lstm_ratio, rnn_ratio = lstm.dL_dh[0, 0] / lstm.dL_dh[-1, 0], rnn.dL_dh[0, 0] / rnn.dL_dh[-1, 0]
+    assert lstm_ratio > 1e-5 and rnn_ratio < 1e-15
+    assert [m.value for m in at.metric][:2] == [f"{lstm_ratio:.2e}", f"{rnn_ratio:.2e}"]
     assert at.slider(key="grad_seq_len").max == limits.MAX_SEQ_LEN
 
 
@@ -71,7 +76,7 @@ def test_truncation_plots_zero_before_the_last_chunk(run_app, assert_app_ok):
     at.toggle(key="grad_truncate").set_value(True).run()
     at.slider(key="grad_k").set_value(7).run()
     assert_app_ok(at)
-    lstm, rnn = expected(LSTMConfig(4, 6), seed=0, T=60, k=7)
+    lstm, rnn = expected(LSTMConfig(4, 6), seed=0, T=60, shift=OPEN, k=7)
     cut = (59 // 7) * 7
     tr = figures(at)
     for meta, flow, key in (("lstm_dh_cut", lstm, "dL_dh"), ("rnn_dh_cut", rnn, "dL_dh"),
@@ -90,7 +95,7 @@ def test_stacked_bidirectional_model_and_layer_choice(run_app, assert_app_ok):
     at.selectbox(key="grad_layer").set_value(0).run()
     assert_app_ok(at)
     cfg = LSTMConfig(4, 4, num_layers=2, bidirectional=True)
-    lstm, rnn = expected(cfg, seed=0, T=60, layer=0)
+    lstm, rnn = expected(cfg, seed=0, T=60, shift=OPEN, layer=0)
     tr = figures(at)
     assert_curve(tr["lstm_dh"], lstm.dL_dh[:, 0])
     assert_curve(tr["rnn_dh"], rnn.dL_dh[:, 0])
@@ -143,11 +148,11 @@ def test_clamping_f_open_everywhere_keeps_the_cell_gradient_alive(run_app, asser
     assert_app_ok(at)
     cfg = LSTMConfig(4, 6, num_layers=2)
     clamps = [Clamp("f", 1.0, layer=0), Clamp("f", 1.0, layer=1)]
-    lstm = lstm_gradflow(cfg.build(seed=0), seeded_input(60, 4, 0), clamps=clamps)
+    lstm = lstm_gradflow(with_forget_bias(cfg.build(seed=0), OPEN), seeded_input(60, 4, 0), clamps=clamps)
     tr = figures(at)
     assert_curve(tr["lstm_dc"], lstm.dL_dc[:, 0])
     assert tr["forget_product_mean"]["y"] == [1.0] * 60
-    plain, _ = expected(cfg, seed=0, T=60)
+    plain, _ = expected(cfg, seed=0, T=60, shift=0.0)  # the random model without the clamp
     assert lstm.dL_dc[0, 0] > 1e6 * plain.dL_dc[0, 0]
 
 
@@ -170,11 +175,162 @@ def test_curves_csv_holds_the_plotted_numbers():
     assert np.all(df["lstm_dL_dh_truncated"].to_numpy()[:18] == 0)
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_the_page_says_why_the_untrained_lstm_forgets_too(run_app, assert_app_ok, lang):
+def catalog(lang: str) -> dict:
     from ui.i18n import LOCALES_DIR
 
-    expected = json.loads((LOCALES_DIR / lang / "gradients.json").read_text(encoding="utf-8"))
+    return json.loads((LOCALES_DIR / lang / "gradients.json").read_text(encoding="utf-8"))
+
+
+def callout(lang: str, key: str, lstm, rnn, shift: float, T: int = 60) -> str:
+    """The callout as the page must word it for these curves (the numbers formatted as on the metrics)."""
+    ratio = lambda flow: f"{flow.dL_dh[0, 0] / flow.dL_dh[-1, 0]:.2e}"  # noqa: E731
+    return catalog(lang)[key].format(shift=f"{shift:g}", f=f"{lstm.forget[:, 0].mean():.2f}", T=T,
+                                     prod=f"{lstm.forget_product[0, 0].mean():.1e}", lstm=ratio(lstm),
+                                     rnn=ratio(rnn))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_page_says_why_the_untrained_lstm_forgets_too(run_app, assert_app_ok, lang):
+    """Opened at +3, the callout explains why this LSTM remembers and why an untrained one does not, with the
+    plotted numbers; one click shows the random case, and the callout then explains that one."""
     at = run_app(page="gradients", lang=lang)
     assert_app_ok(at)
-    assert expected["gradients.untrained_forgets"] in [i.value for i in at.info]
+    lstm, rnn = expected(LSTMConfig(4, 6), seed=0, T=60, shift=OPEN)
+    infos = [i.value for i in at.info]
+    assert callout(lang, "gradients.callout_shifted", lstm, rnn, OPEN) in infos
+    assert "0.93" in callout(lang, "gradients.callout_shifted", lstm, rnn, OPEN)  # mean f at +3
+    at.button(key="grad_show_random").click().run()
+    assert_app_ok(at)
+    lstm0, rnn0 = expected(LSTMConfig(4, 6), seed=0, T=60, shift=0.0)
+    infos = [i.value for i in at.info]
+    assert callout(lang, "gradients.callout_random", lstm0, rnn0, 0.0) in infos
+    assert not any("+3" in i and "0.93" in i for i in infos)
+
+
+def test_the_random_case_is_one_click_away_and_back(run_app, assert_app_ok):
+    at = run_app(page="gradients")
+    at.button(key="grad_show_random").click().run()
+    assert_app_ok(at)
+    assert at.slider(key="grad_forget_shift").value == 0.0
+    lstm, rnn = expected(LSTMConfig(4, 6), seed=0, T=60, shift=0.0)
+    tr = figures(at)
+    assert_curve(tr["lstm_dh"], lstm.dL_dh[:, 0])
+    assert_curve(tr["rnn_dh"], rnn.dL_dh[:, 0])
+    assert lstm.dL_dh[0, 0] / lstm.dL_dh[-1, 0] < 1e-13  # the untrained LSTM forgets too (2.1e-15)
+    at.button(key="grad_show_open").click().run()
+    assert_app_ok(at)
+    assert at.slider(key="grad_forget_shift").value == OPEN
+    opened, _ = expected(LSTMConfig(4, 6), seed=0, T=60, shift=OPEN)
+    assert_curve(figures(at)["lstm_dh"], opened.dL_dh[:, 0])
+
+
+def _flanking_problems(text: str) -> list[str]:
+    """CommonMark emphasis: an opening ``**`` must be left-flanking, a closing one right-flanking (a run next
+    to punctuation only counts when the other side is whitespace or punctuation too)."""
+    import re
+    import unicodedata
+
+    def space(c):
+        return c is None or c.isspace()
+
+    def punct(c):
+        return c is not None and unicodedata.category(c)[0] in "PS"
+
+    text = re.sub(r"`[^`]*`|\$[^$]*\$", "x", text)
+    bad, opening = [], True
+    for m in re.finditer(r"\*\*", text):
+        before = text[m.start() - 1] if m.start() else None
+        after = text[m.end()] if m.end() < len(text) else None
+        left = not space(after) and (not punct(after) or space(before) or punct(before))
+        right = not space(before) and (not punct(before) or space(after) or punct(after))
+        if not (left if opening else right):
+            bad.append(text[max(m.start() - 8, 0) : m.end() + 8])
+        opening = not opening
+    return bad
+
+
+def test_flanking_check_catches_the_known_break():
+    assert _flanking_problems("**为什么未训练的 LSTM 也会遗忘。**随机权重下")
+    assert not _flanking_problems("**为什么未训练的 LSTM 也会遗忘**。随机权重下")
+    assert not _flanking_problems("**Plain RNN.** $h_t$ and **普通 RNN。** $h_t$")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_bold_span_of_the_catalog_renders_bold(lang):
+    problems = {key: bad for key, value in catalog(lang).items() if (bad := _flanking_problems(value))}
+    assert not problems
+
+
+# ---------------------------------------------------------------- backward through time, stepped
+
+def _bptt(shift=OPEN, T=60, cfg=None, seed=0):
+    from lessons.bptt import lstm_backward, rnn_backward
+
+    cfg = cfg or LSTMConfig(4, 6)
+    x = seeded_input(T, cfg.input_size, seed)
+    return (lstm_backward(with_forget_bias(cfg.build(seed=seed), shift), x),
+            rnn_backward(matched_rnn(cfg, seed), x))
+
+
+def assert_step_shown(at, lstm_bw, rnn_bw, step: int, unit: int = 0):
+    """The table, the metrics and the plugged-in cell line show lessons.bptt's numbers for this step."""
+    from lessons.bptt import LSTM_QUANTITIES, plug_in, unit_table
+    from ui.gradients_view import sci
+
+    frame = at.dataframe[0].value
+    table = unit_table(lstm_bw, step)
+    for name, col in zip(LSTM_QUANTITIES, frame.columns, strict=False):
+        np.testing.assert_array_equal(frame[col].to_numpy(), table[name])
+    np.testing.assert_array_equal(frame[frame.columns[-1]].to_numpy(), rnn_bw.dh[step, 0])
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["LSTM ‖δc_t‖"] == f"{np.linalg.norm(lstm_bw.dc[step, 0]):.3e}"
+    assert metrics["RNN ‖δh_t‖"] == f"{np.linalg.norm(rnn_bw.dh[step, 0]):.3e}"
+    latex = "\n".join(x.value for x in at.latex)
+    line = plug_in(lstm_bw, step, unit)
+    assert f"= {sci(line['dc'])}" in latex
+    if step >= 1:
+        assert f"= {sci(line['prev_dc'])}$}}" in latex  # δc_{t-1}, the highlighted line
+        assert f"{line['f']:.3f}" in latex
+    assert f"**Step t = {step}**, {59 - step} steps back" in "".join(m.value for m in at.markdown)
+
+
+def test_bptt_step_shows_the_hand_written_backward_and_moves_with_the_step(run_app, assert_app_ok):
+    lstm_bw, rnn_bw = _bptt()
+    at = run_app(page="gradients")
+    assert_app_ok(at)
+    assert at.select_slider(key="bptt_t_60").value == 59  # starts at the loss
+    assert at.button(key="bptt_later").disabled
+    assert_step_shown(at, lstm_bw, rnn_bw, 59)
+    np.testing.assert_array_equal(at.dataframe[0].value.iloc[:, 0].to_numpy(), np.ones(6))  # δh_{T-1} = 1
+    at.button(key="bptt_earlier").click().run()  # one step back
+    assert_app_ok(at)
+    assert at.select_slider(key="bptt_t_60").value == 58
+    assert_step_shown(at, lstm_bw, rnn_bw, 58)
+    at.select_slider(key="bptt_t_60").set_value(12).run()
+    at.selectbox(key="bptt_unit").set_value(4).run()
+    assert_app_ok(at)
+    assert_step_shown(at, lstm_bw, rnn_bw, 12, unit=4)
+    assert at.dataframe[0].value.iloc[:, 2].abs().max() < 1  # δc has shrunk since the loss
+    at.select_slider(key="bptt_t_60").set_value(0).run()
+    assert_app_ok(at)
+    assert at.button(key="bptt_earlier").disabled
+    assert_step_shown(at, lstm_bw, rnn_bw, 0, unit=4)
+    # the random case: the same walk, on the unshifted model
+    at.button(key="grad_show_random").click().run()
+    assert_app_ok(at)
+    lstm0, rnn0 = _bptt(shift=0.0)
+    assert_step_shown(at, lstm0, rnn0, 0, unit=4)
+    assert np.linalg.norm(lstm0.dc[0, 0]) < 1e-6 * np.linalg.norm(lstm_bw.dc[0, 0])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_bptt_section_in_both_languages(run_app, assert_app_ok, app_text, lang):
+    at = run_app(page="gradients", lang=lang, query={"num_layers": 2, "proj_size": 2, "hidden_size": 5})
+    assert_app_ok(at)
+    text = app_text(at)
+    assert catalog(lang)["gradients.bptt.title"] in text
+    lstm_bw, rnn_bw = _bptt(cfg=LSTMConfig(4, 5, num_layers=2, proj_size=2))
+    frame = at.dataframe[0].value
+    assert frame.shape == (5, 8)
+    np.testing.assert_array_equal(frame.iloc[:, 0].to_numpy(), lstm_bw.dh_full[59, 0])  # W_hrᵀ δh_t with proj
+    assert any(r"\colorbox" in x.value for x in at.latex)
