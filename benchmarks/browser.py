@@ -1,26 +1,37 @@
-"""Benchmark in Chromium: the stepper's step latency, a configuration change, and each page's first paint.
+"""Benchmark in Chromium: the stepper's step latency, a configuration change, first paint, memory per session.
 
-    python -m benchmarks.browser [--steps N]
+    python -m benchmarks.browser [--steps N] [--changes N] [--crowd 0 10 30] [--sessions 50]
 
 * step latency: a key press (ArrowRight on the stepper component) until the next step is drawn, measured in
   the page with performance.now() and requestAnimationFrame (the frame after the component drew the step),
   at the default and at the largest configuration; median and p95;
 * configuration change: the sidebar's seed "+" clicked until the component shows the new trace (new payload
   id drawn), measured from Python; median and p95;
-* first paint of each page on a warm server (its title drawn and the script idle), after one visit each.
+* both alone and while a crowd of other sessions is active: real websocket sessions (benchmarks.crowd's
+  learner, Streamlit's own protocol) on the stepper, each changing hidden_size every 8-12 s;
+* first paint of each page on a warm server (its title drawn and the script idle), after one visit each;
+* server RSS on a warm idle server, after `--sessions` sessions open the stepper (each its own configuration)
+  and leave, and once Streamlit has dropped them (server.disconnectedSessionTTL, 120 s, plus a margin).
 
-Starts its own server (tests/browser/conftest.py's ``streamlit_server``) and /usr/bin/chromium. Prints,
+Starts its own server (deploy.local.start_replica, the app's own config) and /usr/bin/chromium. Prints,
 never asserts. The machine may be shared: the load average is printed with the numbers.
 """
 from __future__ import annotations
 
 import argparse
+import ast
+import asyncio
 import os
+import random
 import statistics
+import threading
 import time
+from pathlib import Path
 from urllib.parse import urlencode
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, IDLE, streamlit_server
+from benchmarks.crowd import learner
+from deploy.local import start_replica, stop_replica
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, IDLE
 
 ROOT_SEL = "[data-testid=lstm-stepper]"
 CONFIGS = {
@@ -29,7 +40,10 @@ CONFIGS = {
         input_size=64, hidden_size=64, num_layers=4, bidirectional=1, batch_size=2, seq_len=200, layer=3,
         direction=1),
 }
-PAGES = ["shapes", "stepper", "weights", "proof", "code", "gradients", "whatif", "pitfalls", "learn", "quiz"]
+APP = Path(__file__).resolve().parents[1] / "app.py"
+PAGES = [ast.literal_eval(e)[0] for n in ast.parse(APP.read_text(encoding="utf-8")).body
+         if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) == "PAGES" for e in n.value.elts]
+SESSION_TTL_S = 120  # Streamlit's server.disconnectedSessionTTL (not changed in .streamlit/config.toml)
 
 STEP_JS = """async (n) => {
   const root = document.querySelector('ROOT_SEL');
@@ -60,55 +74,139 @@ def idle(page, timeout=120_000):
     page.wait_for_selector(IDLE, timeout=timeout)
 
 
+class Crowd:
+    """`n` websocket sessions on the stepper, each moving hidden_size every 8-12 s, in a background thread."""
+
+    def __init__(self, url: str, n: int, seed: int = 0):
+        self.latencies, self.errors, self.n = [], [], n
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=asyncio.run, args=(self._run(url, seed),), daemon=True)
+
+    async def _run(self, url: str, seed: int) -> None:
+        rng = random.Random(seed)
+        tasks = []
+        for i in range(self.n):  # arriving over ~3 s
+            tasks.append(asyncio.create_task(learner(url, i, 10**6, self.latencies, self.errors,
+                                                     random.Random(rng.random()), "stepper", (8.0, 12.0),
+                                                     self._stop)))
+            await asyncio.sleep(3.0 / self.n)
+        await asyncio.gather(*tasks)
+
+    def __enter__(self):
+        if self.n:
+            self._thread.start()
+            deadline = time.monotonic() + 120  # every session has opened its page before measuring
+            while sum(k == "open" for k, _ in self.latencies) + len(self.errors) < self.n:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self.n:
+            self._thread.join(timeout=60)
+
+    def summary(self) -> str:
+        acts = [s for k, s in self.latencies if k == "action"]
+        if not acts:
+            return "no crowd"
+        return (f"crowd's own config changes: median {1000 * statistics.median(acts):.0f} ms, "
+                f"p95 {1000 * pct(acts, 95):.0f} ms (n={len(acts)}), errors {len(self.errors)}")
+
+
+def stepping(page, url: str, steps: int) -> None:
+    for name, query in CONFIGS.items():
+        page.goto(f"{url}/stepper?" + urlencode({"lang": "en", **query}))
+        page.wait_for_selector(f"{ROOT_SEL}[data-drawn]")
+        idle(page)
+        page.evaluate(STEP_JS, 5)  # warm-up
+        ms = page.evaluate(STEP_JS, steps)
+        print(f"  step latency, {name}: {stats(ms)}", flush=True)
+
+
+def changing(page, url: str, changes: int) -> None:
+    page.goto(f"{url}/stepper?lang=en")
+    page.wait_for_selector(f"{ROOT_SEL}[data-drawn]")
+    idle(page)
+    change = []
+    for _ in range(changes):
+        before = page.get_attribute(ROOT_SEL, "data-id")
+        start = time.perf_counter()
+        page.locator(".st-key-seed button[data-testid=stNumberInputStepUp]").click()
+        page.wait_for_function(f"(id) => document.querySelector('{ROOT_SEL}')?.dataset.id !== id", arg=before,
+                               polling="raf")
+        change.append(1000 * (time.perf_counter() - start))
+        idle(page)
+    print(f"  configuration change (seed +1 -> new view drawn), default config: {stats(change)}", flush=True)
+
+
+def first_paint(browser, page, url: str) -> None:
+    for path in PAGES:  # warm: visit once, then time the second visit in a new tab
+        page.goto(f"{url}/{path}?lang=en")
+        idle(page)
+    print("first paint on a warm server (title drawn / script idle):")
+    for path in PAGES:
+        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+        start = time.perf_counter()
+        tab.goto(f"{url}/{path}?lang=en")
+        tab.wait_for_selector("[data-testid=stMain] h1", timeout=120_000)
+        title = 1000 * (time.perf_counter() - start)
+        idle(tab)
+        done = 1000 * (time.perf_counter() - start)
+        print(f"  /{path:<10} title {title:7.0f} ms   idle {done:7.0f} ms", flush=True)
+        tab.close()
+
+
+async def _visit_all(url: str, n: int, offset: int, latencies: list, errors: list) -> None:
+    await asyncio.gather(*(learner(url, 7 * i + offset, 0, latencies, errors, random.Random(i), "stepper")
+                           for i in range(n)))
+
+
+def memory(server, n: int) -> None:
+    """RSS warm and idle, after `n` sessions open the stepper and leave, and after Streamlit dropped them."""
+    def mb() -> int:
+        return round(server.rss_bytes() / 2**20)
+
+    idle_mb = mb()
+    for round_no in (1, 2):
+        latencies, errors = [], []
+        asyncio.run(_visit_all(server.url, n, round_no, latencies, errors))
+        right_after = mb()
+        time.sleep(SESSION_TTL_S + 30)
+        print(f"  round {round_no}: {n} sessions opened the stepper and left ({len(errors)} errors): RSS "
+              f"{right_after} MB right after, {mb()} MB once expired; warm idle server {idle_mb} MB", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--changes", type=int, default=8)
+    parser.add_argument("--crowd", type=int, nargs="+", default=[0, 10, 30], help="other sessions active")
+    parser.add_argument("--sessions", type=int, default=50, help="sessions that come and go (0: skip)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     print(f"load average before: {os.getloadavg()}, {os.cpu_count()} cores (a shared machine: numbers are noisy)")
-    with streamlit_server() as url, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(120_000)
-        for name, query in CONFIGS.items():
-            page.goto(f"{url}/stepper?" + urlencode({"lang": "en", **query}))
-            page.wait_for_selector(f"{ROOT_SEL}[data-drawn]")
-            idle(page)
-            page.evaluate(STEP_JS, 5)  # warm-up
-            ms = page.evaluate(STEP_JS, args.steps)
-            print(f"step latency, {name}: {stats(ms)}")
-
-        page.goto(f"{url}/stepper?lang=en")
-        page.wait_for_selector(f"{ROOT_SEL}[data-drawn]")
-        idle(page)
-        change = []
-        for _ in range(args.changes):
-            before = page.get_attribute(ROOT_SEL, "data-id")
-            start = time.perf_counter()
-            page.locator(".st-key-seed button[data-testid=stNumberInputStepUp]").click()
-            page.wait_for_function(f"(id) => document.querySelector('{ROOT_SEL}')?.dataset.id !== id", arg=before,
-                                   polling="raf")
-            change.append(1000 * (time.perf_counter() - start))
-            idle(page)
-        print(f"configuration change (seed +1 -> new view drawn), default config: {stats(change)}")
-
-        for path in PAGES:  # warm: visit once, then time the second visit in a new tab
-            page.goto(f"{url}/{path}?lang=en")
-            idle(page)
-        print("first paint on a warm server (title drawn / script idle):")
-        for path in PAGES:
-            tab = browser.new_page(viewport={"width": 1400, "height": 1000})
-            start = time.perf_counter()
-            tab.goto(f"{url}/{path}?lang=en")
-            tab.wait_for_selector("[data-testid=stMain] h1", timeout=120_000)
-            title = 1000 * (time.perf_counter() - start)
-            idle(tab)
-            done = 1000 * (time.perf_counter() - start)
-            print(f"  /{path:<10} title {title:7.0f} ms   idle {done:7.0f} ms")
-            tab.close()
-        browser.close()
+    server = start_replica()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(120_000)
+            first_paint(browser, page, server.url)
+            for n in args.crowd:
+                print(f"with {n} other sessions active:" if n else "alone:", flush=True)
+                with Crowd(server.url, n) as crowd:
+                    stepping(page, server.url, args.steps)
+                    changing(page, server.url, args.changes)
+                if n:
+                    print(f"  {crowd.summary()}", flush=True)
+            browser.close()
+        if args.sessions:
+            memory(server, args.sessions)
+    finally:
+        stop_replica(server)
     print(f"load average after: {os.getloadavg()}")
 
 

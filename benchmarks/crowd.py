@@ -32,7 +32,7 @@ from deploy.local import proxy, replicas
 
 TIMEOUT = 60.0
 OK = ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
-QUERY = "page=shapes&hidden_size={h}&num_layers=2&lang=en"
+QUERY = "page={page}&hidden_size={h}&num_layers=2&lang=en"
 
 
 def cookie_for(url: str) -> str:
@@ -69,29 +69,33 @@ async def run_once(ws, query: str, widgets=None, page: str = "shapes") -> tuple[
             # FINISHED_EARLY_FOR_RERUN (the app's own st.rerun): the next run follows on the same message.
 
 
-async def learner(url: str, index: int, actions: int, latencies: list, errors: list, rng: random.Random):
+async def learner(url: str, index: int, actions: int, latencies: list, errors: list, rng: random.Random,
+                  page: str = "shapes", think: tuple[float, float] = (1.0, 3.0), stop=None):
+    """One session: open `page`, then `actions` hidden_size moves `think` seconds apart (or until `stop` is set)."""
     try:
         cookie = await asyncio.to_thread(cookie_for, url)
         ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
         async with websockets.connect(ws_url, subprotocols=["streamlit"], additional_headers={"Cookie": cookie},
                                       max_size=None, open_timeout=TIMEOUT) as ws:
             hidden = 2 + index % 6
-            query = QUERY.format(h=hidden)
-            seconds, ids = await run_once(ws, query)
+            query = QUERY.format(page=page, h=hidden)
+            seconds, ids = await run_once(ws, query, page=page)
             latencies.append(("open", seconds))
             for _ in range(3):  # a replica's very first run may leave Streamlit's pages/ mode first (ui/__init__)
                 sliders = [i for i, kind in ids.items() if kind == "slider" and i.endswith("hidden_size")]
                 if sliders:
                     break
-                _, ids = await run_once(ws, query)
+                _, ids = await run_once(ws, query, page=page)
             slider = sliders[0]
             for step in range(actions):
-                await asyncio.sleep(rng.uniform(1.0, 3.0))
+                await asyncio.sleep(rng.uniform(*think))
+                if stop is not None and stop.is_set():
+                    break
                 hidden = hidden + 1 if step % 2 == 0 else hidden - 1
                 state = BackMsg().rerun_script.widget_states.widgets.add()
                 state.id = slider
                 state.double_array_value.data.append(hidden)
-                seconds, _ = await run_once(ws, query, [state])
+                seconds, _ = await run_once(ws, query, [state], page=page)
                 latencies.append(("action", seconds))
     except Exception as error:  # noqa: BLE001 (every failure is one error in the report)
         errors.append(f"learner {index}: {type(error).__name__}: {error}"[:200])

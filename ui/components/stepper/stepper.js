@@ -73,11 +73,18 @@ function heatImage(q, arr, pal) {
 }
 
 function setupCanvas(canvas, cssHeight) {
-  const w = Math.max(200, canvas.clientWidth || 600);
+  // The backing store is reallocated only when the size changes (a resize per step cost several ms per
+  // canvas at the largest view); the width is the one `draw` read before it wrote to the DOM (no reflow).
+  const w = Math.max(200, canvas.__cssWidth || canvas.clientWidth || 600);
   const dpr = window.devicePixelRatio || 1;
-  canvas.width = Math.round(w * dpr); canvas.height = Math.round(cssHeight * dpr);
-  canvas.style.height = cssHeight + "px";
+  const W = Math.round(w * dpr), H = Math.round(cssHeight * dpr);
+  if (canvas.width !== W || canvas.height !== H) {
+    canvas.width = W; canvas.height = H;
+    canvas.style.height = cssHeight + "px";
+  }
   const ctx = canvas.getContext("2d");
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, W, H);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   return { ctx, w, h: cssHeight };
 }
@@ -271,6 +278,7 @@ export default function (component) {
 
   function draw() {
     state.raf = null;
+    for (const canvas of root.querySelectorAll("canvas")) canvas.__cssWidth = canvas.clientWidth;  // reads first
     const k = state.k, j = state.unit, t = order[k];
     const valid = V.valid[t];
     const token = labelOf(t) ? ` «${labelOf(t)}»` : "";
