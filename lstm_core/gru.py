@@ -27,7 +27,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
 from .cell import param_name
-from .lstm import validate_rnn_args
+from .lstm import time_major, validate_rnn_args
 
 __all__ = ["GRU", "GRU_GATES", "GRULayerTrace", "GRUStep", "GRUTrace", "gru_cell_step", "gru_trace"]
 
@@ -135,20 +135,9 @@ class GRU(nn.Module):
             x, lengths = pad_packed_sequence(input)  # caller's batch order
             kind = "packed"
         else:
-            if input.dim() not in (2, 3):
-                raise ValueError(f"GRU: Expected input to be 2D or 3D, got {input.dim()}D instead")
-            kind = "batched" if input.dim() == 3 else "unbatched"
-            if kind == "unbatched":
-                x = input.unsqueeze(1)  # (T, 1, I): unbatched input is time-major whatever batch_first says
-                if hx is not None:
-                    if hx.dim() != 2:
-                        raise RuntimeError(
-                            f"For unbatched 2-D input, hx should also be 2-D but got {hx.dim()}-D tensor")
-                    hx = hx.unsqueeze(1)
-            else:
-                if hx is not None and hx.dim() != 3:
-                    raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got {hx.dim()}-D tensor")
-                x = input.transpose(0, 1) if self.batch_first else input
+            x, hx, batched = time_major(input, hx, self.batch_first,
+                                        "GRU: Expected input to be 2D or 3D, got {}D instead")
+            kind = "batched" if batched else "unbatched"
             self._check_input(x, 3)
             lengths = None
         expected = (self.num_layers * self.num_directions, x.size(1), self.hidden_size)

@@ -19,10 +19,27 @@ import warnings
 from dataclasses import asdict, dataclass
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from .cell import param_name
 from .recurrence import finish, prepare, run_layers
+
+
+def time_major(input: Tensor, hx: Tensor | None, batch_first: bool, dim_error: str):
+    """torch's checks of a batched 3-D / unbatched 2-D input and its ``hx`` (RNN, GRU): returns time-major x
+    (T, B, I), hx with its batch axis, and whether the input was batched. Unbatched input is time-major
+    whatever ``batch_first`` says. `dim_error` is the module's own message, with ``{}`` for input.dim()."""
+    if input.dim() not in (2, 3):
+        raise ValueError(dim_error.format(input.dim()))
+    if input.dim() == 2:
+        if hx is not None:
+            if hx.dim() != 2:
+                raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got {hx.dim()}-D tensor")
+            hx = hx.unsqueeze(1)
+        return input.unsqueeze(1), hx, False
+    if hx is not None and hx.dim() != 3:
+        raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got {hx.dim()}-D tensor")
+    return (input.transpose(0, 1) if batch_first else input), hx, True
 
 
 def validate_rnn_args(input_size, hidden_size, num_layers, bias, batch_first, dropout=0.0, bidirectional=False,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from .lstm import validate_rnn_args
+from .lstm import time_major, validate_rnn_args
 
 __all__ = ["RNN", "RNNRun", "RNNStep", "rnn_cell_step"]
 
@@ -136,22 +136,8 @@ class RNN(nn.Module):
     # ------------------------------------------------------------------ running
     def _prepare(self, input: Tensor, hx: Tensor | None) -> tuple[Tensor, Tensor, bool]:
         """Validate like torch and return time-major x (T, B, I), h0 (L, B, H), is_batched."""
-        if input.dim() not in (2, 3):
-            raise ValueError(f"RNN: Expected input to be 2D or 3D, got {input.dim()}D tensor instead")
-        is_batched = input.dim() == 3
-        if not is_batched:
-            input = input.unsqueeze(1)  # (T, 1, I); unbatched input is never batch-first
-            if hx is not None:
-                if hx.dim() != 2:
-                    raise RuntimeError(
-                        f"For unbatched 2-D input, hx should also be 2-D but got {hx.dim()}-D tensor")
-                hx = hx.unsqueeze(1)
-        else:
-            if hx is not None and hx.dim() != 3:
-                raise RuntimeError(
-                    f"For batched 3-D input, hx should also be 3-D but got {hx.dim()}-D tensor")
-            if self.batch_first:
-                input = input.transpose(0, 1)
+        input, hx, is_batched = time_major(input, hx, self.batch_first,
+                                           "RNN: Expected input to be 2D or 3D, got {}D tensor instead")
         if input.dtype != self.weight_ih_l0.dtype:
             wd = self.weight_ih_l0.dtype
             raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype ({wd}). "

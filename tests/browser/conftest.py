@@ -29,15 +29,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+
+from deploy.local import start_replica, stop_replica
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -54,48 +51,15 @@ CHROMIUM_ARGS = [
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
 @contextlib.contextmanager
 def streamlit_server():
-    """Start ``streamlit run app.py`` on a free port; yield its base URL once healthy; stop it afterwards."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = open(ARTIFACTS / f"server-{port}.log", "w")  # noqa: SIM115 (closed below)
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    """Start ``streamlit run app.py`` on a free port (deploy.local's replica: the app's own settings); yield its
+    base URL once healthy; stop it afterwards. Its log is test-artifacts/replica-<port>.log."""
+    server = start_replica(timeout=90)
     try:
-        deadline = time.monotonic() + 90
-        while not _healthy(url):
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log.name}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not become healthy in 90 s; see {log.name}")
-            time.sleep(0.3)
-        yield url
+        yield server.url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        stop_replica(server)
 
 
 @pytest.fixture(scope="session")
