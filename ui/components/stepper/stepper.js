@@ -277,6 +277,7 @@ export default function (component) {
   }
 
   function draw() {
+    const began = performance.now();
     state.raf = null;
     for (const canvas of root.querySelectorAll("canvas")) canvas.__cssWidth = canvas.clientWidth;  // reads first
     const k = state.k, j = state.unit, t = order[k];
@@ -314,6 +315,7 @@ export default function (component) {
     }
     if (V.proj) drawProj(t);
     root.dataset.drawn = String((Number(root.dataset.drawn) || 0) + 1);
+    root.dataset.drawMs = (performance.now() - began).toFixed(2);  // read by benchmarks.browser
   }
 
   function remember() { root.__lstepLast = { id: data.id, k: state.k, unit: state.unit }; }
