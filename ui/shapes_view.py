@@ -11,7 +11,7 @@ import streamlit as st
 from lessons import shapes as lesson
 from lstm_core.shapes import TENSORS
 from ui.figures.shapes import tensor_blocks
-from ui.i18n import t
+from ui.i18n import current_lang, t
 
 ROLES = ("seq_len", "batch", "input_size", "packed_rows", "layers_x_directions", "h_out", "hidden_size",
          "proj_size", "directions_x_h_out", "gates_x_hidden", "layer_input")
@@ -73,8 +73,15 @@ def block_labels() -> dict[str, str]:
     return labels
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _blocks_figure(rep_key: str, lang: str, _rep):
+    """The block picture per (shape report, language), shared read-only by every session: plotly takes
+    0.1-0.3 s to build its 37 traces, on every rerun of the page before (most of a click's CPU)."""
+    return tensor_blocks(_rep, block_labels())
+
+
 def render_blocks(rep) -> None:
-    st.plotly_chart(tensor_blocks(rep, block_labels()), width="stretch", key="shapes_blocks")
+    st.plotly_chart(_blocks_figure(repr(rep), current_lang(), rep), width="stretch", key="shapes_blocks")
 
 
 # ------------------------------------------------------------------------------------------- parameters

@@ -52,6 +52,9 @@ def tensor_blocks(rep, labels: dict[str, str], height: int = 620) -> go.Figure:
     titles = [f"<b>{name}</b> {rep.tensors[name].shape}" for name, _, _ in LAYOUT]
     fig = make_subplots(rows=2, cols=3, subplot_titles=titles, horizontal_spacing=0.06, vertical_spacing=0.14)
     shown_legend: set[str] = set()
+    # Collected, then added in one call each: plotly re-validates every earlier trace/annotation on each
+    # add_trace/add_annotation (quadratic: ~1 s per run of the Shapes page on 2 cores, measured)
+    traces, at_rows, at_cols, notes = [], [], [], []
 
     for index, (name, row, col) in enumerate(LAYOUT):
         dims = rep.tensors[name].dims
@@ -71,31 +74,34 @@ def tensor_blocks(rep, labels: dict[str, str], height: int = 620) -> go.Figure:
                 legend = direction and direction not in shown_legend
                 if legend:
                     shown_legend.add(direction)
-                fig.add_trace(
-                    go.Scatter(
-                        x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour, opacity=0.85,
-                        line=dict(color="#2b2b2b", width=1), hoverinfo="text", hovertext=hover,
-                        name=labels[direction] if direction else name, legendgroup=direction or name,
-                        showlegend=bool(legend), legendrank=2 if direction == "backward" else 1,
-                        meta={"tensor": name, "slab": slab},
-                    ),
-                    row=row, col=col,
-                )
+                traces.append(dict(
+                    type="scatter", x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour, opacity=0.85,
+                    line=dict(color="#2b2b2b", width=1), hoverinfo="text", hovertext=hover,
+                    name=labels[direction] if direction else name, legendgroup=direction or name,
+                    showlegend=bool(legend), legendrank=2 if direction == "backward" else 1,
+                    meta={"tensor": name, "slab": slab},
+                ))
+                at_rows.append(row)
+                at_cols.append(col)
         if rows * cols <= GRID_CELLS and (rows > 1 or cols > 1):
-            fig.add_trace(_grid(rows, cols), row=row, col=col)
-        _axis_labels(fig, index + 1, dims, depth, rows, cols, step, len(drawn), labels)
+            traces.append(_grid(rows, cols))
+            at_rows.append(row)
+            at_cols.append(col)
+        notes += _axis_labels(index + 1, dims, depth, rows, cols, step, len(drawn), labels)
         axis = "" if index == 0 else str(index + 1)
         fig.update_xaxes(visible=False, row=row, col=col)
         fig.update_yaxes(visible=False, scaleanchor=f"x{axis}", scaleratio=1, row=row, col=col)
 
+    fig.add_traces(traces, rows=at_rows, cols=at_cols)
     fig.update_layout(
+        annotations=[*fig.layout.annotations, *notes],
         height=height, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="rgba(0,0,0,0)",
         legend=dict(orientation="h", yanchor="bottom", y=-0.06, x=0), hovermode="closest",
     )
     return fig
 
 
-def _grid(rows: int, cols: int) -> go.Scatter:
+def _grid(rows: int, cols: int) -> dict:
     xs, ys = [], []
     for c in range(1, cols):
         xs += [c, c, None]
@@ -103,8 +109,8 @@ def _grid(rows: int, cols: int) -> go.Scatter:
     for r in range(1, rows):
         xs += [0, cols, None]
         ys += [r, r, None]
-    return go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="rgba(255,255,255,0.7)", width=1),
-                      hoverinfo="skip", showlegend=False)
+    return dict(type="scatter", x=xs, y=ys, mode="lines", line=dict(color="rgba(255,255,255,0.7)", width=1),
+                hoverinfo="skip", showlegend=False)
 
 
 def _hover(name, dims, slab, depth, labels, num_dirs, direction) -> str:
@@ -118,13 +124,15 @@ def _hover(name, dims, slab, depth, labels, num_dirs, direction) -> str:
     return "<br>".join([f"<b>{head}</b>", *parts])
 
 
-def _axis_labels(fig, index, dims, depth, rows, cols, step, drawn, labels) -> None:
+def _axis_labels(index, dims, depth, rows, cols, step, drawn, labels) -> list[dict]:
+    """The annotations naming a block's axes (sizes and symbols), for subplot `index`."""
     ref = "" if index == 1 else str(index)
     xref, yref = f"x{ref}", f"y{ref}"
     font = dict(size=11, color="#444")
+    notes = []
 
     def note(x, y, text, **kw):
-        fig.add_annotation(x=x, y=y, xref=xref, yref=yref, text=text, showarrow=False, font=font, **kw)
+        notes.append(dict(x=x, y=y, xref=xref, yref=yref, text=text, showarrow=False, font=font, **kw))
 
     col_dim, row_dim = dims[-1], dims[-2] if len(dims) >= 2 else None
     note(cols / 2, -0.4, f"{col_dim.symbol} = {col_dim.size}", yanchor="top")
@@ -136,3 +144,4 @@ def _axis_labels(fig, index, dims, depth, rows, cols, step, drawn, labels) -> No
         if depth > drawn:
             text += " " + labels["more"].format(count=depth - drawn)
         note(cols + top + 0.3, rows + top + 0.2, text, xanchor="left", yanchor="bottom")
+    return notes
