@@ -6,7 +6,7 @@ Run with ``streamlit run app.py``. Every page in ``PAGES`` shares the sidebar co
 import streamlit as st
 import torch
 
-from ui import state
+from ui import presets, state
 from ui.i18n import current_lang, t
 
 # The pages, in menu order: (name, title key, icon). The script is pages/<name>.py and its URL /<name>.
@@ -51,6 +51,7 @@ state.check_url(page)  # once per session, before any widget
 state.publish(["lang"], {"lang": current_lang()})
 if st.query_params.get("page") != page.url_path:
     st.query_params["page"] = page.url_path
+presets.render(st.sidebar)  # the tutorials' examples, one click from every page (ui/presets.py)
 state.render_sidebar()
 state.show_url_notices()
 state.show_config_problem()

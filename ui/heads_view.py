@@ -45,8 +45,9 @@ def tagging_section(r: H.Run, seed: int, b: int, names: list[str]) -> None:
     st.markdown(t("heads.tag.explain"))
     tag = H.tagging(r, seed)
     st.markdown(chain_md(tag.chain))
-    df = pd.DataFrame(tag.logits[b].numpy(), index=names, columns=[f"class {c}" for c in range(H.TAG_CLASSES)])
-    df["tag"] = tag.tags[b].numpy()
+    classes = [t("heads.tag.class", c=c) for c in range(H.TAG_CLASSES)]
+    df = pd.DataFrame(tag.logits[b].numpy(), index=names, columns=classes)
+    df[t("heads.tag.col_tag")] = tag.tags[b].numpy()
     st.dataframe(df.style.format(precision=4), key="heads_tag_table")
     if r.packed:
         st.caption(t("heads.tag.padded"))

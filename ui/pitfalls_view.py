@@ -63,7 +63,7 @@ def display_values(demo: pitfalls.Demo, tr=t) -> dict[str, str]:
     vals = demo.values
     if demo.key in ("layer_major", "claim_hn_rows"):
         head = (f"| {tr('pitfalls.col.row')} | {tr('pitfalls.col.layer')} | {tr('pitfalls.col.direction')} "
-                "| max abs Δ |")
+                f"| {tr('pitfalls.col.max_delta')} |")
         lines = [head, "|---|---|---|---|"]
         lines += [f"| `h_n[{r['row']}]` | {r['layer']} | {direction_name(r['direction'], tr)} "
                   f"| {fmt_delta(r['delta'])} |" for r in vals["rows"]]
