@@ -42,7 +42,9 @@ def home() -> None:
     st.switch_page(target, query_params=state.clean_query()[0])
 
 
-page = st.navigation([st.Page(home, title="LSTM Explorer", default=True, visibility="hidden"), *pages.values()])
+# expanded: all fourteen entries, without Streamlit's untranslated "View 4 more" / "View less" buttons
+page = st.navigation([st.Page(home, title="LSTM Explorer", default=True, visibility="hidden"), *pages.values()],
+                     expanded=True)
 if not page.url_path:
     page.run()  # the root only redirects
 state.check_url(page)  # once per session, before any widget

@@ -63,7 +63,7 @@ HALF_WIDTH = re.compile(
     rf"{CJK}\s*[,:;!?]"                    # 中文, 中文:
     rf"|[,:;!?]\s*{CJK}"                   # ,中文 :中文
     r"|[,:;!?](?=[A-Za-z\u2063“”‘’])"      # `x`,torch  X,t = …  `x`:“…”
-    r"|[,:;]\s*$"                          # … (X):  at the end of a sentence
+    r"|[,:;](?=[ \t]*(?:\n|$))"             # … (X):  at the end of a sentence or a line
     rf"|(?<!\bP)\((?=[^()]*{CJK})[^()]*\)"  # (中文)
     rf"|{CJK}\(|\){CJK}"                   # 层(X)  (X)钳住
 )
@@ -176,3 +176,17 @@ def test_broken_bold_is_recognised():
 def test_bold_renders(name, key, value):
     assert not broken_bold(value), "move the punctuation outside the ** (e.g. **标题**。): " + "; ".join(
         broken_bold(value))
+
+
+def test_tables_and_blocks_stand_alone_as_in_english():
+    """A placeholder that fills a whole paragraph in English (a markdown table: ``…:\\n\\n{rows_table}``) must
+    stand alone in Chinese too: glued to the sentence before it, the table shows as one line of pipes."""
+    en = {k: v for path in sorted((ROOT / "assets" / "locales" / "en").glob("*.json"))
+          for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
+    alone = re.compile(r"(?:^|\n\n)(\{[^{}]+\})(?=\n\n|$)")
+    glued = []
+    for name, key, value in STRINGS:
+        for field in alone.findall(en.get(key, "")):
+            if field not in alone.findall(value):
+                glued.append(f"{name}:{key} {field}")
+    assert not glued, glued

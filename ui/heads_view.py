@@ -11,12 +11,12 @@ from ui.inputs import batch_key
 
 
 def chain_md(chain) -> str:
-    """`name` (shape) —op→ `name` (shape) ... as one markdown line."""
+    """`name` (shape) —op→ `name` (shape) ... as one markdown line (the names are the code's variables)."""
     parts = []
     for link in chain:
         if link.op:
             parts.append(f"──`{link.op}`──▶")
-        parts.append(f"**{link.name}** `{tuple(link.shape)}`")
+        parts.append(f"**`{link.name}`** `{tuple(link.shape)}`")  # variable names: code in every language
     return " ".join(parts)
 
 
