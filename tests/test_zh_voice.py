@@ -48,6 +48,8 @@ def test_direction_terms(name, key, value):
     for wrong in ("后向", "逆向", "顺向", "正方向"):
         assert wrong not in text, f"{wrong}: the two directions are 正向 and 反向"
     assert not re.search(r"前向(?!传播|计算|调用|过程|运行)", text), "前向 is the forward pass; the direction is 正向"
+    # and the other way round: the results of the forward pass are not "正向值" (the forward direction's values)
+    assert not re.search(r"正向(?:值|结果|传播|计算|调用|过程)", text), "the forward pass is 前向计算/前向传播"
 
 
 def sentence(value: str) -> str:

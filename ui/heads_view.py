@@ -110,7 +110,7 @@ def merge_section(r: H.Run, b: int) -> None:
     st.table(pd.DataFrame({t("heads.merge.code"): [code for _, code in rows],
                            t("heads.merge.shape"): [str(tuple(getattr(m, k).shape)) for k, _ in rows],
                            t("heads.merge.width"): [m.widths[k] for k, _ in rows]},
-                          index=[k for k, _ in rows]))
+                          index=[t(f"heads.merge.mode.{k}") for k, _ in rows]))
     last = r.lengths[b] - 1
     st.dataframe(_vector_table({f"{k}[{b}, {int(last)}]": getattr(m, k)[b, last] for k, _ in rows})
                  .style.format(precision=4), key="heads_merge_table")
