@@ -1,6 +1,9 @@
-"""中文 in one voice: every zh catalog uses one term per idea, full-width punctuation around Chinese text and no
-English words outside code spans (apart from a short list of names). ``scripts/zh_fix.py`` applies the
-mechanical part (punctuation, direction term); the rest is fixed by hand in the catalogs."""
+"""中文 in one voice: every zh catalog uses one term per idea (正向/反向 for the directions, 前向计算 for the
+forward pass, 批次/批大小/不带批次维, 钳住, the menu's page names), full-width punctuation in Chinese sentences —
+also next to code spans, placeholders and bold —, no spaces between Chinese characters, no English words outside
+code spans (apart from a short list of names), bold that CommonMark can open and close, and tables that stand
+on their own paragraph as in English. ``scripts/zh_fix.py`` applies the mechanical part (punctuation, direction
+term); the rest is fixed by hand in the catalogs."""
 
 from __future__ import annotations
 
