@@ -6,7 +6,7 @@ Run with ``streamlit run app.py``. Every page in ``PAGES`` shares the sidebar co
 import streamlit as st
 import torch
 
-from ui import state
+from ui import presets, state
 from ui.i18n import current_lang, t
 
 # The pages, in menu order: (name, title key, icon). The script is pages/<name>.py and its URL /<name>.
@@ -42,7 +42,9 @@ def home() -> None:
     st.switch_page(target, query_params=state.clean_query()[0])
 
 
-page = st.navigation([st.Page(home, title="LSTM Explorer", default=True, visibility="hidden"), *pages.values()])
+# expanded: all fourteen entries, without Streamlit's untranslated "View 4 more" / "View less" buttons
+page = st.navigation([st.Page(home, title="LSTM Explorer", default=True, visibility="hidden"), *pages.values()],
+                     expanded=True)
 if not page.url_path:
     page.run()  # the root only redirects
 state.check_url(page)  # once per session, before any widget
@@ -51,6 +53,7 @@ state.check_url(page)  # once per session, before any widget
 state.publish(["lang"], {"lang": current_lang()})
 if st.query_params.get("page") != page.url_path:
     st.query_params["page"] = page.url_path
+presets.render(st.sidebar)  # the tutorials' examples, one click from every page (ui/presets.py)
 state.render_sidebar()
 state.show_url_notices()
 state.show_config_problem()

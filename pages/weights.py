@@ -64,7 +64,8 @@ st.subheader(t("weights.bias_title"))
 if cfg.bias:
     st.markdown(t("weights.bias_explain"))
     st.plotly_chart(fw.bias_figure(params["bias_ih" + suffix], params["bias_hh" + suffix], "bias_ih" + suffix,
-                                   "bias_hh" + suffix, H, t("weights.bias_sum"), t("weights.axis_row")),
+                                   "bias_hh" + suffix, H, t("weights.bias_sum"), t("weights.axis_row"),
+                                   t("weights.gate")),
                     key="weights_bias")
 else:
     st.info(t("weights.no_bias"))

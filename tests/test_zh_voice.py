@@ -1,11 +1,15 @@
-"""中文 in one voice: every zh catalog uses one term per idea, full-width punctuation around Chinese text and no
-English words outside code spans (apart from a short list of names). ``scripts/zh_fix.py`` applies the
-mechanical part (punctuation, direction term); the rest is fixed by hand in the catalogs."""
+"""中文 in one voice: every zh catalog uses one term per idea (正向/反向 for the directions, 前向计算 for the
+forward pass, 批次/批大小/不带批次维, 钳住, the menu's page names), full-width punctuation in Chinese sentences —
+also next to code spans, placeholders and bold —, no spaces between Chinese characters, no English words outside
+code spans (apart from a short list of names), bold that CommonMark can open and close, and tables that stand
+on their own paragraph as in English. ``scripts/zh_fix.py`` applies the mechanical part (punctuation, direction
+term); the rest is fixed by hand in the catalogs."""
 
 from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -18,7 +22,7 @@ PROTECTED = re.compile(r"`[^`]*`|\$[^$]*\$|https?://[^\s）)」]+|\{[^{}]*\}")
 ALLOWED_WORDS = {
     "LSTM", "GRU", "RNN", "BiLSTM", "PyTorch", "Python", "CSV", "NPZ", "PNG", "URL", "UTF", "CPU", "MB", "NaN",
     "Inf", "BPTT", "cuDNN", "Adam", "torch", "numpy", "tanh", "sigmoid", "softmax", "safetensors", "autograd",
-    "PackedSequence", "Hochreiter", "Schmidhuber", "Jozefowicz", "True", "False", "Language", "max", "min",
+    "PackedSequence", "Hochreiter", "Schmidhuber", "Jozefowicz", "True", "False", "Language",
     "sin", "vs", "pt", "pth", "bin", "bfloat", "Linear", "logits", "argmax", "MSE", "NUL", "Home", "End", "unk",
     "Karpathy", "LSTMVis",
     # nn.LSTM's own argument and output names (the sidebar shows them verbatim)
@@ -44,20 +48,51 @@ IDS = [f"{f}:{k}" for f, k, _ in STRINGS]
 @pytest.mark.parametrize("name,key,value", STRINGS, ids=IDS)
 def test_direction_terms(name, key, value):
     text = prose(value)
-    assert "后向" not in text, "后向 → 反向"
+    for wrong in ("后向", "逆向", "顺向", "正方向"):
+        assert wrong not in text, f"{wrong}: the two directions are 正向 and 反向"
     assert not re.search(r"前向(?!传播|计算|调用|过程|运行)", text), "前向 is the forward pass; the direction is 正向"
+    # and the other way round: the results of the forward pass are not "正向值" (the forward direction's values)
+    assert not re.search(r"正向(?:值|结果|传播|计算|调用|过程)", text), "the forward pass is 前向计算/前向传播"
+
+
+def sentence(value: str) -> str:
+    """The prose as a reader sees its punctuation: protected spans and filled placeholders are words, ``**``
+    (bold) is invisible."""
+    return re.sub(r"\{[^{}]*\}", "\u2063", prose(value)).replace("**", "")
+
+
+# ASCII punctuation in a Chinese sentence, wherever a placeholder, a code span or bold sits next to it:
+# "层(X)钳住", "`(T, B, I)`,torch", "`proj_size`:h", "**教程原文**(X):". P(正面) is a probability: its
+# parentheses stay ASCII; shapes and calls such as (B, T, I) or tanh(c) keep theirs.
+HALF_WIDTH = re.compile(
+    rf"{CJK}\s*[,:;!?]"                    # 中文, 中文:
+    rf"|[,:;!?]\s*{CJK}"                   # ,中文 :中文
+    r"|[,:;!?](?=[A-Za-z\u2063“”‘’])"      # `x`,torch  X,t = …  `x`:“…”
+    r"|[,:;](?=[ \t]*(?:\n|$))"             # … (X):  at the end of a sentence or a line
+    rf"|(?<!\bP)\((?=[^()]*{CJK})[^()]*\)"  # (中文)
+    rf"|{CJK}\(|\){CJK}"                   # 层(X)  (X)钳住
+)
 
 
 @pytest.mark.parametrize("name,key,value", STRINGS, ids=IDS)
 def test_full_width_punctuation(name, key, value):
-    text = prose(value)
-    # P(正面) is a probability: its parentheses stay ASCII
-    bad = re.search(rf"{CJK}\s*[,:;!?]|[,;!?]\s*{CJK}|(?<!\bP)\((?=[^()]*{CJK})[^()]*\)", text)
+    text = sentence(value)
+    if not re.search(CJK, text):
+        return  # a symbol or a name only (h_n, LSTM): nothing Chinese to punctuate
+    bad = HALF_WIDTH.search(text.replace("P(正面)", "P\u2063"))
     assert not bad, f"ASCII punctuation in Chinese text: …{text[max(bad.start() - 8, 0):bad.end() + 8]}…"
 
 
 @pytest.mark.parametrize("name,key,value", STRINGS, ids=IDS)
-def test_no_english_words(name, key, value):
+def test_no_space_inside_chinese_words(name, key, value):
+    """Chinese has no spaces between characters: "另一个 批大小" is a leftover of a mechanical replacement."""
+    bad = re.search(rf"{CJK} +{CJK}", prose(value))
+    assert not bad, f"space between Chinese characters: …{value[max(bad.start() - 8, 0):bad.end() + 8]}…"
+
+
+def english_words(value: str) -> set[str]:
+    """Words of `value` outside code spans that are neither symbols, identifiers nor allowed names (also used
+    on the figures' hover texts and titles, tests/figures/test_zh_text.py)."""
     text = prose(value)
     words = set()
     text = re.sub(r"\([^()]*,[^()]*\)", " ", text)  # shape notation: (batch, seq, feature)
@@ -68,12 +103,19 @@ def test_no_english_words(name, key, value):
             continue  # symbols: x, h, c, H, D, ih, hh ...
         if token not in ALLOWED_WORDS:
             words.add(token)
+    return words
+
+
+@pytest.mark.parametrize("name,key,value", STRINGS, ids=IDS)
+def test_no_english_words(name, key, value):
+    words = english_words(value)
     assert not words, f"English words left in zh: {sorted(words)}"
 
 
 def test_one_set_of_terms():
     everything = "\n".join(prose(v) for _, _, v in STRINGS)
     for wrong, right in (("批量大小", "批大小"), ("批次大小", "批大小"), ("批量", "批次"), ("钳制", "钳住"),
+                         ("钳位", "钳住"), ("夹住", "钳住"), ("批维度", "批次维"), ("批次维度", "批次维"),
                          ("单步演示", "逐步运行"), ("无批次维", "不带批次维")):
         assert wrong not in everything, f"{wrong} → {right}"
 
@@ -83,3 +125,73 @@ def test_page_names_agree_with_the_menu():
     mentioned = {m for _, _, v in STRINGS for m in re.findall(r"「([^」]+)」", v)}
     page_like = {m for m in mentioned if m.endswith(("页", "页面")) or m in titles.values()}
     assert page_like <= set(titles.values()), sorted(page_like - set(titles.values()))
+
+
+# ---- bold that renders ------------------------------------------------------------------------------------
+# CommonMark (Streamlit's markdown) opens ``**`` only where it is left-flanking and closes it only where it is
+# right-flanking. Full-width punctuation is punctuation: "**为什么会遗忘。**随机" ends the bold after "。" and
+# before a letter, which is not right-flanking, and the page shows the asterisks.
+
+
+def _space(ch: str | None) -> bool:
+    return ch is None or ch.isspace()
+
+
+def _punct(ch: str | None) -> bool:  # CommonMark 0.31: Unicode punctuation and symbols (P*, S*)
+    return ch is not None and unicodedata.category(ch)[0] in "PS"
+
+
+def broken_bold(value: str) -> list[str]:
+    """The ``**`` runs of `value` that cannot open or close where they stand (each as a short excerpt)."""
+    text = re.sub(r"\{[^{}]*\}", "0", value)  # a placeholder is filled with a number or a word
+    text = re.sub(r"`[^`]*`", "`x`", text)    # inside a code span ``**`` is literal
+    text = re.sub(r"\$[^$]+\$", "$x$", text)
+    problems, open_at = [], None
+    for run in re.finditer(r"\*+", text):
+        if len(run.group()) != 2:
+            continue
+        before = text[run.start() - 1] if run.start() else None
+        after = text[run.end()] if run.end() < len(text) else None
+        left = not _space(after) and (not _punct(after) or _space(before) or _punct(before))
+        right = not _space(before) and (not _punct(before) or _space(after) or _punct(after))
+        excerpt = text[max(run.start() - 12, 0):run.end() + 12]
+        if open_at is None:
+            if not left:
+                problems.append(f"cannot open: …{excerpt}…")
+            open_at = run.start()
+        else:
+            if not right:
+                problems.append(f"cannot close: …{excerpt}…")
+            open_at = None
+    if open_at is not None:
+        problems.append(f"never closed: …{text[open_at:open_at + 24]}…")
+    return problems
+
+
+def test_broken_bold_is_recognised():
+    assert broken_bold("**为什么未训练的 LSTM 也会遗忘。**随机权重下")  # the asterisks show
+    assert broken_bold("见**（括号里）**")                                  # cannot open before （
+    assert not broken_bold("**为什么未训练的 LSTM 也会遗忘**。随机权重下")
+    assert not broken_bold("决定：**遗忘**多少记忆（f）、**写入**多少")      # seen bold in Chromium
+    assert not broken_bold("**LSTM**（4 个门块）")
+    assert not broken_bold("在**最后一步**，梯度")
+
+
+@pytest.mark.parametrize("name,key,value", STRINGS, ids=IDS)
+def test_bold_renders(name, key, value):
+    assert not broken_bold(value), "move the punctuation outside the ** (e.g. **标题**。): " + "; ".join(
+        broken_bold(value))
+
+
+def test_tables_and_blocks_stand_alone_as_in_english():
+    """A placeholder that fills a whole paragraph in English (a markdown table: ``…:\\n\\n{rows_table}``) must
+    stand alone in Chinese too: glued to the sentence before it, the table shows as one line of pipes."""
+    en = {k: v for path in sorted((ROOT / "assets" / "locales" / "en").glob("*.json"))
+          for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
+    alone = re.compile(r"(?:^|\n\n)(\{[^{}]+\})(?=\n\n|$)")
+    glued = []
+    for name, key, value in STRINGS:
+        for field in alone.findall(en.get(key, "")):
+            if field not in alone.findall(value):
+                glued.append(f"{name}:{key} {field}")
+    assert not glued, glued

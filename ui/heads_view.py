@@ -11,12 +11,12 @@ from ui.inputs import batch_key
 
 
 def chain_md(chain) -> str:
-    """`name` (shape) —op→ `name` (shape) ... as one markdown line."""
+    """`name` (shape) —op→ `name` (shape) ... as one markdown line (the names are the code's variables)."""
     parts = []
     for link in chain:
         if link.op:
             parts.append(f"──`{link.op}`──▶")
-        parts.append(f"**{link.name}** `{tuple(link.shape)}`")
+        parts.append(f"**`{link.name}`** `{tuple(link.shape)}`")  # variable names: code in every language
     return " ".join(parts)
 
 
@@ -47,8 +47,9 @@ def tagging_section(r: H.Run, seed: int, b: int, names: list[str]) -> None:
     st.markdown(t("heads.tag.explain"))
     tag = H.tagging(r, seed)
     st.markdown(chain_md(tag.chain))
-    df = pd.DataFrame(tag.logits[b].numpy(), index=names, columns=[f"class {c}" for c in range(H.TAG_CLASSES)])
-    df["tag"] = tag.tags[b].numpy()
+    classes = [t("heads.tag.class", c=c) for c in range(H.TAG_CLASSES)]
+    df = pd.DataFrame(tag.logits[b].numpy(), index=names, columns=classes)
+    df[t("heads.tag.col_tag")] = tag.tags[b].numpy()
     st.dataframe(df.style.format(precision=4), key="heads_tag_table")
     if r.packed:
         st.caption(t("heads.tag.padded"))
@@ -111,7 +112,7 @@ def merge_section(r: H.Run, b: int) -> None:
     st.table(pd.DataFrame({t("heads.merge.code"): [code for _, code in rows],
                            t("heads.merge.shape"): [str(tuple(getattr(m, k).shape)) for k, _ in rows],
                            t("heads.merge.width"): [m.widths[k] for k, _ in rows]},
-                          index=[k for k, _ in rows]))
+                          index=[t(f"heads.merge.mode.{k}") for k, _ in rows]))
     last = r.lengths[b] - 1
     st.dataframe(_vector_table({f"{k}[{b}, {int(last)}]": getattr(m, k)[b, last] for k, _ in rows})
                  .style.format(precision=4), key="heads_merge_table")

@@ -42,6 +42,16 @@ def fmt_changes(changes: dict) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in changes.items())
 
 
+def cell(text: str) -> str:
+    """Text for a markdown table cell: its own pipes (|Δ|) escaped, or they would split the cell."""
+    return text.replace("|", "\\|")
+
+
+def header(tr, *columns: str) -> str:
+    """The header row of a markdown table from ``pitfalls.col.<column>`` texts."""
+    return "| " + " | ".join(cell(tr(f"pitfalls.col.{c}")) for c in columns) + " |"
+
+
 def direction_name(d: int, tr=t) -> str:
     return tr(f"pitfalls.dir.{d}")
 
@@ -62,16 +72,15 @@ def display_values(demo: pitfalls.Demo, tr=t) -> dict[str, str]:
             out[key] = str(v)
     vals = demo.values
     if demo.key in ("layer_major", "claim_hn_rows"):
-        head = (f"| {tr('pitfalls.col.row')} | {tr('pitfalls.col.layer')} | {tr('pitfalls.col.direction')} "
-                "| max abs Δ |")
+        head = header(tr, "row", "layer", "direction", "max_delta")
         lines = [head, "|---|---|---|---|"]
         lines += [f"| `h_n[{r['row']}]` | {r['layer']} | {direction_name(r['direction'], tr)} "
                   f"| {fmt_delta(r['delta'])} |" for r in vals["rows"]]
         out["rows_table"] = "\n".join(lines)
-        out["wrong_pairs"] = ", ".join(f"({lay}, {direction_name(d, tr)})" for lay, d in vals["wrong_pairs"])
+        out["wrong_pairs"] = tr("pitfalls.pair_sep").join(
+            tr("pitfalls.pair", layer=lay, direction=direction_name(d, tr)) for lay, d in vals["wrong_pairs"])
     if demo.key == "padding":
-        head = (f"| {tr('pitfalls.col.sequence')} | {tr('pitfalls.col.length')} | "
-                f"{tr('pitfalls.col.padded_vs_packed')} | {tr('pitfalls.col.packed_vs_alone')} |")
+        head = header(tr, "sequence", "length", "padded_vs_packed", "packed_vs_alone")
         lines = [head, "|---|---|---|---|"]
         lines += [f"| {s['seq']} | {s['length']} | {fmt_delta(s['delta_padded'])} | "
                   f"{fmt_delta(s['delta_packed_alone'])} |" for s in vals["per_seq"]]

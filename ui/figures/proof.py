@@ -17,7 +17,7 @@ def diff_figure(names: list[str], diffs: list[float], bounds: list[float], passe
     fig.add_trace(go.Bar(
         x=names, y=heights, name=diff_label, customdata=[f"{d:.3g}" for d in diffs],
         marker_color=[PASS_COLOR if ok else FAIL_COLOR for ok in passed],
-        hovertemplate="%{x}<br>max |Δ| = %{customdata}<extra></extra>",
+        hovertemplate="%{x}<br>" + diff_label + " = %{customdata}<extra></extra>",
     ))
     fig.add_trace(go.Scatter(
         x=names, y=bounds, name=bound_label, mode="markers", marker=dict(symbol="line-ew-open", size=18,

@@ -23,7 +23,7 @@ def vanishing_figure(v, labels: Mapping[str, str]) -> go.Figure:
                                  ("lstm_bias", v.lstm_bias, GATE_COLORS["f"], "dash")):
         fig.add_scatter(x=list(range(len(y))), y=log_values(y), name=labels[meta], meta=meta, mode="lines",
                         line=dict(color=color, dash=dash, width=2),
-                        hovertemplate="t=%{x}<br>%{y:.2e}<extra>" + labels[meta] + "</extra>")
+                        hovertemplate=labels["x"] + " = %{x}<br>%{y:.2e}<extra>" + labels[meta] + "</extra>")
     fig.update_layout(**_LAYOUT, xaxis_title=labels["x"], yaxis_title=labels["y"], yaxis_type="log")
     return fig
 

@@ -74,8 +74,10 @@ def gate_blocks_figure(weight: np.ndarray, name: str, hidden_size: int, kind: st
 
 
 def bias_figure(b_ih: np.ndarray, b_hh: np.ndarray, name_ih: str, name_hh: str, hidden_size: int,
-                sum_label: str, x_title: str) -> go.Figure:
-    """Three rows of 4H bars (b_ih, b_hh, and their sum, the only thing the gates see), coloured by gate."""
+                sum_label: str, x_title: str, gate_label: str = "gate") -> go.Figure:
+    """Three rows of 4H bars (b_ih, b_hh, and their sum, the only thing the gates see), coloured by gate.
+
+    ``gate_label`` is the translated word for "gate" in the hover text ("gate f · bias_ih_l0[6:12]")."""
     b_ih, b_hh = np.asarray(b_ih, dtype=float), np.asarray(b_hh, dtype=float)
     total = b_ih + b_hh
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.08,
@@ -95,7 +97,7 @@ def bias_figure(b_ih: np.ndarray, b_hh: np.ndarray, name_ih: str, name_hh: str, 
             x=x, y=values, name=label, marker_color=colors,
             marker_line_color=BIAS_SUM_COLOR, marker_line_width=1 if row == 3 else 0,
             customdata=np.array([[g, s] for g, s in zip(gate_of, slices, strict=True)], dtype=object),
-            hovertemplate=f"gate %{{customdata[0]}} · %{{customdata[1]}}<br>{label}[%{{x}}] = %{{y:.5f}}"
+            hovertemplate=f"{gate_label} %{{customdata[0]}} · %{{customdata[1]}}<br>{label}[%{{x}}] = %{{y:.5f}}"
                           "<extra></extra>",
             showlegend=False,
         ), row=row, col=1)
