@@ -24,8 +24,8 @@ except (ValueError, RuntimeError) as err:
 seed = cfg.seed
 b = 0
 if batch.batch_size > 1:
-    b = st.selectbox(t("heads.sequence"), range(batch.batch_size), key="heads_seq",
-                     format_func=lambda k: t("heads.sequence_item", b=k, n=int(r.lengths[k])))
+    items = [t("heads.sequence_item", b=k, n=int(r.lengths[k])) for k in range(batch.batch_size)]  # no run
+    b = st.selectbox(t("heads.sequence"), range(batch.batch_size), key="heads_seq", format_func=items.__getitem__)
 names = view.step_names(batch, b)
 st.markdown(view.chain_md(r.chain))
 st.caption(t("heads.setup", seed=seed, layout="batch_first=True" if r.config.batch_first else "batch_first=False",

@@ -36,8 +36,9 @@ c1, c2 = st.columns(2)
 layer = c1.selectbox(t("weights.layer"), list(range(cfg.num_layers)), key="weights_layer")
 direction = 0
 if D == 2:
+    names = [t("weights.forward"), t("weights.backward")]  # format_func must not need a run context
     direction = c2.radio(t("weights.direction"), [0, 1], key="weights_direction", horizontal=True,
-                         format_func=lambda d: t("weights.backward") if d else t("weights.forward"))
+                         format_func=names.__getitem__)
 suffix = f"_l{layer}" + ("_reverse" if direction else "")
 in_l = cfg.layer_input_size(layer)
 

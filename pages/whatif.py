@@ -19,8 +19,9 @@ H = cfg.hidden_size
 
 c1, c2, c3 = st.columns(3)
 layer = c1.selectbox(t("whatif.layer"), range(cfg.num_layers), key="whatif_layer") if cfg.num_layers > 1 else 0
+dir_names = [t("whatif.dir0"), t("whatif.dir1")]  # format_func must not need a run context
 direction = (c2.selectbox(t("whatif.direction"), range(2), key="whatif_direction",
-                          format_func=lambda d: t(f"whatif.dir{d}")) if cfg.bidirectional else 0)
+                          format_func=dir_names.__getitem__) if cfg.bidirectional else 0)
 b = c3.selectbox(t("whatif.batch"), range(B), key="whatif_batch") if B > 1 else 0
 
 values = view.gate_controls()

@@ -125,3 +125,19 @@ def test_browser_language_is_detected(monkeypatch):
     assert i18n.browser_lang() == "en"
     FakeContext.locale = "zh-TW"
     assert i18n.browser_lang() == "zh"
+
+
+@pytest.mark.parametrize("page", ["heads", "weights", "whatif", "stepper"])
+def test_translated_choices_survive_the_next_action_in_zh(run_app, assert_app_ok, page):
+    """Selectors whose options are translated (sequence, direction) keep working on the next run in 中文.
+
+    Found by the fuzz test: a format_func calling t() is evaluated by AppTest outside the script run, in
+    English, and the zh option is then "not in list"; labels are computed during the run instead."""
+    at = run_app(page, query={"bidirectional": "1", "batch_size": "2", "seq_len": "4"}, lang="zh", timeout=60)
+    assert_app_ok(at)
+    translated = [w for w in [*at.selectbox, *at.radio] if any("\u4e00" <= ch <= "\u9fff" for o in w.options
+                                                                  for ch in o)]
+    assert translated, "the page shows a selector with 中文 options"
+    at.slider(key="hidden_size").set_value(3).run()
+    assert_app_ok(at)
+    assert at.session_state["hidden_size"] == 3
