@@ -80,7 +80,7 @@ class Crowd:
     def __init__(self, url: str, n: int, seed: int = 0):
         self.latencies, self.errors, self.n = [], [], n
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=asyncio.run, args=(self._run(url, seed),), daemon=True)
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run(url, seed)), daemon=True)
 
     async def _run(self, url: str, seed: int) -> None:
         rng = random.Random(seed)
