@@ -105,7 +105,7 @@ def reading_section(tr: S.Trainer) -> None:
         prev = h[r.contrast_step - 1] if r.contrast_step else 0 * h[0]
         top = r.ranking[:5]
         st.table(pd.DataFrame({"|Δh|": [f"{abs(h[r.contrast_step][u] - prev[u]):.4f}" for u in top]},
-                              index=[f"unit {u}" for u in top]))
+                              index=[t("sentiment.read.unit_row", u=u) for u in top]))
     use_section(tr)
 
 
