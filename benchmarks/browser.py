@@ -9,7 +9,8 @@
   id drawn), measured from Python; median and p95;
 * both alone and while a crowd of other sessions is active: real websocket sessions (benchmarks.crowd's
   learner, Streamlit's own protocol) on the stepper, each changing hidden_size every 8-12 s;
-* first paint of each page on a warm server (its title drawn and the script idle), after one visit each;
+* first paint of each page on a warm server (its title drawn and the script idle), after one visit each, with
+  an empty browser cache and with the app's scripts cached;
 * server RSS on a warm idle server, after `--sessions` sessions open the stepper (each its own configuration)
   and leave, and once Streamlit has dropped them (server.disconnectedSessionTTL, 120 s, plus a margin).
 
@@ -142,21 +143,33 @@ def changing(page, url: str, changes: int) -> None:
     print(f"  configuration change (seed +1 -> new view drawn), default config: {stats(change)}", flush=True)
 
 
-def first_paint(browser, page, url: str) -> None:
-    for path in PAGES:  # warm: visit once, then time the second visit in a new tab
+def first_paint(browser, page, url: str, visits: int = 3) -> None:
+    """Each page opened in a new tab `visits` times: in a new browser context (an empty HTTP cache: a first
+    visit) and in one shared context (the app's scripts already cached: a returning learner)."""
+    for path in PAGES:  # warm the server: every page once
         page.goto(f"{url}/{path}?lang=en")
         idle(page)
-    print("first paint on a warm server (title drawn / script idle):")
+    shared = browser.new_context(viewport={"width": 1400, "height": 1000})
+    print(f"first paint on a warm server, title drawn (script idle), median of {visits} visits:")
     for path in PAGES:
-        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
-        start = time.perf_counter()
-        tab.goto(f"{url}/{path}?lang=en")
-        tab.wait_for_selector("[data-testid=stMain] h1", timeout=120_000)
-        title = 1000 * (time.perf_counter() - start)
-        idle(tab)
-        done = 1000 * (time.perf_counter() - start)
-        print(f"  /{path:<10} title {title:7.0f} ms   idle {done:7.0f} ms", flush=True)
-        tab.close()
+        row = []
+        for cached in (False, True):
+            titles, dones = [], []
+            for _ in range(visits):
+                context = shared if cached else browser.new_context(viewport={"width": 1400, "height": 1000})
+                tab = context.new_page()
+                start = time.perf_counter()
+                tab.goto(f"{url}/{path}?lang=en")
+                tab.wait_for_selector("[data-testid=stMain] h1", timeout=120_000)
+                titles.append(1000 * (time.perf_counter() - start))
+                idle(tab)
+                dones.append(1000 * (time.perf_counter() - start))
+                tab.close()
+                if not cached:
+                    context.close()
+            row.append(f"{statistics.median(titles):5.0f} ms ({statistics.median(dones):5.0f})")
+        print(f"  /{path:<10} empty cache {row[0]}   cached scripts {row[1]}", flush=True)
+    shared.close()
 
 
 async def _visit_all(url: str, n: int, offset: int, latencies: list, errors: list) -> None:
