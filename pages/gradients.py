@@ -76,9 +76,10 @@ if model_source.current() != "random":
 st.caption(t("gradients.setup", layer=layer, T=T, seed=cfg.seed, input_size=lstm_cfg.input_size,
              hidden_size=lstm_cfg.hidden_size, num_layers=lstm_cfg.num_layers))
 
+weights_key = model_key(model)  # one digest of the weights per run, for both cached computations
 try:
     with st.spinner("…"):
-        flows = gradient_flows(model_key(model), model, cfg.seed, T, float(shift), k, layer, f_open)
+        flows = gradient_flows(weights_key, model, cfg.seed, T, float(shift), k, layer, f_open)
 except (ValueError, RuntimeError) as err:
     st.error(t("gradients.error", error=err), icon="⛔")
     st.stop()
@@ -116,7 +117,7 @@ with st.expander(t("gradients.explain_title"), expanded=True):
     st.markdown(t("gradients.explain"))
 
 try:
-    bptt_lstm, bptt_rnn = backward_steps(model_key(model), model, cfg.seed, T, float(shift), k, f_open)
+    bptt_lstm, bptt_rnn = backward_steps(weights_key, model, cfg.seed, T, float(shift), k, f_open)
 except (ValueError, RuntimeError) as err:
     st.error(t("gradients.error", error=err), icon="⛔")
     st.stop()

@@ -7,8 +7,10 @@ a digest of their configuration and weights, so a retrained or uploaded model is
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
+from lessons.bptt import LSTM_QUANTITIES, lstm_backward, plug_in, rnn_backward, rnn_plug_in, unit_table
 from lessons.gradients import (
     lstm_gradflow,
     matched_rnn,
@@ -29,8 +31,6 @@ def model_key(model) -> str:
 
 def curves_csv(flows: dict, b: int = 0) -> str:
     """The plotted curves of `gradient_flows` as CSV text, one row per step (full precision)."""
-    import pandas as pd
-
     lstm, rnn = flows["lstm"], flows["rnn"]
     cols = {"t": range(lstm.T), "lstm_dL_dh": lstm.dL_dh[:, b], "lstm_dL_dc": lstm.dL_dc[:, b],
             "lstm_dL_dx": lstm.dL_dx[:, b], "forget_product_mean": lstm.forget_product[:, b].mean(-1),
@@ -43,6 +43,15 @@ def curves_csv(flows: dict, b: int = 0) -> str:
     return pd.DataFrame(cols).to_csv(index=False, float_format="%.17g")
 
 
+def _setup(model, seed: int, seq_len: int, forget_shift: float, f_open: bool):
+    """What both cached computations run on: the seeded input, the model with its forget bias shifted, and the
+    what-if clamps (f = 1 for every unit, step, layer and direction when `f_open`)."""
+    cfg = model.config
+    clamps = [Clamp("f", 1.0, layer=k, direction=d) for k in range(cfg.num_layers)
+              for d in range(cfg.num_directions)] if f_open else []
+    return seeded_input(seq_len, cfg.input_size, seed), with_forget_bias(model, forget_shift), clamps
+
+
 @st.cache_data(max_entries=24, show_spinner=False)
 def gradient_flows(key: str, _model, seed: int, seq_len: int, forget_shift: float, truncate: int | None,
                    layer: int, f_open: bool = False) -> dict:
@@ -51,12 +60,8 @@ def gradient_flows(key: str, _model, seed: int, seq_len: int, forget_shift: floa
     ``f_open`` clamps the forget gate to exactly 1 for every unit, step, layer and direction (what-if).
     Returns {"lstm", "rnn"} and, with truncation, {"lstm_cut", "rnn_cut"} (all `GradFlow`).
     """
-    cfg = _model.config
-    x = seeded_input(seq_len, cfg.input_size, seed)
-    lstm = with_forget_bias(_model, forget_shift)
-    clamps = [Clamp("f", 1.0, layer=k, direction=d) for k in range(cfg.num_layers)
-              for d in range(cfg.num_directions)] if f_open else []
-    rnn = matched_rnn(cfg, seed)
+    x, lstm, clamps = _setup(_model, seed, seq_len, forget_shift, f_open)
+    rnn = matched_rnn(_model.config, seed)
     out = {"lstm": lstm_gradflow(lstm, x, layer=layer, clamps=clamps), "rnn": rnn_gradflow(rnn, x, layer=layer)}
     if truncate:
         out["lstm_cut"] = lstm_gradflow(lstm, x, layer=layer, truncate=truncate, clamps=clamps)
@@ -71,13 +76,8 @@ def backward_steps(key: str, _model, seed: int, seq_len: int, forget_shift: floa
                    f_open: bool = False) -> tuple:
     """`lessons.bptt` on the very model, input and what-if clamps of `gradient_flows`: (LSTMBackward,
     RNNBackward) of the top layer, batch item 0."""
-    from lessons.bptt import lstm_backward, rnn_backward
-
     cfg = _model.config
-    x = seeded_input(seq_len, cfg.input_size, seed)
-    lstm = with_forget_bias(_model, forget_shift)
-    clamps = [Clamp("f", 1.0, layer=k, direction=d) for k in range(cfg.num_layers)
-              for d in range(cfg.num_directions)] if f_open else []
+    x, lstm, clamps = _setup(_model, seed, seq_len, forget_shift, f_open)
     truncate = truncate if truncate and not cfg.bidirectional else None
     return (lstm_backward(lstm, x, truncate=truncate, clamps=clamps),
             rnn_backward(matched_rnn(cfg, seed), x, truncate=truncate))
@@ -128,13 +128,11 @@ PROJ_NOTE = r"\text{proj\_size:}\ \delta h_t \to W_{hr}^{\top}\delta h_t \ \text
 RNN_EQUATION = r"\delta h_{t-1} = W_{hh}^{\top}\big(\delta h_t \odot (1 - h_t^2)\big)"
 
 
+@st.fragment
 def render_bptt(lstm_bw, rnn_bw, *, has_proj: bool = False, num_layers: int = 1) -> None:
     """The stepped backward lesson: equations, a step selector T-1 … 0, the per-unit table and the plugged-in
-    cell line for one unit. Numbers come from `lessons.bptt` (tested equal to autograd)."""
-    import pandas as pd
-
-    from lessons.bptt import LSTM_QUANTITIES, plug_in, rnn_plug_in, unit_table
-
+    cell line for one unit. Numbers come from `lessons.bptt` (tested equal to autograd). A fragment: a step
+    (or a unit) reruns this lesson only, not the page's three charts above it."""
     T, H = lstm_bw.T, lstm_bw.hidden_size
     st.subheader(t("gradients.bptt.title"))
     st.markdown(t("gradients.bptt.intro"))
@@ -179,7 +177,7 @@ def render_bptt(lstm_bw, rnn_bw, *, has_proj: bool = False, num_layers: int = 1)
     if has_proj:
         st.caption(t("gradients.bptt.table_note_proj"))
 
-    j = st.selectbox(t("gradients.bptt.unit_pick"), range(H), key="bptt_unit", format_func=lambda u: f"{u}")
+    j = st.selectbox(t("gradients.bptt.unit_pick"), range(H), key="bptt_unit")
     line = plug_in(lstm_bw, step, j)
     st.markdown(t("gradients.bptt.plug_title", j=j, t=step))
     sub = f"{step},{j}"
