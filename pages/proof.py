@@ -1,15 +1,13 @@
 """Proof: our engine and torch.nn.LSTM on the same weights and input — forward values and every gradient.
 
-Numbers: the comparison, the random cases and the ``?case=`` codec `lessons.proof`; the dropout
-demonstration `lessons.facts.dropout`; laid out by `ui.proof_view`.
+Numbers: the comparison, the random cases and the ``?case=`` codec `lessons.proof` (a link is read by
+`ui.parse.proof_case`); the dropout demonstration `lessons.facts.dropout`; laid out by `ui.proof_view`.
 """
 
 import streamlit as st
 
-from lessons import proof
 from lessons.code import torch_call
-from lstm_core.limits import LimitError
-from ui import proof_view
+from ui import parse, proof_view
 from ui.i18n import t
 from ui.state import get_config, get_input, get_model
 
@@ -19,16 +17,11 @@ dtype = proof_view.dtype_choice()
 
 case_text = st.query_params.get("case")
 if case_text:
-    try:
-        case = proof.Case.decode(case_text)
-    except LimitError as err:  # a link may ask for more than the sidebar allows: refuse, say which limit
-        st.error(t("proof.case_too_big", case=case_text, value=err.value,
-                   limit=t("proof.limit_traced") if err.limit == "traced values" else err.limit, maximum=err.maximum))
-        case = None
-    except ValueError as err:
-        st.error(t("proof.case_bad", case=case_text, error=str(err)))
-        case = None
-    if case is not None:
+    got = parse.proof_case(case_text)  # a link may be unreadable or ask for more than the sidebar allows
+    case = got.value
+    if not got.ok:
+        st.error(got.problem)
+    else:
         st.info(t("proof.case_shown", case=case_text, form=t(f"proof.form.{case.form}"), B=case.batch_size,
                   T=case.seq_len,
                   call=torch_call(case.config, every=True),

@@ -24,12 +24,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lessons import proof, weight_files
 from lessons import sources as src
-from lessons import weight_files
 from lstm_core import limits
 from ui.i18n import t
 
 MAX_SHOWN = 60  # characters of a rejected value quoted back in a message
+MAX_CASE_CHARS = 200  # a ?case= link: the longest case the sidebar's limits allow is ~130 characters
+MAX_REASON = 300  # characters of a refusal's own explanation quoted in a message
 _INT = re.compile(r"[+-]?[0-9]+")
 _FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 TRUE_WORDS, FALSE_WORDS = ("1", "true", "on", "yes"), ("0", "false", "off", "no")
@@ -55,10 +57,10 @@ def bad(problem: str) -> Parsed:
     return Parsed(problem=problem)
 
 
-def shown(raw: object) -> str:
-    """A user value quoted back in a message: one line, at most MAX_SHOWN characters, no control characters."""
+def shown(raw: object, limit: int = MAX_SHOWN) -> str:
+    """A user value quoted back in a message: one line, at most `limit` characters, no control characters."""
     text = "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in str(raw))
-    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # ------------------------------------------------------------------------------------------- scalars
@@ -116,6 +118,22 @@ def _number_list(raw: str, non_negative: bool) -> list[float]:
     if non_negative and any(v < 0 for v in values):
         raise src.InputError("inputs.err.bad_list", value=shown(raw))
     return values
+
+
+def proof_case(raw: str | None) -> Parsed:
+    """A ``?case=`` link of the Proof page -> `lessons.proof.Case`, or why not: unreadable, or larger than the
+    sidebar allows (`LimitError`: nothing may run). The link is quoted back shortened."""
+    text = (raw or "").strip()
+    quoted = shown(text)
+    if len(text) > MAX_CASE_CHARS:
+        return bad(t("proof.case_bad", case=quoted, error=t("shell.url_text", limit=MAX_CASE_CHARS)))
+    try:
+        return ok(proof.Case.decode(text))
+    except limits.LimitError as err:
+        limit = t("proof.limit_traced") if err.limit == "traced values" else err.limit
+        return bad(t("proof.case_too_big", case=quoted, value=err.value, limit=limit, maximum=err.maximum))
+    except Exception as err:  # noqa: BLE001 - a user value: any refusal is explained, never raised
+        return bad(t("proof.case_bad", case=quoted, error=shown(err, MAX_REASON)))
 
 
 # --------------------------------------------------------------------------------------- files, text

@@ -7,6 +7,7 @@ import base64
 import json
 
 import numpy as np
+import pytest
 import torch
 
 from lessons import facts, proof
@@ -145,6 +146,16 @@ def test_bad_case_link_is_explained(run_app, assert_app_ok):
     at = run_app(page="proof", query={"case": "i3_h4_p9"})
     assert_app_ok(at)
     assert "cannot be read" in at.main.error[0].value
+
+
+@pytest.mark.parametrize("lang,words", [("en", "cannot be read"), ("zh", "无法解析")])
+def test_a_very_long_case_link_is_quoted_short(run_app, assert_app_ok, lang, words):
+    """A 5,000-character ?case= used to come back whole, twice (~15,000 characters of error on the page)."""
+    at = run_app(page="proof", query={"case": "i3_" + "a" * 5000}, lang=lang)
+    assert_app_ok(at)
+    message = at.main.error[0].value
+    assert words in message and len(message) < 400, len(message)
+    assert not at.main.dataframe  # nothing ran
 
 
 def test_dropout_demo_and_chinese(run_app, assert_app_ok, app_text):
