@@ -21,7 +21,7 @@ import streamlit as st
 
 from lessons import stepper as lesson
 from lstm_core import trace
-from ui import model_source
+from ui import model_source, parse
 from ui.figures import stepper as fs
 from ui.i18n import catalog, current_lang, t
 from ui.inputs import batch_key, error_text
@@ -59,10 +59,12 @@ def current_trace():
 
 
 def _int(value, default: int = 0) -> int:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return default
+    """A cursor number from the URL or the component: an int, or ASCII digits read by ui/parse.py (``"١٢"``
+    and ``"²"`` are not numbers there, though ``int()`` takes the first); anything else is `default`."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    got = parse.int_text(value if isinstance(value, str) else None, -(10**40), 10**40)
+    return got.value if got.ok else default
 
 
 def _clamp(value, hi: int) -> int:
@@ -85,9 +87,9 @@ def _strings(lang: str) -> dict:
 def _selectors(trn) -> tuple[int, int, int]:
     """Layer, direction, sequence: Streamlit widgets, started from the URL, clamped to the configuration."""
     cfg = trn.config
-    L, D, B = cfg.num_layers, cfg.num_directions, trn.B
+    n_layers, D, B = cfg.num_layers, cfg.num_directions, trn.B
     ss = st.session_state
-    for key, hi in (("layer", L - 1), ("direction", D - 1), ("batch_index", B - 1)):
+    for key, hi in (("layer", n_layers - 1), ("direction", D - 1), ("batch_index", B - 1)):
         if key in ss and not (isinstance(ss[key], int) and 0 <= ss[key] <= hi):
             ss[key] = _clamp(ss[key], hi)
         elif key not in ss and key in st.query_params:  # a link: Streamlit's binding would reject out-of-range
@@ -95,7 +97,7 @@ def _selectors(trn) -> tuple[int, int, int]:
     dir_names = [t(f"stepper.dir{d}") for d in range(D)]
     items = [t("stepper.batch_item", b=b, n=int(trn.lengths[b])) for b in range(B)]
     c = st.columns(3)
-    layer = c[0].selectbox(t("stepper.layer"), list(range(L)), key="layer", bind="query-params")
+    layer = c[0].selectbox(t("stepper.layer"), list(range(n_layers)), key="layer", bind="query-params")
     # direction and sequence show translated labels, which Streamlit's binding would put in the URL
     # ("backward ←", "#1 (length 5)": language- and input-dependent): `_remember` writes their numbers
     d = c[1].selectbox(t("stepper.direction"), list(range(D)), key="direction", format_func=dir_names.__getitem__)

@@ -281,6 +281,15 @@ def test_step_unit_and_selectors_live_in_the_url(run_app, assert_app_ok):
     assert at.query_params["timestep"] == "3" and at.query_params["unit"] == "2"
 
 
+@pytest.mark.parametrize("raw", ["١", "²", "①", " 1 x", "1e0"])
+def test_cursor_values_that_are_not_ascii_numbers_start_at_zero(run_app, assert_app_ok, raw):
+    """``int("١")`` is 1 in Python; the address's numbers are read by ui/parse.py, which takes ASCII only."""
+    at = run_app(page="stepper", query={**SMALL, "timestep": raw, "unit": raw, "batch_index": raw})
+    assert_app_ok(at)
+    assert component(at)["start"] == {"k": 0, "unit": 0} and view(at)["b"] == 0
+    assert at.query_params["timestep"] == "0" and at.query_params["batch_index"] == "0"
+
+
 def test_payload_is_built_once_per_selection(run_app, assert_app_ok):
     at = run_app(page="stepper", query=SMALL)
     first = component(at)
