@@ -9,12 +9,13 @@ seconds) is in tests/fuzz/test_parsers.py. Together: >= 1,000 generated cases, u
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import APP
+from tests.conftest import APP, ROOT
 from tests.fuzz.values import NASTY, nasty_text, weight_files
 from ui import state
 from ui.i18n import translate
@@ -23,10 +24,12 @@ PAGES = [ast.literal_eval(e)[0] for n in ast.parse(APP.read_text(encoding="utf-8
          if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) == "PAGES" for e in n.value.elts]
 # Every key any page reads from the address, plus keys nobody reads
 URL_KEYS = [p.key for p in state.PARAMS] + ["page", "timestep", "layer", "direction", "batch_index", "unit",
-                                            "case", "quiz_seed", "utm_source", "embed", "x" * 300, "é", ""]
+                                            "case", "quiz_seed", "stop", "utm_source", "embed", "x" * 300, "é",
+                                            ""]
 SMALL = {"input_size": st.integers(1, 6), "hidden_size": st.integers(1, 8), "num_layers": st.integers(1, 3),
          "batch_size": st.integers(1, 4), "seq_len": st.integers(1, 12), "proj_size": st.integers(0, 4),
-         "timestep": st.integers(0, 15), "unit": st.integers(0, 10), "seed": st.integers(0, 2**31 - 1)}
+         "timestep": st.integers(0, 15), "unit": st.integers(0, 10), "stop": st.integers(0, 9),
+         "seed": st.integers(0, 2**31 - 1)}
 
 
 def settings_for(n: int):
@@ -49,6 +52,18 @@ def alive(at, page: str) -> None:
     assert not at.exception, [e.value for e in at.exception][:1]
     lang = at.session_state["lang"]
     assert at.title and at.title[0].value == translate(lang, f"{page}.title"), (page, lang)
+
+
+def test_the_fuzzed_keys_are_every_key_the_code_reads_from_the_address():
+    """A key read from ``st.query_params`` or bound by a widget (``key=..., bind="query-params"``) anywhere in
+    the app is fuzzed above: a new one cannot be added unseen (``stop`` of the Start page once was)."""
+    read = set()
+    for path in [APP, *(ROOT / "ui").rglob("*.py"), *(ROOT / "pages").glob("*.py")]:
+        code = path.read_text(encoding="utf-8")
+        read |= set(re.findall(r"query_params(?:\.get\(|\[)\"(\w+)\"", code))
+        read |= set(re.findall(r"key=\"(\w+)\"[^()]*bind=\"query-params\"", code))
+    assert {"quiz_seed", "case", "stop", "layer", "page"} <= read  # the scan sees them (the stepper reads by variable)
+    assert read <= set(URL_KEYS), read - set(URL_KEYS)
 
 
 @settings_for(100)
