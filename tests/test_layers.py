@@ -1,6 +1,7 @@
 """Layering, checked on every module of every package in a fresh interpreter (a real import, not a grep):
 the engine (``lstm_core``) and the lessons never load streamlit or plotly; figure builders never load streamlit."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -41,3 +42,19 @@ def test_figure_builders_do_not_load_streamlit(module):
 def test_every_package_is_probed():
     assert {"lstm_core.lstm", "lstm_core.trace", "lessons.proof", "lessons.pitfalls"} <= set(ENGINE_AND_LESSONS)
     assert {"ui.figures.shapes", "ui.figures.stepper"} <= set(FIGURES)
+
+
+@pytest.mark.parametrize("folder", ["tests/engine", "tests/lessons"])
+def test_pure_torch_tests_load_neither_streamlit_nor_plotly(folder):
+    """Collecting the engine and lesson tests (their modules, conftest and helpers) in a fresh interpreter loads
+    no streamlit or plotly, and no test there imports the streamlit layer inside a function either."""
+    code = ("import sys, pytest; rc = pytest.main(['-q', '--collect-only', '-p', 'no:randomly', "
+            f"'-p', 'no:cacheprovider', {folder!r}]); "
+            "print('LOADED', *sorted({m.split('.')[0] for m in sys.modules})); sys.exit(rc)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    loaded = set(out.stdout.split("LOADED", 1)[1].split())
+    assert "torch" in loaded and not {"streamlit", "plotly"} & loaded
+    for path in (ROOT / folder).glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(?:import streamlit|from streamlit|from ui\b|import ui\b)", text,
+                             re.MULTILINE), path.name

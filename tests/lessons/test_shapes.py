@@ -1,5 +1,7 @@
 """Shapes page lesson (`lessons.shapes`): predictions vs real torch tensors, and the correspondence checks."""
 
+import json
+
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -7,6 +9,7 @@ from hypothesis import strategies as st
 from lessons.facts import packed_lengths, padding
 from lessons.shapes import Check, correspondences, real_shapes
 from lstm_core import LSTMConfig, shapes
+from tests.conftest import ROOT
 
 
 @st.composite
@@ -54,9 +57,13 @@ def test_checks_can_fail():
     assert len(wrong) == 1 and wrong[0].diff > 1e-3 and wrong[0].ok  # output[-1, :, H:] is not backward h_n
 
 
-def test_every_role_and_parameter_kind_is_translated():
-    from ui.i18n import catalog
+def catalog(lang: str) -> dict:
+    """Every key of a language's catalogs, read as the JSON files they are (no streamlit in lesson tests)."""
+    return {k: v for path in (ROOT / "assets" / "locales" / lang).glob("*.json")
+            for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
 
+
+def test_every_role_and_parameter_kind_is_translated():
     roles, kinds = set(), set()
     for cfg in (LSTMConfig(3, 4), LSTMConfig(3, 4, 2, bidirectional=True, proj_size=2)):
         for form in ("batched", "unbatched", "packed"):

@@ -5,8 +5,6 @@ import torch
 
 from lessons import start as lesson
 from lessons.gradients import seeded_input
-from lstm_core import limits
-from ui.state import SIDEBAR_KEYS
 
 
 def test_vanishing_matches_torch_rnn_autograd():
@@ -63,14 +61,3 @@ def test_shapes_and_readings_are_torch_shapes():
 def test_tiny_training_learns():
     tr = lesson.tiny_training(steps=30)
     assert len(tr.losses) == 30 and tr.losses[-1] < 0.2 * tr.baseline
-
-
-def test_presets_fit_the_limits_and_the_url_names():
-    known = set(SIDEBAR_KEYS) | {"page", "input_source", "input_text", "direction", "layer"}
-    for name, preset in lesson.PRESETS.items():
-        assert set(preset) <= known, name
-        assert preset.get("input_size", 1) <= limits.MAX_INPUT_SIZE
-        assert preset.get("hidden_size", 1) <= limits.MAX_HIDDEN_SIZE
-    assert lesson.PRESETS["seed002"] | {} == {"page": "shapes", "input_size": 5, "hidden_size": 6, "num_layers": 2,
-                                               "seq_len": 1, "batch_size": 3}
-    assert lesson.preset_query("seed002", "zh")["lang"] == "zh"

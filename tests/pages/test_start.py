@@ -10,8 +10,10 @@ import pytest
 import torch
 
 from lessons import start as lesson
+from lstm_core import limits
 from tests.conftest import APP
 from ui import start_view
+from ui.state import SIDEBAR_KEYS
 
 PAGE = "start"
 
@@ -102,6 +104,17 @@ def test_why_shows_the_gradient_ratios(run_app, assert_app_ok):
     assert ratio["rnn"] < 1e-4 and ratio["lstm"] < 1e-4  # both vanish with random weights
     assert ratio["lstm_bias"] > 1e3 * ratio["lstm"]  # forget gates near 1 keep it
     assert math.isfinite(ratio["lstm_bias"])
+
+
+def test_presets_fit_the_limits_and_the_url_names():
+    known = set(SIDEBAR_KEYS) | {"page", "input_source", "input_text", "direction", "layer"}
+    for name, preset in lesson.PRESETS.items():
+        assert set(preset) <= known, name
+        assert preset.get("input_size", 1) <= limits.MAX_INPUT_SIZE
+        assert preset.get("hidden_size", 1) <= limits.MAX_HIDDEN_SIZE
+    assert lesson.PRESETS["seed002"] | {} == {"page": "shapes", "input_size": 5, "hidden_size": 6, "num_layers": 2,
+                                               "seq_len": 1, "batch_size": 3}
+    assert lesson.preset_query("seed002", "zh")["lang"] == "zh"
 
 
 def test_presets_are_links_with_their_settings(run_app, assert_app_ok):
