@@ -148,7 +148,11 @@ def screenshot():
         )
         size = page.viewport_size or {"width": 1400, "height": 1000}
         page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height) + 40, 12000))})
-        page.wait_for_timeout(500)
+        # the page has laid itself out again at the new size: its height holds over two animation frames
+        page.wait_for_function("""() => new Promise(done => {
+            const m = document.querySelector('[data-testid=stMain]') || document.body, h = m.scrollHeight;
+            requestAnimationFrame(() => requestAnimationFrame(() => done(m.scrollHeight === h)));
+        })""")
         page.screenshot(path=str(path), full_page=True)
         page.set_viewport_size(size)
         return path

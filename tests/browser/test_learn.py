@@ -98,7 +98,10 @@ def test_stop_interrupts_training_and_keeps_the_steps(page, goto, wait_idle, ass
     wait_idle(page)
     page.locator(".st-key-learn_train button").click()
     page.wait_for_selector("[data-testid=stProgress]")
-    page.wait_for_timeout(2500)
+    # a chunk of 100 steps is done (the bar says so) and training goes on: the moment to interrupt it
+    page.wait_for_function("""() => { const bar = document.querySelector('[data-testid=stProgress]');
+        const m = bar && bar.innerText.match(/step (\\d+) of 2000/); return m && Number(m[1]) >= 100; }""",
+                           timeout=60_000)
     page.locator(".st-key-learn_stop button").click()
     wait_idle(page, timeout=90_000)
     assert_no_exception(page)
