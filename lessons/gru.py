@@ -10,10 +10,8 @@ import torch
 from torch import Tensor, nn
 
 from lessons.tasks import make_task
+from lstm_core import GATES as LSTM_GATES  # i, f, g, o: the engine's (and torch's) row-block order
 from lstm_core import GRU, LSTM, LSTMConfig, gru_trace, trace
-
-LSTM_GATES = ("i", "f", "g", "o")
-GRU_GATES = ("r", "z", "n")
 
 
 def twin_gru(cfg: LSTMConfig, seed: int, dtype=torch.float32) -> GRU:

@@ -16,6 +16,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
+from lessons.layout import batch_major
 from lstm_core import LSTMConfig
 
 TAG_CLASSES = 3
@@ -234,7 +235,7 @@ def encoder_decoder(model, r: Run, seed: int, steps: int = 3) -> EncoderDecoder:
     B = r.output.size(0)
     gen = torch.Generator().manual_seed(seed + 2)
     y = torch.randn(B, steps, enc.input_size, generator=gen, dtype=r.output.dtype)
-    y_in = y if enc.batch_first else y.transpose(0, 1)
+    y_in = batch_major(y, enc.batch_first)
     with torch.no_grad():
         out, (h, c) = decoder(y_in, (r.h_n, r.c_n))
     ld = dec.num_layers * dec.num_directions

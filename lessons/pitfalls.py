@@ -22,6 +22,8 @@ from dataclasses import dataclass, replace
 import torch
 from torch import Tensor, nn
 
+from lstm_core.cell import param_name
+
 from . import facts
 from .facts import DTYPE, changed, error_of, grow, max_abs, reference, shape
 from .layout import batch_major
@@ -310,7 +312,9 @@ def claim_bidir_last(cfg, state_dict, x_bm: Tensor, seed: int = 0) -> Demo:
     # layer 0 run alone: its backward half at the last step equals the backward direction fed ONLY the
     # last token
     layer0 = replace(c, num_layers=1, batch_first=True, dropout=0.0)
-    sub = reference(layer0, {k: v for k, v in ref.state_dict().items() if k.endswith(("_l0", "_l0_reverse"))})
+    layer0_names = {param_name(k, 0, d) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
+                    for d in (0, 1)}
+    sub = reference(layer0, {k: v for k, v in ref.state_dict().items() if k in layer0_names})
     x = x.to(DTYPE)
     hh = c.h_out
     with torch.no_grad():

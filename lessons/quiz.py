@@ -30,7 +30,7 @@ MISTAKES = (
     "output_layers",  # output stacks all layers (num_layers·D·H_out)
     "state_batch_first",  # h_n/c_n laid out batch-first like the input
     "state_layers",  # first dim of h_n/c_n is D (layers forgotten)
-    "state_directions",  # first dim of h_n/c_n is L (directions forgotten)
+    "state_directions",  # first dim of h_n/c_n is num_layers (directions forgotten)
     "state_width_directions",  # directions concatenated in the width of h_n/c_n instead of stacked
     "h_proj",  # h_n is hidden_size wide instead of proj_size
     "c_proj",  # c_n is proj_size wide instead of hidden_size

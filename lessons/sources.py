@@ -24,8 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import Tensor
-from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
+from torch.nn.utils.rnn import PackedSequence
 
+from lessons.layout import model_input
 from lstm_core import limits
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)  # 3.4028e38: larger numbers become inf in the model
@@ -82,9 +83,7 @@ class InputBatch:
 
     def model_input(self, cfg) -> Tensor | PackedSequence:
         """The tensor (or PackedSequence) in the layout a model with configuration ``cfg`` expects."""
-        if self.lengths is not None:
-            return pack_padded_sequence(self.data, list(self.lengths), batch_first=True, enforce_sorted=False)
-        return self.data if cfg.batch_first else self.data.transpose(0, 1)
+        return model_input(cfg, self.data, self.lengths)
 
 
 class InputError(ValueError):

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from lessons import gradients
-from lstm_core import LSTMConfig, cell_step, limits, shapes, trace
+from lstm_core import GATES, LSTMConfig, cell_step, limits, shapes, trace
 
 STOPS = ("why", "cell", "time", "layers", "directions", "shapes", "outputs", "training")
 
@@ -107,11 +107,11 @@ def one_cell(x: float, h_prev: float, c_prev: float, seed: int = 0) -> OneCell:
         step = cell_step(tensor(x), tensor(h_prev), tensor(c_prev), p["weight_ih_l0"], p["weight_hh_l0"],
                          p["bias_ih_l0"], p["bias_hh_l0"])
     weights = {}
-    for k, gate in enumerate("ifgo"):
+    for k, gate in enumerate(GATES):  # row block k of the stacked weights is gate GATES[k]
         weights[f"W_i{gate}"] = float(p["weight_ih_l0"][k, 0])
         weights[f"W_h{gate}"] = float(p["weight_hh_l0"][k, 0])
         weights[f"b_{gate}"] = float(p["bias_ih_l0"][k] + p["bias_hh_l0"][k])
-    gates = {g: float(getattr(step, g)) for g in "ifgo"}
+    gates = {g: float(getattr(step, g)) for g in GATES}
     return OneCell(float(x), float(h_prev), float(c_prev), weights, gates, float(step.c), float(step.h))
 
 

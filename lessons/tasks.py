@@ -30,8 +30,9 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor, nn
-from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
+from torch.nn.utils.rnn import PackedSequence
 
+from lessons.layout import batch_major, model_input
 from lstm_core.lstm import LSTMConfig
 
 CORPUS_PATH = Path(__file__).resolve().parent.parent / "assets" / "sentiment_corpus.json"
@@ -54,9 +55,7 @@ class TaskData:
 
     def model_input(self) -> Tensor | PackedSequence:
         """What an LSTM with ``batch_first=False`` takes: ``(T, B, I)``, or a PackedSequence when ragged."""
-        if self.lengths is None:
-            return self.x.transpose(0, 1)
-        return pack_padded_sequence(self.x, torch.tensor(self.lengths), batch_first=True, enforce_sorted=False)
+        return model_input(LSTMConfig(input_size=self.x.shape[-1], hidden_size=1), self.x, self.lengths)
 
     def subset(self, n: int) -> TaskData:
         """The first ``n`` sequences (trimmed to their longest real length)."""
@@ -114,7 +113,7 @@ class Task:
     def features(self, output, h_n: Tensor) -> Tensor:
         """The hidden state the head reads: last layer's final h (real last step when packed) or every step."""
         if self.per_step:
-            return output.transpose(0, 1)  # (T, B, H) -> (B, T, H)
+            return batch_major(output, False)  # (T, B, H) -> (B, T, H)
         return h_n[-1]  # (B, H_out): last layer, forward direction (task models are unidirectional)
 
     def predict(self, model: nn.Module, head: nn.Module, data: TaskData) -> Tensor:

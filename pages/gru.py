@@ -13,9 +13,9 @@ st.markdown(t("gru.intro"))
 input_panel(expanded=False)
 
 cfg, model, batch = get_config(), get_model(), get_input()
-gru = G.twin_gru(model.config, cfg.seed)
+gru = G.twin_gru(cfg.lstm, cfg.seed)  # get_config() is the one source (a trained model's too)
 try:
-    sbs = G.side_by_side(model, gru, batch.model_input(model.config))
+    sbs = G.side_by_side(model, gru, batch.model_input(cfg.lstm))
 except (ValueError, RuntimeError) as err:
     st.error(t("gru.error", error=err), icon="⛔")
     st.stop()

@@ -38,7 +38,7 @@ view.render_params(rep, model)
 st.header(t("shapes.facts.header"))
 st.markdown(t("shapes.facts.intro"))
 try:
-    found = lesson.correspondences(model.config, model.state_dict(), data, cfg.seed)
+    found = lesson.correspondences(cfg.lstm, model.state_dict(), data, cfg.seed)
     view.render_checks(found.checks)
     view.render_final_values(found.last)
 except Exception as err:  # never a traceback on the page

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from lstm_core.cell import param_name
 from ui.figures import weights as fw
 from ui.i18n import t
 from ui.state import get_config, get_model
@@ -16,19 +17,21 @@ params = {name: p.detach().numpy() for name, p in model.named_parameters()}
 H, D = cfg.hidden_size, cfg.num_directions
 
 
-def _kind(name: str) -> str:
-    return name.split("_l")[0]  # weight_ih, weight_hh, bias_ih, bias_hh, weight_hr
-
-
+KINDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")  # torch's order within a layer, direction
 rows = []
-for name, value in params.items():
-    layer = int(name.split("_l")[1].split("_")[0])
-    rows.append({
-        t("weights.col_name"): name, t("weights.col_shape"): str(tuple(value.shape)),
-        t("weights.col_count"): int(value.size), t("weights.col_layer"): layer,
-        t("weights.col_direction"): t("weights.backward") if name.endswith("_reverse") else t("weights.forward"),
-        t("weights.col_role"): t(f"weights.role.{_kind(name)}", H=H, in_=cfg.layer_input_size(layer)),
-    })
+for layer in range(cfg.num_layers):
+    for d in range(D):
+        for kind in KINDS:
+            name = param_name(kind, layer, d)
+            if name not in params:  # no biases (bias=False), no projection (proj_size=0)
+                continue
+            value = params[name]
+            rows.append({
+                t("weights.col_name"): name, t("weights.col_shape"): str(tuple(value.shape)),
+                t("weights.col_count"): int(value.size), t("weights.col_layer"): layer,
+                t("weights.col_direction"): t("weights.backward") if d else t("weights.forward"),
+                t("weights.col_role"): t(f"weights.role.{kind}", H=H, in_=cfg.layer_input_size(layer)),
+            })
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 st.caption(t("weights.total", n=sum(int(v.size) for v in params.values())))
 
@@ -39,7 +42,7 @@ if D == 2:
     names = [t("weights.forward"), t("weights.backward")]  # format_func must not need a run context
     direction = c2.radio(t("weights.direction"), [0, 1], key="weights_direction", horizontal=True,
                          format_func=names.__getitem__)
-suffix = f"_l{layer}" + ("_reverse" if direction else "")
+suffix = param_name("", layer, direction)  # "_l1_reverse": the kind goes in front
 in_l = cfg.layer_input_size(layer)
 
 if layer == 0:

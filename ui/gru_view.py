@@ -5,6 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from lessons import gru as G
+from lstm_core import GATES
+from lstm_core.gru import GRU_GATES
 from ui.figures.gru import gates_figure, loss_figure
 from ui.i18n import t
 
@@ -44,8 +46,8 @@ def step_section(model, sbs: G.SideBySide, batch) -> None:
         names = [t("gru.step.dir0"), t("gru.step.dir1")]
         direction = names.index(c4.selectbox(t("gru.step.direction"), names, key="gru_dir"))
     lt, gt = sbs.lstm_trace[layer, direction], sbs.gru_trace[layer, direction]
-    lstm_vals = {g: getattr(lt, g)[step, b] for g in (*G.LSTM_GATES, "c", "h")}
-    gru_vals = {g: getattr(gt, g)[step, b] for g in (*G.GRU_GATES, "h")}
+    lstm_vals = {g: getattr(lt, g)[step, b] for g in (*GATES, "c", "h")}
+    gru_vals = {g: getattr(gt, g)[step, b] for g in (*GRU_GATES, "h")}
     labels = {"lstm": t("gru.step.lstm"), "gru": t("gru.step.gru"), "unit": t("gru.step.unit"),
               "title": t("gru.step.fig", t=step, b=b, layer=layer, direction=direction)}
     st.plotly_chart(gates_figure(lstm_vals, gru_vals, labels), key="gru_gates_fig")

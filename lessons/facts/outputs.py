@@ -127,7 +127,7 @@ class HnLayoutFact:
 def hn_layout(cfg, state_dict, x_bm: Tensor, seed: int = 0) -> HnLayoutFact:
     ref = reference(cfg, state_dict, seed)
     _, (h, _) = run_torch(ref, cfg, x_bm)
-    finals = layer_finals(ref, x_bm.to(DTYPE).transpose(0, 1))
+    finals = layer_finals(ref, batch_major(x_bm.to(DTYPE), False))  # (B, T, I) -> time-major (T, B, I)
     n_l, n_d, b, w = cfg.num_layers, cfg.num_directions, h.shape[1], h.shape[2]
     rows = []
     for r in range(h.shape[0]):

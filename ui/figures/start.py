@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 import plotly.graph_objects as go
 
+from lstm_core import GATES
 from ui.figures.gradients import LSTM_COLOR, RNN_COLOR, log_values
 from ui.palette import GATE_COLORS
 
@@ -30,8 +31,8 @@ def vanishing_figure(v, labels: Mapping[str, str]) -> go.Figure:
 
 def gates_figure(cell, labels: Mapping[str, str]) -> go.Figure:
     """The four gate values of one step and the new c and h, as bars."""
-    names = ["i", "f", "g", "o", "c", "h"]
-    values = [cell.gates[g] for g in "ifgo"] + [cell.c, cell.h]
+    names = [*GATES, "c", "h"]
+    values = [cell.gates[g] for g in GATES] + [cell.c, cell.h]
     fig = go.Figure(go.Bar(x=[labels[n] for n in names], y=values, meta="gates",
                            marker_color=[GATE_COLORS[n] for n in names],
                            text=[f"{v:+.3f}" for v in values], textposition="outside",
