@@ -3,9 +3,10 @@ r"""Backpropagation through time written by hand: the backward pass of the Gradi
 The model, the input and the loss are those of `lessons.gradients`: ``L = Σ_j h_{T-1, j}``, the last hidden
 state of the top layer's forward direction. That layer and direction are the only ones whose states the
 loss reaches without passing through another layer, so the recursion below gives the *full* ∂L/∂(·) for
-them, whatever the number of layers or directions. Forward values come from the engine's own recorded
-trace (`lstm_core.trace`); the backward is plain tensor arithmetic, no autograd. Column-vector notation,
-``⊙`` elementwise, ``a_t`` the pre-activations (gate order i, f, g, o):
+them, whatever the number of layers or directions. Both passes are the engine's own: its forward run and its
+hand-written backward through time (`lstm_core/native/lstm.cpp`, which autograd only calls; see
+`lessons.gradients.engine_backward`); this module lays their per-step numbers out for the page.
+Column-vector notation, ``⊙`` elementwise, ``a_t`` the pre-activations (gate order i, f, g, o):
 
 .. math::
     δh_t &= 𝟙[t = T-1]\,\mathbf 1 + W_{hh}^\top δa_{t+1}                       \\
@@ -36,13 +37,13 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from lstm_core.cell import GATES, param_name
+from lstm_core.cell import param_name
 from lstm_core.rnn import RNN
-from lstm_core.trace import Clamp, trace
+from lstm_core.trace import Clamp
 
-from .layout import time_major
+from .gradients import engine_backward
 
-__all__ = ["LSTMBackward", "RNNBackward", "lstm_backward", "rnn_backward", "clamp_masks", "LSTM_QUANTITIES",
+__all__ = ["LSTMBackward", "RNNBackward", "lstm_backward", "rnn_backward", "LSTM_QUANTITIES",
            "unit_table", "plug_in", "rnn_plug_in"]
 
 # the per-unit quantities the page shows, in its table's column order
@@ -104,21 +105,6 @@ class RNNBackward:
         return self.dh.shape[0]
 
 
-def clamp_masks(clamps: Sequence[Clamp], layer: int, direction: int, T: int, hidden: int) -> dict[str, Tensor]:
-    """gate -> (T, H) bool: where a what-if clamp forces that gate to a constant (its δa is 0 there)."""
-    masks: dict[str, Tensor] = {}
-    for cl in clamps:
-        if cl.layer != layer or cl.direction != direction:
-            continue
-        mask = masks.setdefault(cl.gate, torch.zeros(T, hidden, dtype=torch.bool))
-        steps = range(T) if cl.steps is None else [s for s in cl.steps if 0 <= s < T]
-        units = range(hidden) if cl.units is None else cl.units
-        for s in steps:
-            for u in units:
-                mask[s, u] = True
-    return masks
-
-
 def _np(x: Tensor) -> np.ndarray:
     return x.detach().cpu().numpy().copy()
 
@@ -139,44 +125,19 @@ def lstm_backward(model, x: Tensor, hx: tuple[Tensor, Tensor] | None = None, *, 
     if x.dim() != 3:
         raise ValueError(f"the backward lesson needs a batched (T, B, input_size) input, got {x.dim()}-D")
     top = cfg.num_layers - 1
-    state = None if hx is None else (hx[0].detach().to(dtype), hx[1].detach().to(dtype))
+    bw = engine_backward(m, x.detach().to(dtype), hx, truncate, clamps)
+    run, grads = bw.runs[top, 0], bw.grads[top, 0]
+    i, f, g, o = run.gates.chunk(4, dim=-1)
+    di, df, dg, do = grads.d_gates.chunk(4, dim=-1)
+    w_hr = getattr(m, param_name("weight_hr", top), None)  # (H_out, H) or None
     with torch.no_grad():
-        tr = trace(m, time_major(x.detach().to(dtype), cfg.batch_first), state, clamps, max_values=None)
-        lt = tr[top, 0]
-        w_hh = getattr(m, param_name("weight_hh", top))  # (4H, H_out)
-        w_hr = getattr(m, param_name("weight_hr", top), None)  # (H_out, H) or None
-        i, f, g, o, c, c_prev, h = lt.i, lt.f, lt.g, lt.o, lt.c, lt.c_prev, lt.h
-        T, B, H = c.shape
-        masks = clamp_masks(clamps, top, 0, T, H)
-        keep = {gate: (~masks[gate]).to(dtype) if gate in masks else None for gate in GATES}
-        tanh_c = torch.tanh(c)
-        dh, dh_full, do, dc, df, di, dg, da, carry = (
-            [None] * T for _ in range(9))
-        dh_next = torch.zeros_like(h[0])  # recurrent part of δh_t: W_hhᵀ δa_{t+1}
-        dc_next = torch.zeros_like(c[0])  # cell part of δc_t: δc_{t+1} ⊙ f_{t+1}
-        for t in range(T - 1, -1, -1):
-            dh_t = dh_next + (1.0 if t == T - 1 else 0.0)  # ∂L/∂h_{T-1} = 1 for every unit
-            dhf = dh_t if w_hr is None else dh_t @ w_hr  # W_hrᵀ δh_t (row vectors: δh W_hr)
-            do_t = dhf * tanh_c[t]
-            dc_t = dhf * o[t] * (1 - tanh_c[t] ** 2) + dc_next
-            df_t, di_t, dg_t = dc_t * c_prev[t], dc_t * g[t], dc_t * i[t]
-            parts = {"i": di_t * i[t] * (1 - i[t]), "f": df_t * f[t] * (1 - f[t]), "g": dg_t * (1 - g[t] ** 2),
-                     "o": do_t * o[t] * (1 - o[t])}
-            for gate, k in keep.items():
-                if k is not None:
-                    parts[gate] = parts[gate] * k[t]
-            da_t = torch.cat([parts[gate] for gate in GATES], dim=-1)  # (B, 4H)
-            carry_t = dc_t * f[t]
-            dh[t], dh_full[t], do[t], dc[t], df[t], di[t], dg[t], da[t], carry[t] = (
-                dh_t, dhf, do_t, dc_t, df_t, di_t, dg_t, da_t, carry_t)
-            dh_next, dc_next = da_t @ w_hh, carry_t  # W_hhᵀ δa_t (row vectors: δa W_hh)
-            if truncate and t > 0 and t % truncate == 0:
-                dh_next, dc_next = torch.zeros_like(dh_next), torch.zeros_like(dc_next)
-    st = lambda xs: _np(torch.stack(xs))  # noqa: E731
-    return LSTMBackward(truncate=truncate, layer=top, i=_np(i), f=_np(f), g=_np(g), o=_np(o), c=_np(c),
-                        c_prev=_np(c_prev), h=_np(h), dh=st(dh), dh_full=st(dh_full), do=st(do), dc=st(dc),
-                        df=st(df), di=st(di), dg=st(dg), da=st(da), carry=st(carry), dh0=_np(dh_next),
-                        dc0=_np(dc_next))
+        dh_full = grads.dh if w_hr is None else grads.dh @ w_hr  # W_hrᵀ δh_t (row vectors: δh W_hr)
+        carry = grads.dc * f  # what the cell path hands back to step t-1, before any cut
+    return LSTMBackward(truncate=truncate, layer=top, i=_np(i), f=_np(f), g=_np(g), o=_np(o), c=_np(run.c),
+                        c_prev=_np(run.c_prev), h=_np(run.h), dh=_np(grads.dh), dh_full=_np(dh_full), do=_np(do),
+                        dc=_np(grads.dc), df=_np(df), di=_np(di), dg=_np(dg), da=_np(grads.d_pre),
+                        carry=_np(carry), dh0=_np(bw.dh0[top * cfg.num_directions]),
+                        dc0=_np(bw.dc0[top * cfg.num_directions]))
 
 
 def rnn_backward(model: RNN, x: Tensor, h0: Tensor | None = None, *, truncate: int | None = None,

@@ -1,4 +1,4 @@
-r"""One LSTM timestep — the only place in the project where the LSTM equations are written.
+r"""One LSTM timestep: the equations, the gate order, and `cell_step` — one step of the compiled loop.
 
 .. math::
     \begin{array}{ll}
@@ -11,15 +11,18 @@ r"""One LSTM timestep — the only place in the project where the LSTM equations
     \end{array}
 
 Weights are stacked as in torch: ``weight_ih = [W_ii | W_if | W_ig | W_io]`` (4H, in), gate order i, f, g, o.
+The equations are computed in one place, `native/lstm.cpp` (forward and backward through time); `cell_step`
+runs it for a single step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import NamedTuple
 
 import torch
 from torch import Tensor
+
+from . import native
 
 GATES = ("i", "f", "g", "o")
 
@@ -48,14 +51,16 @@ def input_projection(x: Tensor, weight_ih: Tensor, bias_ih: Tensor | None, bias_
 
     Computing it for all timesteps at once (one matmul) is the main speed win over a per-step Linear.
     """
-    xp = torch.matmul(x, weight_ih.t())  # (..., 4H)
-    if bias_ih is not None:
-        xp = xp + (bias_ih + bias_hh)
-    return xp
+    flat = x.reshape(-1, x.size(-1))  # (N, in)
+    if bias_ih is None:
+        xp = flat.mm(weight_ih.t())
+    else:
+        xp = torch.addmm(bias_ih + bias_hh, flat, weight_ih.t())  # (N, 4H) in one BLAS call
+    return xp.view(*x.shape[:-1], xp.size(-1))
 
 
 def cell_step(
-    x: Tensor | None,
+    x: Tensor,
     h_prev: Tensor,
     c_prev: Tensor,
     weight_ih: Tensor,
@@ -63,27 +68,9 @@ def cell_step(
     bias_ih: Tensor | None = None,
     bias_hh: Tensor | None = None,
     weight_hr: Tensor | None = None,
-    *,
-    x_proj: Tensor | None = None,
-    clamp: Mapping[str, tuple[Tensor, float]] | None = None,
 ) -> CellStep:
-    """One timestep of one layer and direction.
-
-    x (B, in), h_prev (B, H_out), c_prev (B, H). ``x_proj`` may carry a precomputed
-    `input_projection` of x (then x is not used). ``clamp`` maps a gate name to (mask (B, H) or (H,) bool,
-    value): where the mask is true the gate is forced to value after its activation — the what-if tool.
-    """
-    if x_proj is None:
-        x_proj = input_projection(x, weight_ih, bias_ih, bias_hh)  # (B, 4H)
-    pre = torch.addmm(x_proj, h_prev, weight_hh.t())  # (B, 4H) = W_ih x + b_ih + W_hh h + b_hh
-    i, f, _, o = torch.sigmoid(pre).chunk(4, 1)  # one kernel for the three sigmoid gates (and a view each)
-    g = torch.tanh(pre.chunk(4, 1)[2])
-    if clamp:
-        forced = {name: torch.where(mask, torch.as_tensor(value, dtype=pre.dtype), gate)
-                  for name, gate in zip(GATES, (i, f, g, o), strict=False) if name in clamp
-                  for mask, value in [clamp[name]]}
-        i, f, g, o = (forced.get(name, gate) for name, gate in zip(GATES, (i, f, g, o), strict=False))
-    c = torch.addcmul(f * c_prev, i, g)  # (B, H) f ⊙ c_{t-1} + i ⊙ g
-    h_full = o * torch.tanh(c)  # (B, H)
-    h = h_full if weight_hr is None else torch.mm(h_full, weight_hr.t())  # (B, H_out)
-    return CellStep(pre, i, f, g, o, c, h_full, h)
+    """One timestep of one layer and direction: x (B, in), h_prev (B, H_out), c_prev (B, H)."""
+    run = native.layer(input_projection(x, weight_ih, bias_ih, bias_hh).unsqueeze(0), h_prev, c_prev, weight_hh,
+                       weight_hr, native.Spec(reverse=False))
+    i, f, g, o = run.gates[0].chunk(4, 1)
+    return CellStep(run.pre[0], i, f, g, o, run.c[0], run.m[0], run.h[0])

@@ -1,4 +1,4 @@
-"""The layer × direction × time loop shared by `LSTM.forward` and `trace` (one loop, one `cell_step`).
+"""The layer × direction loop shared by `LSTM.forward` and `trace`; the time loop is `native.layer`.
 
 Input handling mirrors ``torch.nn.LSTM.forward``: 3-D batched, 2-D unbatched, or a ``PackedSequence``;
 everything is brought to time-major padded form ``(T, B, I)`` plus per-sequence lengths, run, and put back.
@@ -7,13 +7,15 @@ everything is brought to time-major padded form ``(T, B, I)`` plus per-sequence 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
-from .cell import GATES, CellStep, cell_step, input_projection, param_name
+from . import native
+from .cell import GATES, input_projection
 
 
 @dataclass
@@ -26,21 +28,24 @@ class Prepared:
     c0: Tensor  # (L*D, B, H)
     kind: str  # "batched" | "unbatched" | "packed"
     packed: PackedSequence | None = None
+    config: Any = None  # the model's LSTMConfig, read once per call
 
 
 @dataclass
 class Recording:
-    """Filled by `run_layers` when tracing: per (layer, direction), the CellSteps in real time order."""
+    """Filled by `run_layers` when tracing: per (layer, direction), the compiled loop's run over time."""
 
-    steps: dict = field(default_factory=dict)  # (layer, direction) -> list[CellStep | None] indexed by t
+    runs: dict = field(default_factory=dict)  # (layer, direction) -> native.LayerRun
     inputs: dict = field(default_factory=dict)  # layer -> (T, B, in) input actually fed to that layer
     states0: dict = field(default_factory=dict)  # (layer, direction) -> (h0, c0)
     x_proj: dict = field(default_factory=dict)  # (layer, direction) -> (T, B, 4H) W_ih x_t + b_ih + b_hh
+    gradients: bool = False  # keep each run's backward pass through time (`grads`) when autograd runs it
+    grads: dict = field(default_factory=dict)  # (layer, direction) -> native.Backward, filled by backward()
 
 
 def _check_input(model, x: Tensor) -> None:
     weight = model.weight_ih_l0
-    if x.dtype != weight.dtype:
+    if x.dtype is not weight.dtype:
         raise ValueError(
             f"RNN input dtype ({x.dtype}) does not match weight dtype ({weight.dtype}). "
             f"Convert input: input.to({weight.dtype}), or convert model: model.to({x.dtype})"
@@ -51,9 +56,9 @@ def _check_input(model, x: Tensor) -> None:
         )
 
 
-def _check_hidden(model, h0: Tensor, c0: Tensor, batch: int) -> None:
-    ld = model.num_layers * model.config.num_directions
-    for k, (tensor, width) in enumerate(((h0, model.config.h_out), (c0, model.hidden_size))):
+def _check_hidden(cfg, h0: Tensor, c0: Tensor, batch: int) -> None:
+    ld = cfg.num_layers * cfg.num_directions
+    for k, (tensor, width) in enumerate(((h0, cfg.h_out), (c0, cfg.hidden_size))):
         expected = (ld, batch, width)
         if tensor.size() != expected:
             raise RuntimeError(f"Expected hidden[{k}] size {expected}, got {list(tensor.size())}")
@@ -90,43 +95,49 @@ def prepare(model, input, hx) -> Prepared:
         c0 = x.new_zeros(ld, batch, cfg.hidden_size)
     else:
         h0, c0 = hx
-    _check_hidden(model, h0, c0, batch)
+    _check_hidden(cfg, h0, c0, batch)
     if x.size(0) == 0:  # torch's kernel checks this after the argument checks
         raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
-    return Prepared(x, lengths, h0, c0, kind, packed)
+    return Prepared(x, lengths, h0, c0, kind, packed, cfg)
 
 
-def layer_params(model, layer: int, direction: int) -> dict:
-    get = lambda name: getattr(model, param_name(name, layer, direction), None)  # noqa: E731
-    return dict(weight_ih=get("weight_ih"), weight_hh=get("weight_hh"), bias_ih=get("bias_ih"),
-                bias_hh=get("bias_hh"), weight_hr=get("weight_hr"))
+def layer_params(model, layer: int, direction: int) -> tuple:
+    """(weight_ih, weight_hh, bias_ih, bias_hh, weight_hr) of one layer and direction; None where absent."""
+    cfg = model.config
+    names = model._all_weights[layer * cfg.num_directions + direction]  # torch's order, see LSTM.__init__
+    w_ih, w_hh, *rest = (getattr(model, name) for name in names)
+    b_ih, b_hh = rest[:2] if cfg.bias else (None, None)
+    return w_ih, w_hh, b_ih, b_hh, rest[-1] if cfg.proj_size > 0 else None
 
 
-def _clamp_plan(clamps, layer, direction, steps, hidden, dtype) -> dict:
-    """t -> {gate: (mask (H,), values (H,))} for the clamps that touch this layer and direction."""
-    plan: dict = {}
-    for cl in clamps:
-        if cl.layer != layer or cl.direction != direction:
-            continue
+def _clamp_arrays(clamps, layer, direction, steps, hidden, dtype) -> tuple[Tensor, Tensor] | tuple[None, None]:
+    """The clamps that touch this layer and direction as (mask, values), each (T, 4, H), gate order i f g o."""
+    mine = [cl for cl in clamps if cl.layer == layer and cl.direction == direction]
+    if not mine:
+        return None, None
+    mask = torch.zeros(steps, len(GATES), hidden, dtype=torch.uint8)
+    values = torch.zeros(steps, len(GATES), hidden, dtype=dtype)
+    for cl in mine:
         if cl.gate not in GATES:
             raise ValueError(f"clamp gate must be one of {GATES}, got {cl.gate!r}")
-        units = range(hidden) if cl.units is None else cl.units
-        for t in range(steps) if cl.steps is None else cl.steps:
-            mask, values = plan.setdefault(t, {}).setdefault(
-                cl.gate, (torch.zeros(hidden, dtype=torch.bool), torch.zeros(hidden, dtype=dtype)))
-            for u in units:
-                mask[u], values[u] = True, float(cl.value)
-    return plan
+        k = GATES.index(cl.gate)
+        units = torch.arange(hidden) if cl.units is None else torch.as_tensor(list(cl.units), dtype=torch.long)
+        times = torch.arange(steps) if cl.steps is None else torch.as_tensor(
+            [t for t in cl.steps if 0 <= t < steps], dtype=torch.long)
+        mask[times[:, None], k, units[None, :]] = 1
+        values[times[:, None], k, units[None, :]] = float(cl.value)
+    return mask, values
 
 
 def run_layers(model, prep: Prepared, record: Recording | None = None, clamps=()) -> tuple[Tensor, Tensor, Tensor]:
     """Run every layer and direction over time. Returns output (T, B, D*H_out), h_n, c_n (L*D, B, ·)."""
-    cfg = model.config
+    cfg = prep.config
     x = prep.x
-    steps, _batch = x.size(0), x.size(1)
-    valid = None  # (T, B, 1) bool: which (t, b) are real steps of a packed batch
+    steps = x.size(0)
+    lengths = None  # only when some sequence is shorter than T
     if prep.lengths is not None and int(prep.lengths.min()) < steps:
-        valid = (torch.arange(steps)[:, None] < prep.lengths[None, :]).unsqueeze(-1)
+        lengths = prep.lengths.to(torch.int64).contiguous()
+        valid = (torch.arange(steps)[:, None] < lengths[None, :]).unsqueeze(-1)  # (T, B, 1): real steps
     h_n, c_n = [], []
     layer_input = x
     for layer in range(cfg.num_layers):
@@ -135,31 +146,24 @@ def run_layers(model, prep: Prepared, record: Recording | None = None, clamps=()
         outputs = []
         for direction in range(cfg.num_directions):
             idx = layer * cfg.num_directions + direction
-            p = layer_params(model, layer, direction)
-            h, c = prep.h0[idx], prep.c0[idx]
-            xp = input_projection(layer_input, p["weight_ih"], p["bias_ih"], p["bias_hh"])  # (T, B, 4H)
-            plan = _clamp_plan(clamps, layer, direction, steps, cfg.hidden_size, x.dtype) if clamps else {}
-            hs: list = [None] * steps
-            cells: list = [None] * steps
-            for t in range(steps) if direction == 0 else range(steps - 1, -1, -1):
-                s: CellStep = cell_step(None, h, c, p["weight_ih"], p["weight_hh"], weight_hr=p["weight_hr"],
-                                        x_proj=xp[t], clamp=plan.get(t))
-                if valid is None:
-                    h, c = s.h, s.c
-                else:  # padded steps leave the state untouched: each sequence ends (or, backward, starts) at its length
-                    h, c = torch.where(valid[t], s.h, h), torch.where(valid[t], s.c, c)
-                hs[t] = s.h
-                cells[t] = s
+            w_ih, w_hh, b_ih, b_hh, w_hr = layer_params(model, layer, direction)
+            xp = input_projection(layer_input, w_ih, b_ih, b_hh)  # (T, B, 4H)
+            mask, values = _clamp_arrays(clamps, layer, direction, steps, cfg.hidden_size, x.dtype) if clamps \
+                else (None, None)
+            keep = None
+            if record is not None and record.gradients:
+                keep = lambda grads, key=(layer, direction): record.grads.__setitem__(key, grads)  # noqa: E731
+            spec = native.Spec(reverse=direction == 1, lengths=lengths, clamp_mask=mask, clamp_value=values,
+                               record=keep)
+            run = native.layer(xp, prep.h0[idx], prep.c0[idx], w_hh, w_hr, spec)
             if record is not None:
-                record.steps[layer, direction] = cells
+                record.runs[layer, direction] = run
                 record.states0[layer, direction] = (prep.h0[idx], prep.c0[idx])
                 record.x_proj[layer, direction] = xp
-            outputs.append(torch.stack(hs))  # (T, B, H_out)
-            h_n.append(h)
-            c_n.append(c)
+            outputs.append(run.h if lengths is None else run.h.masked_fill(~valid, 0.0))  # (T, B, H_out)
+            h_n.append(run.h_n)
+            c_n.append(run.c_n)
         layer_output = outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=-1)  # (T, B, D*H_out)
-        if valid is not None:
-            layer_output = layer_output.masked_fill(~valid, 0.0)
         if model.training and cfg.dropout > 0 and layer < cfg.num_layers - 1:
             layer_output = F.dropout(layer_output, p=cfg.dropout, training=True)
         layer_input = layer_output
@@ -176,7 +180,7 @@ def finish(model, prep: Prepared, output: Tensor, h_n: Tensor, c_n: Tensor):
         data = output[:, order][rows]  # (sum(lengths), D*H_out) time-major, packed order
         out = PackedSequence(data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
         return out, (h_n, c_n)
-    if model.config.batch_first:
+    if prep.config.batch_first:
         output = output.transpose(0, 1)
     if prep.kind == "unbatched":
         output = output.squeeze(0 if model.config.batch_first else 1)

@@ -2,7 +2,7 @@
 
 ``trace(model, x)[layer, direction]`` is a `LayerTrace` whose tensors are time-major ``(T, B, ·)`` in real
 time order for both directions (``visit_order`` says in which order the direction computed them). Padded
-steps of a packed batch hold NaN. The same loop and the same `cell_step` as the forward pass produce it.
+steps of a packed batch hold NaN. The forward pass's own loop produces it (`native.layer` keeps every step).
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from torch import Tensor
 
 from . import limits
 from .recurrence import Recording, finish, prepare, run_layers
-
-STEP_FIELDS = ("pre", "i", "f", "g", "o", "c", "h_full", "h")
 
 
 @dataclass(frozen=True)
@@ -123,9 +121,9 @@ def trace(model, input, hx=None, clamps: Sequence[Clamp] = (), *, requires_grad:
     ``requires_grad=True`` keeps the autograd graph (e.g. for ∂L/∂h_t); otherwise runs under no_grad.
     ``max_values`` caps the number of recorded numbers (`limits.LimitError` when exceeded; None = no cap).
     """
-    cfg = model.config
     with torch.set_grad_enabled(requires_grad):
         prep = prepare(model, input, hx)
+        cfg = prep.config
         steps, batch = prep.x.size(0), prep.x.size(1)
         if max_values is not None:
             count = limits.trace_value_count(cfg, batch, steps)
@@ -135,23 +133,15 @@ def trace(model, input, hx=None, clamps: Sequence[Clamp] = (), *, requires_grad:
         out, h_n, c_n = run_layers(model, prep, rec, clamps)
         output, (h_n_out, c_n_out) = finish(model, prep, out, h_n, c_n)
         lengths = prep.lengths if prep.lengths is not None else torch.full((batch,), steps, dtype=torch.long)
-        valid = (torch.arange(steps)[:, None] < lengths[None, :]).unsqueeze(-1)  # (T, B, 1)
-        padded = not bool(valid.all())
+        padded = prep.lengths is not None and int(lengths.min()) < steps
+        if padded:
+            valid = (torch.arange(steps)[:, None] < lengths[None, :]).unsqueeze(-1)  # (T, B, 1)
         nan = float("nan")
         layers = {}
-        for (layer, direction), cells in rec.steps.items():
-            same_h = cells[0].h is cells[0].h_full  # no projection: h is h_full, record it once
-            stacked = {name: torch.stack([getattr(s, name) for s in cells]) for name in STEP_FIELDS
-                       if not (same_h and name == "h_full")}
-            if same_h:
-                stacked["h_full"] = stacked["h"]
-            h0, c0 = rec.states0[layer, direction]
-            stacked["h_prev"], stacked["c_prev"] = (
-                _previous(stacked[name], init, valid, backward=direction == 1)
-                for name, init in (("h", h0), ("c", c0))
-            )
-            stacked["x"] = rec.inputs[layer]
-            stacked["x_proj"] = rec.x_proj[layer, direction]
+        for (layer, direction), run in rec.runs.items():
+            i, f, g, o = run.gates.chunk(4, dim=-1)
+            stacked = dict(pre=run.pre, i=i, f=f, g=g, o=o, c=run.c, h_full=run.m, h=run.h, h_prev=run.h_prev,
+                           c_prev=run.c_prev, x=rec.inputs[layer], x_proj=rec.x_proj[layer, direction])
             if padded:
                 stacked = {name: value.masked_fill(~valid, nan) for name, value in stacked.items()}
             order = tuple(range(steps)) if direction == 0 else tuple(range(steps - 1, -1, -1))
@@ -159,11 +149,3 @@ def trace(model, input, hx=None, clamps: Sequence[Clamp] = (), *, requires_grad:
         out_padded = out.masked_fill(~valid, nan) if padded else out
     return Trace(cfg, prep.kind, output, h_n_out, c_n_out, out_padded, lengths, layers)
 
-
-def _previous(states: Tensor, init: Tensor, valid: Tensor, backward: bool) -> Tensor:
-    """The state entering each step: the neighbour step's state in visiting order, or the initial state."""
-    if not backward:
-        return torch.cat([init.unsqueeze(0), states[:-1]])  # real steps are a prefix: t-1 is real
-    later = torch.cat([states[1:], init.unsqueeze(0)])  # state after step t+1
-    later_valid = torch.cat([valid[1:], torch.zeros_like(valid[:1])])
-    return torch.where(later_valid, later, init.unsqueeze(0))

@@ -40,8 +40,12 @@ def test_dockerfile_base_copies_and_non_root_user():
     ops = [op for op, _ in steps]
     users = [args for op, args in steps if op == "USER"]
     assert users and users[-1] not in ("root", "0")
-    assert ops.index("USER") > max(i for i, op in enumerate(ops) if op == "RUN")  # nothing runs as root after
+    user_at = ops.index("USER")
+    assert ops.count("USER") == 1
+    after_user = [args for op, args in steps[user_at:] if op == "RUN"]
+    assert after_user == ["python -m lstm_core.native"]  # the engine is compiled in the image, as the app user
     runs = " ".join(args for op, args in steps if op == "RUN")
+    assert "g++" in " ".join(args for op, args in steps[:user_at] if op == "RUN")
     assert "torch==2.13.0" in runs and "/whl/cpu" in runs and "-r requirements.txt" in runs
     assert "torch==2.13.0" in (ROOT / "requirements.txt").read_text()
 

@@ -16,12 +16,29 @@ import numpy as np
 import pytest
 import torch
 
-from lessons.bptt import LSTM_QUANTITIES, clamp_masks, lstm_backward, plug_in, rnn_backward, unit_table
+from lessons.bptt import LSTM_QUANTITIES, lstm_backward, plug_in, rnn_backward, unit_table
 from lessons.gradients import lstm_gradflow, matched_rnn, rnn_gradflow, seeded_input, with_forget_bias
+from lstm_core import native
 from lstm_core.cell import param_name
 from lstm_core.lstm import LSTMConfig
 from lstm_core.rnn import RNN
 from lstm_core.trace import Clamp
+
+
+def clamp_masks(clamps, layer: int, direction: int, T: int, hidden: int) -> dict:
+    """gate -> (T, H) bool: where a what-if clamp forces that gate to a constant (its δa is 0 there)."""
+    masks: dict = {}
+    for cl in clamps:
+        if cl.layer != layer or cl.direction != direction:
+            continue
+        mask = masks.setdefault(cl.gate, torch.zeros(T, hidden, dtype=torch.bool))
+        steps = range(T) if cl.steps is None else [s for s in cl.steps if 0 <= s < T]
+        units = range(hidden) if cl.units is None else cl.units
+        for s in steps:
+            for u in units:
+                mask[s, u] = True
+    return masks
+
 
 TOL = 1e-10
 D = torch.float64
@@ -283,21 +300,23 @@ def test_bad_arguments_are_clear_errors():
         lstm_backward(model, x[:, 0])
 
 
-def test_the_lesson_uses_no_autograd(monkeypatch):
-    """Written by hand: the lesson runs with autograd's entry points disabled and gives the same numbers."""
-    model = _model(dict(input_size=3, hidden_size=4), 1.0, 0)
+def test_the_lesson_shows_the_engines_own_backward_one_call_per_layer(monkeypatch):
+    """The δ's are the engine's hand-written backward through time: autograd calls it once per layer and
+    direction for the whole sequence (not once per step and operation), and its numbers are the lesson's."""
+    model = _model(dict(input_size=3, hidden_size=4, num_layers=2), 1.0, 0)
     x = seeded_input(9, 3, 0)
     want = lstm_backward(model, x)
+    calls = []
+    original = native._LayerFunction.backward
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("autograd was called")
+    def counted(ctx, *grads):
+        calls.append(ctx.spec.reverse)
+        return original(ctx, *grads)
 
-    monkeypatch.setattr(torch.autograd, "grad", refuse)
-    monkeypatch.setattr(torch.autograd, "backward", refuse)
-    monkeypatch.setattr(torch.Tensor, "backward", refuse)
+    monkeypatch.setattr(native._LayerFunction, "backward", staticmethod(counted))
     got = lstm_backward(model, x)
+    assert calls == [False, False]  # two layers, forward direction, the whole sequence each
     assert np.array_equal(got.dc, want.dc) and np.array_equal(got.da, want.da)
-    rnn_backward(matched_rnn(LSTMConfig(3, 4), 0), x)
 
 
 def test_zz_report_worst_error():

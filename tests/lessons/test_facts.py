@@ -3,6 +3,7 @@ computations (our engine's trace, hand-built torch calls), plus the shared layou
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence
 
@@ -56,7 +57,7 @@ def test_last_step_and_layout_against_trace():
     assert last.top == 2 and last.fwd_expr == "output[:, -1, :2]" and last.right_expr == "output[:, 0, 2:]"
     assert last.delta_fwd < TOL and last.delta_right < TOL
     assert abs(last.delta_wrong - float((top_bwd.h[0] - top_bwd.h[-1]).abs().max())) < 1e-9
-    assert last.seq0_h_n_top == [float(v) for v in tr.h_n[2, 0]]
+    assert np.allclose(last.seq0_h_n_top, tr.h_n[2, 0].numpy(), rtol=0, atol=TOL)  # torch's values, ours
     lay = facts.hn_layout(cfg, model.state_dict(), x)
     assert [(r.layer, r.direction) for r in lay.rows] == [(0, 0), (0, 1), (1, 0), (1, 1)]
     assert max(lay.row_deltas) < TOL and lay.delta_good < TOL and lay.delta_bad > 1e-4

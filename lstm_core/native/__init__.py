@@ -1,0 +1,236 @@
+"""The engine's time loop, compiled: `lstm.cpp` (forward and backward through time) and its autograd Function.
+
+`layer(...)` runs one layer and one direction over a whole sequence. torch does what has no recurrence in it —
+the input's share of the pre-activations for every step at once (one matmul, with autograd), and in the
+backward pass the weight gradients (one matmul each) — and `lstm.cpp` does the steps, where a dozen small
+tensor operations per step from Python would cost more than their arithmetic.
+
+The library is compiled on first use with the machine's C++ compiler (``g++``, or ``$CXX``) and cached on disk
+(``$LSTM_EXPLORER_CACHE``, default ``~/.cache/lstm-explorer``), keyed by the source, the flags and the CPU;
+``python -m lstm_core.native`` builds it ahead (the run and test scripts do). Matrix products above a small
+size call the BLAS that torch itself links (``sgemm_``/``dgemm_`` from ``libtorch_cpu``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import torch
+from torch import Tensor
+
+SOURCE = Path(__file__).with_name("lstm.cpp")
+FLAGS = ["-O3", "-march=native", "-mprefer-vector-width=512", "-std=c++17", "-fPIC", "-shared",
+         "-fno-math-errno", "-fno-trapping-math", "-fopenmp-simd",
+         "-D__FAST_MATH__"]  # __FAST_MATH__ only makes glibc declare its vector exp (libmvec)
+LIBS = ["-lmvec", "-lm"]
+_DTYPES = {torch.float32: ("f32",), torch.float64: ("f64",)}
+
+
+class BuildError(RuntimeError):
+    """The compiled time loop could not be built (no C++ compiler, or it failed)."""
+
+
+def _cpu_key() -> str:
+    try:
+        flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags"))
+    except (OSError, StopIteration):
+        flags = platform.processor()
+    return flags
+
+
+def library_path() -> Path:
+    cache = Path(os.environ.get("LSTM_EXPLORER_CACHE", Path.home() / ".cache" / "lstm-explorer"))
+    digest = hashlib.sha256("\0".join([SOURCE.read_text(), *FLAGS, *LIBS, _cpu_key()]).encode()).hexdigest()
+    return cache / f"lstm-{digest[:16]}.so"
+
+
+def build() -> Path:
+    """Compile `lstm.cpp` unless the cached library is there; safe when several processes try at once."""
+    target = library_path()
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wanted = os.environ.get("CXX")
+    compiler = shutil.which(wanted) if wanted else shutil.which("g++") or shutil.which("c++")
+    if compiler is None:
+        raise BuildError(f"the LSTM engine needs a C++ compiler ({wanted or 'g++'} not found): install g++ "
+                         "(apt-get install -y g++), or set CXX")
+    with open(target.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.exists():  # another process built it while we waited
+            return target
+        with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+            out = Path(tmp) / target.name
+            done = subprocess.run([compiler, *FLAGS, str(SOURCE), "-o", str(out), *LIBS],
+                                  capture_output=True, text=True)
+            if done.returncode != 0:
+                raise BuildError(f"compiling {SOURCE.name} failed:\n{done.stderr[-4000:]}")
+            os.replace(out, target)  # atomic: a reader sees the whole library or none
+    return target
+
+
+class _Lib(NamedTuple):
+    forward: dict  # suffix -> C function
+    backward: dict
+    blas: dict  # suffix -> the BLAS functions `lstm.cpp` may call (its struct Blas)
+
+
+_lib: _Lib | None = None
+
+
+def _blas(prefix: str):
+    """gemm, and MKL's packed gemm (pack once, compute every step) where it exists: null pointers if not."""
+    try:
+        torch_lib = ctypes.CDLL(str(Path(torch.__file__).parent / "lib" / "libtorch_cpu.so"))
+    except OSError:
+        torch_lib = None
+    names = ("gemm_", "gemm_pack_get_size_", "gemm_pack_", "gemm_compute_")
+    found = [ctypes.cast(getattr(torch_lib, prefix + name), ctypes.c_void_p).value
+             if hasattr(torch_lib, prefix + name) else None for name in names]
+    return (ctypes.c_void_p * 4)(*found)
+
+
+def lib() -> _Lib:
+    global _lib
+    if _lib is None:
+        so = ctypes.CDLL(str(build()))
+        p, i64, flag = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int
+        fwd = {s: getattr(so, f"lstm_forward_{s}") for s, in _DTYPES.values()}
+        bwd = {s: getattr(so, f"lstm_backward_{s}") for s, in _DTYPES.values()}
+        for f in fwd.values():
+            f.argtypes = [i64, i64, i64, i64, flag] + [p] * 11 + [ctypes.c_void_p]  # 11 arrays, the BLAS
+        for f in bwd.values():
+            f.argtypes = [i64, i64, i64, i64, flag] + [p] * 15 + [ctypes.c_void_p]  # 15 arrays, the BLAS
+        _lib = _Lib(fwd, bwd, {"f32": _blas("s"), "f64": _blas("d")})
+    return _lib
+
+
+_by_dtype: dict = {}
+
+
+def _kernels(dtype: torch.dtype) -> tuple:
+    """(forward, backward, address of the BLAS table) for float32 or float64."""
+    if dtype not in _by_dtype:
+        suffix = _DTYPES[dtype][0]
+        table = lib().blas[suffix]
+        _by_dtype[dtype] = (lib().forward[suffix], lib().backward[suffix], ctypes.addressof(table))
+    return _by_dtype[dtype]
+
+
+def _ptr(t: Tensor | None) -> int | None:
+    return None if t is None else t.data_ptr()
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one layer-direction run needs besides its tensors."""
+
+    reverse: bool
+    lengths: Tensor | None = None  # (B,) int64: real steps per sequence (packed input), None = all
+    clamp_mask: Tensor | None = None  # (T, 4, H) uint8: what-if clamps, None = none
+    clamp_value: Tensor | None = None  # (T, 4, H) the values clamped gates take
+    record: Any = None  # a callable given the backward's per-step gradients (see `Backward`)
+
+
+class Backward(NamedTuple):
+    """The backward pass through time of one layer and direction, every step (T, B, ·), real time order."""
+
+    d_pre: Tensor  # ∂L/∂a_t, the pre-activations (gate order i, f, g, o)
+    d_gates: Tensor  # ∂L/∂(i, f, g, o) — with respect to the gate values
+    dh: Tensor  # ∂L/∂h_t, total (the layer's output and the next step)
+    dc: Tensor  # ∂L/∂c_t, total
+
+
+def _forward(x_proj: Tensor, h0: Tensor, c0: Tensor, w_hh: Tensor, w_hr: Tensor | None, spec: Spec) -> tuple:
+    steps, batch, four_h = x_proj.shape
+    hidden, r = four_h // 4, h0.shape[-1]
+    new = x_proj.new_empty
+    pre, gates = new(steps, batch, four_h), new(steps, batch, four_h)
+    m = new(steps, batch, hidden) if w_hr is not None else None
+    h_all, c_all = new(steps + 1, batch, r), new(steps + 1, batch, hidden)  # see lstm.cpp: states in T+1 slots
+    first = steps if spec.reverse else 0
+    h_all[first], c_all[first] = h0, c0
+    run, _, blas = _kernels(x_proj.dtype)
+    run(steps, batch, hidden, r, spec.reverse, x_proj.data_ptr(), w_hh.data_ptr(), _ptr(w_hr), _ptr(spec.lengths),
+        _ptr(spec.clamp_mask), _ptr(spec.clamp_value), pre.data_ptr(), gates.data_ptr(), _ptr(m),
+        c_all.data_ptr(), h_all.data_ptr(), blas)
+    if spec.reverse:  # (after, before) each step
+        h, h_prev, c, c_prev, last = h_all[:-1], h_all[1:], c_all[:-1], c_all[1:], 0
+    else:
+        h, h_prev, c, c_prev, last = h_all[1:], h_all[:-1], c_all[1:], c_all[:-1], steps
+    return h, h_all[last].clone(), c_all[last].clone(), pre, gates, c, m, h_prev, c_prev, c_all
+
+
+class _LayerFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x_proj, h0, c0, w_hh, w_hr, spec: Spec):
+        *out, c_all = _forward(x_proj, h0, c0, w_hh, w_hr, spec)
+        h, hn, cn, pre, gates, c, m, h_prev, c_prev = out
+        ctx.spec = spec
+        ctx.save_for_backward(gates, c_all, m, h_prev, w_hh, w_hr)
+        ctx.mark_non_differentiable(pre, gates, c, h_prev, c_prev, *([] if m is None else [m]))
+        return tuple(out)
+
+    @staticmethod
+    def backward(ctx, grad_h, grad_hn, grad_cn, *_):
+        gates, c_all, m, h_prev, w_hh, w_hr = ctx.saved_tensors
+        spec: Spec = ctx.spec
+        steps, batch, four_h = gates.shape
+        hidden, r = four_h // 4, h_prev.shape[-1]
+        zeros = gates.new_zeros
+        grad_h = zeros(steps, batch, r) if grad_h is None else grad_h.contiguous()
+        grad_hn = zeros(batch, r) if grad_hn is None else grad_hn.contiguous()
+        grad_cn = zeros(batch, hidden) if grad_cn is None else grad_cn.contiguous()
+        new = gates.new_empty
+        d_pre, d_gates = new(steps, batch, four_h), new(steps, batch, four_h)
+        dh, dc = new(steps, batch, r), new(steps, batch, hidden)
+        dh0, dc0 = new(batch, r), new(batch, hidden)
+        arrays = [gates, c_all, w_hh, w_hr, spec.lengths, spec.clamp_mask, grad_h, grad_hn, grad_cn,
+                  d_pre, d_gates, dh, dc, dh0, dc0]
+        _, run, blas = _kernels(gates.dtype)
+        run(steps, batch, hidden, r, spec.reverse, *map(_ptr, arrays), blas)
+        if spec.record is not None:
+            spec.record(Backward(d_pre, d_gates, dh, dc))
+        flat = lambda t: t.reshape(steps * batch, -1)  # noqa: E731
+        d_w_hh = flat(d_pre).t().mm(flat(h_prev)) if ctx.needs_input_grad[3] else None  # Σ_t δa_t h_{t-1}^T
+        d_w_hr = flat(dh).t().mm(flat(m)) if w_hr is not None and ctx.needs_input_grad[4] else None  # Σ δh m^T
+        return d_pre, dh0, dc0, d_w_hh, d_w_hr, None
+
+
+class LayerRun(NamedTuple):
+    """One layer and direction over time, (T, B, ·) in real time order. At a padded step the state is carried
+    over (h, c hold the state after the sequence's last real step) and pre, gates (and m) are zeros."""
+
+    h: Tensor  # hidden state after each step (the layer's output for this direction)
+    h_n: Tensor  # (B, R) state after the last real step
+    c_n: Tensor  # (B, H)
+    pre: Tensor  # pre-activations a_t, gate order i, f, g, o
+    gates: Tensor  # [i | f | g | o] after their activations (and clamps)
+    c: Tensor
+    m: Tensor  # o ⊙ tanh(c), before the projection (equal to h without one)
+    h_prev: Tensor  # state entering each step
+    c_prev: Tensor
+
+
+def layer(x_proj: Tensor, h0: Tensor, c0: Tensor, w_hh: Tensor, w_hr: Tensor | None, spec: Spec) -> LayerRun:
+    """Run one layer-direction: ``x_proj`` (T, B, 4H) = W_ih x_t + b_ih + b_hh, h0 (B, R), c0 (B, H)."""
+    if x_proj.dtype not in _DTYPES:
+        raise TypeError(f"the engine computes in float32 or float64, got {x_proj.dtype}")
+    if x_proj.device.type != "cpu":
+        raise RuntimeError("the engine runs on the CPU only")
+    tensors = [t if t is None else t.contiguous() for t in (x_proj, h0, c0, w_hh, w_hr)]
+    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors):
+        run = LayerRun(*_LayerFunction.apply(*tensors, spec))
+    else:
+        run = LayerRun(*_forward(*tensors, spec)[:-1])  # nothing to differentiate: no autograd bookkeeping
+    return run if run.m is not None else run._replace(m=run.h)  # without a projection m is h
