@@ -15,7 +15,7 @@ from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
 from . import native
-from .cell import GATES, input_projection
+from .cell import GATES
 
 
 @dataclass
@@ -38,7 +38,6 @@ class Recording:
     runs: dict = field(default_factory=dict)  # (layer, direction) -> native.LayerRun
     inputs: dict = field(default_factory=dict)  # layer -> (T, B, in) input actually fed to that layer
     states0: dict = field(default_factory=dict)  # (layer, direction) -> (h0, c0)
-    x_proj: dict = field(default_factory=dict)  # (layer, direction) -> (T, B, 4H) W_ih x_t + b_ih + b_hh
     gradients: bool = False  # keep each run's backward pass through time (`grads`) when autograd runs it
     grads: dict = field(default_factory=dict)  # (layer, direction) -> native.Backward, filled by backward()
 
@@ -147,7 +146,6 @@ def run_layers(model, prep: Prepared, record: Recording | None = None, clamps=()
         for direction in range(cfg.num_directions):
             idx = layer * cfg.num_directions + direction
             w_ih, w_hh, b_ih, b_hh, w_hr = layer_params(model, layer, direction)
-            xp = input_projection(layer_input, w_ih, b_ih, b_hh)  # (T, B, 4H)
             mask, values = _clamp_arrays(clamps, layer, direction, steps, cfg.hidden_size, x.dtype) if clamps \
                 else (None, None)
             keep = None
@@ -155,11 +153,10 @@ def run_layers(model, prep: Prepared, record: Recording | None = None, clamps=()
                 keep = lambda grads, key=(layer, direction): record.grads.__setitem__(key, grads)  # noqa: E731
             spec = native.Spec(reverse=direction == 1, lengths=lengths, clamp_mask=mask, clamp_value=values,
                                record=keep)
-            run = native.layer(xp, prep.h0[idx], prep.c0[idx], w_hh, w_hr, spec)
+            run = native.layer(layer_input, w_ih, b_ih, b_hh, prep.h0[idx], prep.c0[idx], w_hh, w_hr, spec)
             if record is not None:
                 record.runs[layer, direction] = run
                 record.states0[layer, direction] = (prep.h0[idx], prep.c0[idx])
-                record.x_proj[layer, direction] = xp
             outputs.append(run.h if lengths is None else run.h.masked_fill(~valid, 0.0))  # (T, B, H_out)
             h_n.append(run.h_n)
             c_n.append(run.c_n)

@@ -141,7 +141,7 @@ def trace(model, input, hx=None, clamps: Sequence[Clamp] = (), *, requires_grad:
         for (layer, direction), run in rec.runs.items():
             i, f, g, o = run.gates.chunk(4, dim=-1)
             stacked = dict(pre=run.pre, i=i, f=f, g=g, o=o, c=run.c, h_full=run.m, h=run.h, h_prev=run.h_prev,
-                           c_prev=run.c_prev, x=rec.inputs[layer], x_proj=rec.x_proj[layer, direction])
+                           c_prev=run.c_prev, x=rec.inputs[layer], x_proj=run.x_proj)
             if padded:
                 stacked = {name: value.masked_fill(~valid, nan) for name, value in stacked.items()}
             order = tuple(range(steps)) if direction == 0 else tuple(range(steps - 1, -1, -1))

@@ -2,7 +2,8 @@
 //
 // This file is the only place where the project writes the LSTM equations (torch's gate order i, f, g, o):
 //
-//     a_t = x_proj_t + W_hh h_{t-1}            x_proj_t = W_ih x_t + b_ih + b_hh, computed by torch for all t
+//     x_proj_t = W_ih x_t + b               (b = b_ih + b_hh: the input's share of the pre-activations)
+//     a_t = x_proj_t + W_hh h_{t-1}
 //     i_t = σ(a_i)   f_t = σ(a_f)   g_t = tanh(a_g)   o_t = σ(a_o)
 //     c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
 //     m_t = o_t ⊙ tanh(c_t)                     h_t = m_t, or W_hr m_t when proj_size > 0
@@ -18,8 +19,8 @@
 // Python side computes them with one matrix product each (lstm_core/native/__init__.py).
 //
 // Shapes, all row-major and contiguous (T steps, B sequences, H hidden units, R = proj_size or H):
-//   x_proj, pre, gates (T, B, 4H)   m (T, B, H)   c_all (T+1, B, H)   h_all (T+1, B, R)   (see `forward`)
-//   w_hh (4H, R)   w_hr (R, H)
+//   x (T, B, I)   x_proj, pre, gates (T, B, 4H)   m (T, B, H)   c_all (T+1, B, H)   h_all (T+1, B, R)
+//   w_ih (4H, I)   b (4H)   w_hh (4H, R)   w_hr (R, H)   (c_all, h_all: see `forward`)
 //   lengths (B): sequence b has real steps 0 .. lengths[b]-1; at its padded steps its state is carried over.
 //   clamp_mask/clamp_value (T, 4, H): the what-if tool forces gate k of unit u at step t.
 #include <algorithm>
@@ -42,12 +43,12 @@ struct Blas {
                     const T*, const int*, const T*, T*, const int*);
 };
 
-// Register tiles for small matrix products: 4 rows × kTileVecs vectors of C stay in registers for the whole
+// Register tiles for small matrix products: kTileRows × kTileVecs vectors of C stay in registers for the whole
 // sum over k (GCC vector extensions: AVX-512 or AVX2, whatever -march gives).
-#if defined(__AVX512F__)
-constexpr int kVecBytes = 64, kTileVecs = 4;
-#else
-constexpr int kVecBytes = 32, kTileVecs = 3;
+#if defined(__AVX512F__)  // 32 vector registers: 8 rows × 2 vectors (measured best of 4, 6, 8 × 2, 3, 4)
+constexpr int kVecBytes = 64, kTileRows = 8, kTileVecs = 2;
+#else  // 16 vector registers
+constexpr int kVecBytes = 32, kTileRows = 4, kTileVecs = 3;
 #endif
 typedef float vec_f __attribute__((vector_size(kVecBytes), aligned(4), may_alias));
 typedef double vec_d __attribute__((vector_size(kVecBytes), aligned(8), may_alias));
@@ -82,7 +83,9 @@ void tiled_gemm(const T* A, const T* Wt, const T* init, T* C, int64_t m, int64_t
     int64_t j0 = 0;
     for (; j0 + cols <= n; j0 += cols) {
         int64_t i0 = 0;
-        for (; i0 + 4 <= m; i0 += 4)
+        for (; i0 + kTileRows <= m; i0 += kTileRows)
+            tile<T, kTileRows>(A + i0 * k, Wt + j0, init ? init + i0 * n + j0 : nullptr, C + i0 * n + j0, n, k);
+        for (; kTileRows > 4 && i0 + 4 <= m; i0 += 4)
             tile<T, 4>(A + i0 * k, Wt + j0, init ? init + i0 * n + j0 : nullptr, C + i0 * n + j0, n, k);
         for (; i0 < m; ++i0)
             tile<T, 1>(A + i0 * k, Wt + j0, init ? init + i0 * n + j0 : nullptr, C + i0 * n + j0, n, k);
@@ -108,16 +111,16 @@ void tiled_gemm(const T* A, const T* Wt, const T* init, T* C, int64_t m, int64_t
 constexpr int64_t kPackMinWeights = 65536;
 
 // One weight matrix applied at every step: C (m×n) = init + A (m×k) · W^T (W is n×k, `transposed`) or A · W
-// (W is k×n). Prepared once per sequence: MKL's packed format for large weights when there is one, else the
-// BLAS gemm for large weights, else the register tiles over a row-major W^T.
+// (W is k×n). Prepared once per sequence: MKL's packed format for large weights used at every step when there
+// is one, else the BLAS gemm for large weights, else the register tiles over a row-major W^T.
 template <typename T>
 class Times {
   public:
-    Times(const T* W, int64_t m, int64_t n, int64_t k, bool transposed, const Blas<T>& blas)
+    Times(const T* W, int64_t m, int64_t n, int64_t k, bool transposed, const Blas<T>& blas, bool once = false)
         : W_(W), m_(int(m)), n_(int(n)), k_(int(k)), trans_(transposed ? "T" : "N"),
           ld_(transposed ? int(k) : int(n)), blas_(blas) {
         const bool large = n * k >= kPackMinWeights;
-        if (large && blas.pack_size && blas.pack && blas.compute) {
+        if (large && !once && blas.pack_size && blas.pack && blas.compute) {
             packed_.resize(blas.pack_size("A", &n_, &m_, &k_) / sizeof(T) + 1);
             const T one = 1;
             blas.pack("A", trans_, &n_, &m_, &k_, &one, W, &ld_, packed_.data());
@@ -179,17 +182,25 @@ struct Steps {  // the visiting order: 0 .. T-1, or T-1 .. 0 for the reverse dir
 inline bool real_step(const int64_t* lengths, int64_t b, int64_t t) { return !lengths || t < lengths[b]; }
 
 // States live in (T+1)-slot arrays: h_all (T+1, B, R), c_all (T+1, B, H). The slot before the first visited
-// step holds h0/c0 on entry (slot 0 forward, slot T reverse); step t writes slot t+1 (forward) or t (reverse),
+// step gets h0/c0 (slot 0 forward, slot T reverse); step t writes slot t+1 (forward) or t (reverse),
 // so the states entering and leaving every step are both plain views, and the last slot written is h_n/c_n.
 // At a padded step the state is carried over unchanged (the gates and pre-activations there are zeros).
 inline int64_t slot_after(int64_t t, bool reverse) { return reverse ? t : t + 1; }
 inline int64_t slot_before(int64_t t, bool reverse) { return reverse ? t + 1 : t; }
 
 template <typename T>
-void forward(int64_t steps, int64_t B, int64_t H, int64_t R, bool reverse, const T* x_proj, const T* w_hh,
-             const T* w_hr, const int64_t* lengths, const uint8_t* clamp_mask, const T* clamp_value, T* pre,
-             T* gates, T* m, T* c_all, T* h_all, const Blas<T>& blas) {
+void forward(int64_t steps, int64_t B, int64_t I, int64_t H, int64_t R, bool reverse, const T* x, const T* w_ih,
+             const T* bias, const T* w_hh, const T* w_hr, const T* h0, const T* c0, const int64_t* lengths,
+             const uint8_t* clamp_mask, const T* clamp_value, T* x_proj, T* pre, T* gates, T* m, T* c_all,
+             T* h_all, const Blas<T>& blas) {
     const int64_t G = 4 * H;
+    // x_proj for every step at once, one product over all T·B rows: no recurrence in it
+    if (bias) {
+        for (int64_t row = 0; row < steps * B; ++row) std::memcpy(x_proj + row * G, bias, sizeof(T) * G);
+    }
+    Times<T>(w_ih, steps * B, G, I, true, blas, true).apply(x, bias ? x_proj : nullptr, x_proj);
+    std::memcpy(h_all + slot_before(reverse ? steps - 1 : 0, reverse) * B * R, h0, sizeof(T) * B * R);
+    std::memcpy(c_all + slot_before(reverse ? steps - 1 : 0, reverse) * B * H, c0, sizeof(T) * B * H);
     const Times<T> recur(w_hh, B, G, R, true, blas);  // h_{t-1} W_hh^T
     const Times<T> project(w_hr, B, w_hr ? R : 0, H, true, blas);  // m_t W_hr^T
     std::vector<T> scale(static_cast<size_t>(G), T(1));  // σ for i, f, o; tanh for g
@@ -322,11 +333,12 @@ void backward(int64_t steps, int64_t B, int64_t H, int64_t R, bool reverse, cons
 
 #define LSTM_EXPORT(T, suffix)                                                                                 \
     extern "C" void lstm_forward_##suffix(int64_t steps, int64_t B, int64_t H, int64_t R, int reverse,         \
-                                          const T* x_proj, const T* w_hh, const T* w_hr, const int64_t* lengths, \
-                                          const uint8_t* clamp_mask, const T* clamp_value, T* pre, T* gates,     \
-                                          T* m, T* c_all, T* h_all, const void* blas) {                          \
-        forward<T>(steps, B, H, R, reverse != 0, x_proj, w_hh, w_hr, lengths, clamp_mask, clamp_value, pre,     \
-                   gates, m, c_all, h_all, *static_cast<const Blas<T>*>(blas));                                  \
+                                          int64_t I, const T* x, const T* w_ih, const T* bias, const T* w_hh,    \
+                                          const T* w_hr, const T* h0, const T* c0, const int64_t* lengths,       \
+                                          const uint8_t* clamp_mask, const T* clamp_value, T* x_proj, T* pre,    \
+                                          T* gates, T* m, T* c_all, T* h_all, const void* blas) {                \
+        forward<T>(steps, B, I, H, R, reverse != 0, x, w_ih, bias, w_hh, w_hr, h0, c0, lengths, clamp_mask,    \
+                   clamp_value, x_proj, pre, gates, m, c_all, h_all, *static_cast<const Blas<T>*>(blas));       \
     }                                                                                                          \
     extern "C" void lstm_backward_##suffix(                                                                    \
         int64_t steps, int64_t B, int64_t H, int64_t R, int reverse, const T* gates, const T* c_all,           \
