@@ -32,7 +32,7 @@ FLAGS = ["-O3", "-march=native", "-mprefer-vector-width=512", "-std=c++17", "-fP
          "-fno-math-errno", "-fno-trapping-math", "-fopenmp-simd",
          "-D__FAST_MATH__"]  # __FAST_MATH__ only makes glibc declare its vector exp (libmvec)
 LIBS = ["-lmvec", "-lm"]
-_DTYPES = {torch.float32: ("f32",), torch.float64: ("f64",)}
+_SUFFIX = {torch.float32: ("f32", "s"), torch.float64: ("f64", "d")}  # lstm.cpp's two types, BLAS prefixes
 
 
 class BuildError(RuntimeError):
@@ -78,15 +78,6 @@ def build() -> Path:
     return target
 
 
-class _Lib(NamedTuple):
-    forward: dict  # suffix -> C function
-    backward: dict
-    blas: dict  # suffix -> the BLAS functions `lstm.cpp` may call (its struct Blas)
-
-
-_lib: _Lib | None = None
-
-
 def _blas(prefix: str):
     """gemm, and MKL's packed gemm (pack once, compute every step) where it exists: null pointers if not."""
     try:
@@ -118,32 +109,22 @@ def _keep_freed_memory() -> None:
     libc.mallopt(m_trim_threshold, KEEP_FREED_BYTES)
 
 
-def lib() -> _Lib:
-    global _lib
-    if _lib is None:
-        _keep_freed_memory()
-        so = ctypes.CDLL(str(build()))
-        p, i64, flag = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int
-        fwd = {s: getattr(so, f"lstm_forward_{s}") for s, in _DTYPES.values()}
-        bwd = {s: getattr(so, f"lstm_backward_{s}") for s, in _DTYPES.values()}
-        for f in fwd.values():
-            f.argtypes = [i64, i64, i64, i64, flag, i64] + [p] * 16 + [ctypes.c_void_p]  # 16 arrays, the BLAS
-        for f in bwd.values():
-            f.argtypes = [i64, i64, i64, i64, flag] + [p] * 15 + [ctypes.c_void_p]  # 15 arrays, the BLAS
-        _lib = _Lib(fwd, bwd, {"f32": _blas("s"), "f64": _blas("d")})
-    return _lib
-
-
-_by_dtype: dict = {}
+_loaded: dict = {}  # dtype -> (forward, backward, address of the BLAS table, the table)
 
 
 def _kernels(dtype: torch.dtype) -> tuple:
-    """(forward, backward, address of the BLAS table) for float32 or float64."""
-    if dtype not in _by_dtype:
-        suffix = _DTYPES[dtype][0]
-        table = lib().blas[suffix]
-        _by_dtype[dtype] = (lib().forward[suffix], lib().backward[suffix], ctypes.addressof(table))
-    return _by_dtype[dtype]
+    """(forward, backward, address of the BLAS table) of lstm.cpp for float32 or float64; built on first use."""
+    if not _loaded:
+        _keep_freed_memory()
+        so = ctypes.CDLL(str(build()))
+        p, i64, flag = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int
+        for kind, (suffix, blas) in _SUFFIX.items():
+            forward, backward = getattr(so, f"lstm_forward_{suffix}"), getattr(so, f"lstm_backward_{suffix}")
+            forward.argtypes = [i64, i64, i64, i64, flag, i64] + [p] * 16 + [p]  # sizes, 16 arrays, the BLAS
+            backward.argtypes = [i64, i64, i64, i64, flag] + [p] * 15 + [p]  # sizes, 15 arrays, the BLAS
+            table = _blas(blas)
+            _loaded[kind] = (forward, backward, ctypes.addressof(table), table)  # the table must stay alive
+    return _loaded[dtype][:3]
 
 
 def _ptr(t: Tensor | None) -> int | None:
@@ -250,7 +231,7 @@ class LayerRun(NamedTuple):
 def layer(x: Tensor, w_ih: Tensor, b_ih: Tensor | None, b_hh: Tensor | None, h0: Tensor, c0: Tensor,
           w_hh: Tensor, w_hr: Tensor | None, spec: Spec) -> LayerRun:
     """Run one layer-direction over x (T, B, I) from h0 (B, R), c0 (B, H), with torch's weights."""
-    if x.dtype not in _DTYPES:
+    if x.dtype not in _SUFFIX:
         raise TypeError(f"the engine computes in float32 or float64, got {x.dtype}")
     if x.device.type != "cpu":
         raise RuntimeError("the engine runs on the CPU only")
