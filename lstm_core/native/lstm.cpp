@@ -15,8 +15,8 @@
 //     δf_t = δc_t ⊙ c_{t-1}   δi_t = δc_t ⊙ g_t   δg_t = δc_t ⊙ i_t
 //     δa_t = [δi ⊙ i(1-i); δf ⊙ f(1-f); δg ⊙ (1-g²); δo ⊙ o(1-o)]        (0 where a what-if clamp holds a gate)
 //
-// The weight gradients are sums over time that need no recurrence (δW_hh = Σ_t δa_t h_{t-1}^T, ...): the
-// Python side computes them with one matrix product each (lstm_core/native/__init__.py).
+// What needs no recurrence — δx_t = W_ih^T δa_t and the weight gradients, sums over time such as
+// δW_hh = Σ_t δa_t h_{t-1}^T — the Python side computes with one matrix product each (native/__init__.py).
 //
 // Shapes, all row-major and contiguous (T steps, B sequences, H hidden units, R = proj_size or H):
 //   x (T, B, I)   x_proj, pre, gates (T, B, 4H)   m (T, B, H)   c_all (T+1, B, H)   h_all (T+1, B, R)
