@@ -9,7 +9,6 @@ from ui.state import get_config, get_input, get_model
 
 WEIGHTS_FILE = "lstm_weights.pt"
 
-st.title(t("code.title"))
 st.markdown(t("code.intro"))
 
 cfg, batch = get_config(), get_input()

@@ -36,7 +36,6 @@ def ratio_text(curve) -> str:
     return t("gradients.zero") if first == 0 else f"{first / last:.2e}"
 
 
-st.title(t("gradients.title"))
 st.markdown(t("gradients.intro"))
 
 cfg = get_config()

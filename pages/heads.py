@@ -8,7 +8,6 @@ from ui.i18n import t
 from ui.inputs import input_panel
 from ui.state import get_config, get_input, get_model
 
-st.title(t("heads.title"))
 st.markdown(t("heads.intro"))
 input_panel(expanded=False)
 

@@ -6,7 +6,6 @@ import streamlit as st
 from ui import learn_view as lv
 from ui.i18n import t
 
-st.title(t("learn.title"))
 st.markdown(t("learn.intro"))
 # What a server restart loses (deploy/README.md): the configuration is in the URL, a trained/uploaded model is not.
 st.caption(t("deploy.session_note"))

@@ -12,7 +12,6 @@ from ui import pitfalls_view as view
 from ui.i18n import t
 from ui.state import get_config, get_input, get_model
 
-st.title(t("pitfalls.title"))
 st.markdown(t("pitfalls.intro"))
 
 try:

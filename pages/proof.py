@@ -11,7 +11,6 @@ from ui import parse, proof_view
 from ui.i18n import t
 from ui.state import get_config, get_input, get_model
 
-st.title(t("proof.title"))
 st.markdown(t("proof.intro"))
 dtype = proof_view.dtype_choice()
 

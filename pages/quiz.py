@@ -29,7 +29,6 @@ st.query_params["quiz_seed"] = str(seed)
 score = ss.setdefault("quiz_score", {"answered": 0, "correct": 0, "seeds": []})
 q = quiz.random_question(seed)
 
-st.title(t("quiz.title"))
 st.markdown(t("quiz.intro"))
 left, right = st.columns([3, 1])
 right.metric(t("quiz.score"), f"{score['correct']} / {score['answered']}", help=t("quiz.score_help"))

@@ -6,7 +6,6 @@ from ui import sentiment_view as view
 from ui.i18n import t
 from ui.state import get_config
 
-st.title(t("sentiment.title"))
 st.markdown(t("sentiment.intro"))
 
 seed = get_config().seed

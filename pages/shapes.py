@@ -20,7 +20,6 @@ data = batch.data  # (B, T, I) batch-major; used as a plain batch (the packed ta
 batch_size, seq_len = data.shape[0], data.shape[1]
 rep = shapes(cfg.lstm, batch_size=batch_size, seq_len=seq_len)
 
-st.title(t("shapes.title"))
 st.markdown(t("shapes.intro", call=torch_call(cfg.lstm), B=batch_size, T=seq_len))
 
 st.header(t("shapes.tensors.header"))

@@ -5,7 +5,6 @@ import streamlit as st
 from ui import start_view as view
 from ui.i18n import t
 
-st.title(t("start.title"))
 st.markdown(t("start.intro"))
 view.page_shortcuts()
 stop = view.stop_selector()

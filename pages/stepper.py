@@ -9,7 +9,6 @@ from ui.i18n import t
 from ui.inputs import input_panel
 
 start = time.perf_counter()
-st.title(t("stepper.title"))
 st.markdown(t("stepper.intro"))
 input_panel(expanded=False)
 stepper_view.render()

@@ -8,7 +8,6 @@ from ui.figures import weights as fw
 from ui.i18n import t
 from ui.state import get_config, get_model
 
-st.title(t("weights.title"))
 st.markdown(t("weights.intro"))
 
 cfg = get_config().lstm

@@ -9,7 +9,6 @@ from ui import whatif_view as view
 from ui.i18n import t
 from ui.state import get_config, get_input, get_model
 
-st.title(t("whatif.title"))
 st.markdown(t("whatif.intro"))
 
 model, batch = get_model(), get_input()
