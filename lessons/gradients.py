@@ -32,7 +32,7 @@ from lstm_core.recurrence import Recording, prepare, run_layers
 from lstm_core.rnn import RNN
 from lstm_core.trace import Clamp
 
-from .layout import time_major
+from .layout import batch_major, time_major
 from .sources import random_data
 
 __all__ = ["GradFlow", "lstm_gradflow", "rnn_gradflow", "forget_product", "truncation_start", "chunks",
@@ -232,4 +232,4 @@ def seeded_input(seq_len: int, input_size: int, seed: int, batch: int = 1,
                  dtype: torch.dtype = torch.float32) -> Tensor:
     """A reproducible standard-normal input (T, B, input_size) that does not touch the global RNG: the
     sidebar's random input (`lessons.sources.random_data`, batch-major), laid out time-major."""
-    return random_data(batch, seq_len, input_size, seed).to(dtype).transpose(0, 1)
+    return batch_major(random_data(batch, seq_len, input_size, seed).to(dtype), batch_first=False)  # (T, B, I)

@@ -24,8 +24,8 @@ class Prepared:
 
     x: Tensor  # (T, B, I) time-major, padded
     lengths: Tensor | None  # (B,) int64 when packed, else None
-    h0: Tensor  # (L*D, B, H_out)
-    c0: Tensor  # (L*D, B, H)
+    h0: Tensor  # (num_layers·D, B, H_out)
+    c0: Tensor  # (num_layers·D, B, H)
     kind: str  # "batched" | "unbatched" | "packed"
     packed: PackedSequence | None = None
     config: Any = None  # the model's LSTMConfig, read once per call
@@ -129,7 +129,7 @@ def _clamp_arrays(clamps, layer, direction, steps, hidden, dtype) -> tuple[Tenso
 
 
 def run_layers(model, prep: Prepared, record: Recording | None = None, clamps=()) -> tuple[Tensor, Tensor, Tensor]:
-    """Run every layer and direction over time. Returns output (T, B, D*H_out), h_n, c_n (L*D, B, ·)."""
+    """Run every layer and direction over time. Returns output (T, B, D*H_out), h_n, c_n (num_layers·D, B, ·)."""
     cfg = prep.config
     x = prep.x
     steps = x.size(0)

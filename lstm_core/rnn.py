@@ -59,7 +59,7 @@ class RNNRun:
     """
 
     output: Tensor  # (T, B, H) top layer, time-major
-    h_n: Tensor  # (L, B, H)
+    h_n: Tensor  # (num_layers, B, H)
     h: list[list[Tensor]]  # [layer][t] -> (B, H)
     pre: list[list[Tensor]]  # [layer][t] -> (B, H)
 
@@ -135,7 +135,7 @@ class RNN(nn.Module):
 
     # ------------------------------------------------------------------ running
     def _prepare(self, input: Tensor, hx: Tensor | None) -> tuple[Tensor, Tensor, bool]:
-        """Validate like torch and return time-major x (T, B, I), h0 (L, B, H), is_batched."""
+        """Validate like torch and return time-major x (T, B, I), h0 (num_layers, B, H), is_batched."""
         input, hx, is_batched = time_major(input, hx, self.batch_first,
                                            "RNN: Expected input to be 2D or 3D, got {}D tensor instead")
         if input.dtype != self.weight_ih_l0.dtype:
@@ -154,7 +154,7 @@ class RNN(nn.Module):
         return input, hx, is_batched
 
     def unroll(self, x: Tensor, h0: Tensor, truncate: int | None = None) -> RNNRun:
-        """Run time-major ``x`` (T, B, I) from ``h0`` (L, B, H), keeping every step's graph.
+        """Run time-major ``x`` (T, B, I) from ``h0`` (num_layers, B, H), keeping every step's graph.
 
         ``truncate=k`` is truncated BPTT as in the classic chunked loop: the sequence is cut into chunks
         of k steps (starting at t=0) and the recurrent state is detached where one chunk hands it to the
