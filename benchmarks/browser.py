@@ -2,6 +2,7 @@
 
     python -m benchmarks.browser [--steps N] [--changes N] [--crowd 0 10 30] [--sessions 50]
     python -m benchmarks.browser --only first-paint [--pages start,shapes] [--visits 3]
+    python -m benchmarks.browser --only cold [--pages start,stepper] [--visits 3]
 
 * step latency: a key press (ArrowRight on the stepper component) until the next step is drawn, measured in
   the page with performance.now() and requestAnimationFrame (the frame after the component drew the step),
@@ -12,6 +13,8 @@
   learner, Streamlit's own protocol) on the stepper, each changing hidden_size every 8-12 s;
 * first paint of each page on a warm server (its title drawn and the script idle, timed in the page from the
   navigation's start), after one visit each, with an empty browser cache and with the app's scripts cached;
+* first paint on a cold server: a fresh server process (the engine's library already built, as `scripts/run`
+  builds it before starting), its very first request, with an empty browser cache;
 * server RSS on a warm idle server, after `--sessions` sessions open the stepper (each its own configuration)
   and leave, and once Streamlit has dropped them (server.disconnectedSessionTTL, 120 s, plus a margin).
 
@@ -193,6 +196,27 @@ def first_paint(browser, page, url: str, visits: int = 3, pages=PAGES) -> None:
     shared.close()
 
 
+def cold_first_paint(browser, pages, visits: int) -> None:
+    """For each page, `visits` times: a new server process, then its first request in a new browser context."""
+    print(f"first paint on a cold server (a new server process, its first request, empty browser cache), "
+          f"median of {visits}:")
+    for path in pages:
+        titles = []
+        for _ in range(visits):
+            server = start_replica()
+            try:
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                context.add_init_script(TITLE_DRAWN_JS)
+                tab = context.new_page()
+                tab.goto(f"{server.url}/{path}?lang=en")
+                tab.wait_for_function("window.__titleDrawn", timeout=120_000, polling=50)
+                titles.append(tab.evaluate("window.__titleDrawn"))
+                context.close()
+            finally:
+                stop_replica(server)
+        print(f"  /{path:<10} {statistics.median(titles):5.0f} ms (worst {max(titles):5.0f})", flush=True)
+
+
 async def _visit_all(url: str, n: int, offset: int, latencies: list, errors: list) -> None:
     await asyncio.gather(*(learner(url, 7 * i + offset, 0, latencies, errors, random.Random(i), "stepper")
                            for i in range(n)))
@@ -213,7 +237,7 @@ def memory(server, n: int) -> None:
               f"{right_after} MB right after, {mb()} MB once expired; warm idle server {idle_mb} MB", flush=True)
 
 
-PARTS = ("first-paint", "stepping", "memory")
+PARTS = ("first-paint", "cold", "stepping", "memory")
 
 
 def main() -> None:
@@ -242,6 +266,8 @@ def main() -> None:
             page.set_default_timeout(120_000)
             if "first-paint" in args.only:
                 first_paint(browser, page, server.url, args.visits, args.pages)
+            if "cold" in args.only:
+                cold_first_paint(browser, args.pages, args.visits)
             for n in args.crowd if "stepping" in args.only else []:
                 print(f"with {n} other sessions active:" if n else "alone:", flush=True)
                 with Crowd(server.url, n) as crowd:

@@ -192,7 +192,8 @@ class _LayerFunction(torch.autograd.Function):
         grad_hn = zeros(batch, r) if grad_hn is None else grad_hn.contiguous()
         grad_cn = zeros(batch, hidden) if grad_cn is None else grad_cn.contiguous()
         new = gates.new_empty
-        d_pre, d_gates = new(steps, batch, four_h), new(steps, batch, four_h)
+        d_pre = new(steps, batch, four_h)
+        d_gates = new(steps, batch, four_h) if spec.record is not None else None  # kept only when recorded
         dh, dc = new(steps, batch, r), new(steps, batch, hidden)
         dh0, dc0 = new(batch, r), new(batch, hidden)
         arrays = [gates, c_all, w_hh, w_hr, spec.lengths, spec.clamp_mask, grad_h, grad_hn, grad_cn,

@@ -263,6 +263,7 @@ void backward(int64_t steps, int64_t B, int64_t H, int64_t R, bool reverse, cons
     std::vector<T> dm_buf(w_hr ? static_cast<size_t>(B * H) : 0);
     std::vector<T> carry(static_cast<size_t>(B * R));
     std::vector<T> tc(static_cast<size_t>(H));
+    std::vector<T> gate_scratch(d_gates ? 0 : static_cast<size_t>(G));  // d_gates may be null: not kept
     const Steps order{steps, !reverse};  // backward visits the steps in the opposite order
     for (int64_t k = 0; k < steps; ++k) {
         const int64_t t = order.at(k);
@@ -286,7 +287,7 @@ void backward(int64_t steps, int64_t B, int64_t H, int64_t R, bool reverse, cons
         for (int64_t b = 0; b < B; ++b) {
             const size_t row = size_t(t * B + b);
             T* da = d_pre + row * G;
-            T* dgt = d_gates + row * G;
+            T* dgt = d_gates ? d_gates + row * G : gate_scratch.data();
             T* dct = dc + row * H;
             if (!real_step(lengths, b, t)) {
                 std::memset(da, 0, sizeof(T) * G);
