@@ -7,6 +7,8 @@ from ui.i18n import t
 from ui.state import get_config
 
 st.markdown(t("sentiment.intro"))
+# What a server restart loses (deploy/README.md): the classifier trained here lives only on this server.
+st.caption(t("deploy.session_note"))
 
 seed = get_config().seed
 tr = view.trainer(seed)

@@ -6,6 +6,7 @@ import torch
 
 from lessons import sentiment as S
 from tests.helpers import traces_by_meta
+from ui.i18n import translate
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +49,11 @@ def test_typed_chinese_sentence_and_quantity(run_app, assert_app_ok, reference):
     assert fig["text"] == [r.tokens] and r.tokens[r.contrast_step] == "但"
     want = torch.tensor(r.values[0, 0]["f"][:, r.ranking[0]])
     assert (torch.tensor(fig["z"][0]) - want).abs().max() < 1e-6
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_page_says_what_a_server_restart_loses(run_app, assert_app_ok, lang):
+    """The classifier trained here exists only on this server (a replica restart reconnects elsewhere)."""
+    at = run_app(page="sentiment", lang=lang)
+    assert_app_ok(at)
+    assert translate(lang, "deploy.session_note") in [c.value for c in at.caption]
