@@ -6,8 +6,9 @@ has no recurrence in it: the gradients of the input and of the weights, one matr
 
 The library is compiled on first use with the machine's C++ compiler (``g++``, or ``$CXX``) and cached on disk
 (``$LSTM_EXPLORER_CACHE``, default ``~/.cache/lstm-explorer``), keyed by the source, the flags and the CPU;
-``python -m lstm_core.native`` builds it ahead (the run and test scripts do). Matrix products above a small
-size call the BLAS that torch itself links (``sgemm_``/``dgemm_`` from ``libtorch_cpu``).
+``python -m lstm_core.native`` builds it ahead (the run and test scripts do). Small matrix products use the
+loop's own register tiles; large weights go to the BLAS that torch itself links (``libtorch_cpu``: MKL's packed
+``sgemm`` in float32, ``dgemm_`` in float64).
 """
 
 from __future__ import annotations
