@@ -111,27 +111,19 @@ def _np(x: Tensor) -> np.ndarray:
 
 def lstm_backward(model, x: Tensor, hx: tuple[Tensor, Tensor] | None = None, *, truncate: int | None = None,
                   clamps: Sequence[Clamp] = (), dtype: torch.dtype = torch.float64) -> LSTMBackward:
-    """Hand-written BPTT of ``L = Σ h_{T-1}`` (top layer, forward direction) for time-major ``x`` (T, B, I).
-
-    The forward pass is the engine's trace of a float64 copy of ``model`` (eval mode); ``clamps`` run the
-    what-if clamped model, as `lessons.gradients.lstm_gradflow` does.
+    """The engine's hand-written BPTT of ``L = Σ h_{T-1}`` (top layer, forward direction) for time-major ``x``
+    (T, B, I), laid out per step: a float64 copy of ``model`` in eval mode, with the what-if ``clamps``, as
+    `lessons.gradients.lstm_gradflow` runs it.
     """
-    if truncate is not None and truncate < 1:
-        raise ValueError("truncate must be a positive number of steps")
-    m = copy.deepcopy(model).to(dtype).eval()
-    cfg = m.config
-    if truncate and cfg.bidirectional:
-        raise ValueError("truncated BPTT is defined here for unidirectional models only")
-    if x.dim() != 3:
-        raise ValueError(f"the backward lesson needs a batched (T, B, input_size) input, got {x.dim()}-D")
+    bw = engine_backward(model, x, hx, truncate=truncate, clamps=clamps, dtype=dtype)
+    cfg = model.config
     top = cfg.num_layers - 1
-    bw = engine_backward(m, x.detach().to(dtype), hx, truncate, clamps)
     run, grads = bw.runs[top, 0], bw.grads[top, 0]
     i, f, g, o = run.gates.chunk(4, dim=-1)
     di, df, dg, do = grads.d_gates.chunk(4, dim=-1)
-    w_hr = getattr(m, param_name("weight_hr", top), None)  # (H_out, H) or None
+    w_hr = getattr(model, param_name("weight_hr", top), None)  # (H_out, H) or None
     with torch.no_grad():
-        dh_full = grads.dh if w_hr is None else grads.dh @ w_hr  # W_hrᵀ δh_t (row vectors: δh W_hr)
+        dh_full = grads.dh if w_hr is None else grads.dh @ w_hr.to(dtype)  # W_hrᵀ δh_t (row vectors: δh W_hr)
         carry = grads.dc * f  # what the cell path hands back to step t-1, before any cut
     return LSTMBackward(truncate=truncate, layer=top, i=_np(i), f=_np(f), g=_np(g), o=_np(o), c=_np(run.c),
                         c_prev=_np(run.c_prev), h=_np(run.h), dh=_np(grads.dh), dh_full=_np(dh_full), do=_np(do),

@@ -122,21 +122,27 @@ class EngineBackward:
     dc0: Tensor  # (num_layers·D, B, H)
 
 
-def engine_backward(m, x: Tensor, hx: tuple[Tensor, Tensor] | None, truncate: int | None,
-                    clamps: Sequence[Clamp]) -> EngineBackward:
-    """Run ``m`` on time-major ``x`` and backpropagate ``Σ h_{T-1}`` through the engine's hand-written backward.
+def engine_backward(model, x: Tensor, hx: tuple[Tensor, Tensor] | None = None, *, truncate: int | None = None,
+                    clamps: Sequence[Clamp] = (), dtype: torch.dtype = torch.float64) -> EngineBackward:
+    """Run a ``dtype`` copy of ``model`` (eval mode) on time-major ``x`` (T, B, I) and backpropagate
+    ``Σ h_{T-1}`` through the engine's hand-written backward.
 
     Truncated BPTT with k steps runs chunks of k steps from t=0 and detaches the state handed from one chunk
     to the next (the classic chunked training loop): forward values do not change, gradients stop at the cut.
     """
+    if truncate is not None and truncate < 1:
+        raise ValueError("truncate must be a positive number of steps")
+    xg = _time_major_copy(x, dtype)
+    m = copy.deepcopy(model).to(dtype).eval()
     cfg = m.config
+    if truncate and cfg.bidirectional:
+        raise ValueError("truncated BPTT is defined here for unidirectional models only")
     top = cfg.num_layers - 1
-    T, B = x.shape[:2]
+    T, B = xg.shape[:2]
     ld = cfg.num_layers * cfg.num_directions
     with torch.enable_grad():
-        xg = x.detach().clone().requires_grad_(True)
-        h0 = (xg.new_zeros(ld, B, cfg.h_out) if hx is None else hx[0].detach().to(x.dtype).clone()).requires_grad_()
-        c0 = (xg.new_zeros(ld, B, cfg.hidden_size) if hx is None else hx[1].detach().to(x.dtype).clone()
+        h0 = (xg.new_zeros(ld, B, cfg.h_out) if hx is None else hx[0].detach().to(dtype).clone()).requires_grad_()
+        c0 = (xg.new_zeros(ld, B, cfg.hidden_size) if hx is None else hx[1].detach().to(dtype).clone()
               ).requires_grad_()
         state, recordings = (h0, c0), []
         for a, b in chunks(T, truncate):
@@ -167,15 +173,11 @@ def lstm_gradflow(model, x: Tensor, hx: tuple[Tensor, Tensor] | None = None, *, 
     ``layer`` (default: top) is the layer whose forward-direction h_t, c_t and f_t are measured; the loss is
     always ``Σ h_{T-1}`` of the top layer's forward direction. ``clamps`` run the what-if clamped model.
     """
-    m = copy.deepcopy(model).to(dtype).eval()
-    cfg = m.config
-    top = cfg.num_layers - 1
+    top = model.config.num_layers - 1
     layer = top if layer is None else layer
     if not 0 <= layer <= top:
         raise ValueError(f"layer must be in 0..{top}, got {layer}")
-    if truncate and cfg.bidirectional:
-        raise ValueError("truncated BPTT is defined here for unidirectional models only")
-    bw = engine_backward(m, _time_major_copy(x, dtype), hx, truncate, clamps)
+    bw = engine_backward(model, x, hx, truncate=truncate, clamps=clamps, dtype=dtype)
     grads, f = bw.grads[layer, 0], bw.runs[layer, 0].gates.chunk(4, dim=-1)[1]  # f: (T, B, H)
     return GradFlow(
         kind="lstm", truncate=truncate, loss=bw.loss.cpu().numpy(), dL_dh=_norms(grads.dh),
