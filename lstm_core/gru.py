@@ -28,6 +28,7 @@ from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
 from .cell import param_name
 from .lstm import time_major, validate_rnn_args
+from .recurrence import real_steps
 
 __all__ = ["GRU", "GRU_GATES", "GRULayerTrace", "GRUStep", "GRUTrace", "gru_cell_step", "gru_trace"]
 
@@ -161,9 +162,7 @@ class GRU(nn.Module):
     # ------------------------------------------------------------------ the one loop
     def _run(self, x: Tensor, lengths: Tensor | None, h0: Tensor, record: dict | None = None):
         steps = x.size(0)
-        valid = None  # (T, B, 1): real steps of a packed batch
-        if lengths is not None and int(lengths.min()) < steps:
-            valid = (torch.arange(steps)[:, None] < lengths[None, :]).unsqueeze(-1)
+        valid = real_steps(lengths, steps)  # (T, B, 1): real steps of a packed batch, or None
         h_n, layer_input = [], x
         for layer in range(self.num_layers):
             outputs = []
@@ -243,7 +242,8 @@ def gru_trace(model: GRU, input, hx=None) -> GRUTrace:
         output, h_n = model._run(x, lengths, h0, record)
     steps, batch = x.size(0), x.size(1)
     lengths_ = lengths if lengths is not None else torch.full((batch,), steps, dtype=torch.int64)
-    pad = (torch.arange(steps)[:, None] >= lengths_[None, :]).unsqueeze(-1)  # (T, B, 1)
+    real = real_steps(lengths, steps)
+    pad = torch.zeros(steps, batch, 1, dtype=torch.bool) if real is None else ~real  # (T, B, 1)
     layers = {}
     for key, cells in record.items():
         stack = {name: torch.stack([c[0][k] for c in cells]).masked_fill(pad, float("nan"))

@@ -100,6 +100,13 @@ def prepare(model, input, hx) -> Prepared:
     return Prepared(x, lengths, h0, c0, kind, packed, cfg)
 
 
+def real_steps(lengths: Tensor | None, steps: int) -> Tensor | None:
+    """(T, B, 1) bool: which (t, b) are real steps of a packed batch; None when every sequence has all T."""
+    if lengths is None or int(lengths.min()) >= steps:
+        return None
+    return (torch.arange(steps)[:, None] < lengths[None, :]).unsqueeze(-1)
+
+
 def layer_params(model, layer: int, direction: int) -> tuple:
     """(weight_ih, weight_hh, bias_ih, bias_hh, weight_hr) of one layer and direction; None where absent."""
     cfg = model.config
@@ -133,10 +140,8 @@ def run_layers(model, prep: Prepared, record: Recording | None = None, clamps=()
     cfg = prep.config
     x = prep.x
     steps = x.size(0)
-    lengths = None  # only when some sequence is shorter than T
-    if prep.lengths is not None and int(prep.lengths.min()) < steps:
-        lengths = prep.lengths.to(torch.int64).contiguous()
-        valid = (torch.arange(steps)[:, None] < lengths[None, :]).unsqueeze(-1)  # (T, B, 1): real steps
+    valid = real_steps(prep.lengths, steps)
+    lengths = None if valid is None else prep.lengths.to(torch.int64).contiguous()  # only when some are shorter
     h_n, c_n = [], []
     layer_input = x
     for layer in range(cfg.num_layers):

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 
 from . import limits
-from .recurrence import Recording, finish, prepare, run_layers
+from .recurrence import Recording, finish, prepare, real_steps, run_layers
 
 
 @dataclass(frozen=True)
@@ -133,9 +133,8 @@ def trace(model, input, hx=None, clamps: Sequence[Clamp] = (), *, requires_grad:
         out, h_n, c_n = run_layers(model, prep, rec, clamps)
         output, (h_n_out, c_n_out) = finish(model, prep, out, h_n, c_n)
         lengths = prep.lengths if prep.lengths is not None else torch.full((batch,), steps, dtype=torch.long)
-        padded = prep.lengths is not None and int(lengths.min()) < steps
-        if padded:
-            valid = (torch.arange(steps)[:, None] < lengths[None, :]).unsqueeze(-1)  # (T, B, 1)
+        valid = real_steps(prep.lengths, steps)  # (T, B, 1), or None: nothing is padded
+        padded = valid is not None
         nan = float("nan")
         layers = {}
         for (layer, direction), run in rec.runs.items():
