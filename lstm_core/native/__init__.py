@@ -6,9 +6,9 @@ has no recurrence in it: the gradients of the input and of the weights, one matr
 
 The library is compiled on first use with the machine's C++ compiler (``g++``, or ``$CXX``) and cached on disk
 (``$LSTM_EXPLORER_CACHE``, default ``~/.cache/lstm-explorer``), keyed by the source, the flags and the CPU;
-``python -m lstm_core.native`` builds it ahead (the run and test scripts do). Small matrix products use the
-loop's own register tiles; large weights go to the BLAS that torch itself links (``libtorch_cpu``: MKL's packed
-``sgemm`` in float32, ``dgemm_`` in float64).
+``python -m lstm_core.native`` builds it ahead (the run and test scripts do). The matrix products of every step
+are the loop's own register tiles; only an input projection too large to redo at every step is done once, with
+the BLAS that torch itself links (``libtorch_cpu``'s ``sgemm_``/``dgemm_``).
 """
 
 from __future__ import annotations
@@ -80,18 +80,15 @@ def build() -> Path:
 
 
 def _blas(prefix: str):
-    """gemm, and MKL's packed gemm (pack once, compute every step) where it exists: null pointers if not."""
+    """The address of torch's BLAS gemm (``sgemm_``/``dgemm_``) in a one-pointer table: null if not found."""
     try:
-        torch_lib = ctypes.CDLL(str(Path(torch.__file__).parent / "lib" / "libtorch_cpu.so"))
-    except OSError:
-        torch_lib = None
-    names = ("gemm_", "gemm_pack_get_size_", "gemm_pack_", "gemm_compute_")
-    found = [ctypes.cast(getattr(torch_lib, prefix + name), ctypes.c_void_p).value
-             if hasattr(torch_lib, prefix + name) else None for name in names]
-    return (ctypes.c_void_p * 4)(*found)
+        gemm = getattr(ctypes.CDLL(str(Path(torch.__file__).parent / "lib" / "libtorch_cpu.so")), prefix + "gemm_")
+    except (OSError, AttributeError):
+        return (ctypes.c_void_p * 1)(None)
+    return (ctypes.c_void_p * 1)(ctypes.cast(gemm, ctypes.c_void_p).value)
 
 
-KEEP_FREED_BYTES = 64 * 2**20  # freed memory a malloc arena keeps instead of handing it back to the OS
+KEEP_FREED_BYTES = 512 * 2**20  # freed memory a malloc arena keeps instead of handing it back to the OS
 MAX_HEAP_BLOCK = 32 * 2**20  # blocks up to this size come from (and return to) the heap; glibc's maximum
 
 
@@ -99,8 +96,9 @@ def _keep_freed_memory() -> None:
     """Let glibc keep freed memory for reuse. By default it hands large blocks back to the OS and the next trace
     faults fresh zeroed pages in again: a trace writes about 13 numbers per unit and step into new memory, and
     for 50 steps × 16 sequences × 64 units, bidirectional, that was 1,000 page faults and 1.1 of 2.7 ms (at
-    100 × 32 × 256: 9,700 faults per trace). The cost: each malloc arena may keep up to 64 MB it no longer
-    uses."""
+    100 × 32 × 256: 9,700 faults per trace; 25,800 for four layers, a 223 MB trace, with a 64 MB allowance). The
+    cost: each malloc arena may keep up to 512 MB it no longer uses, as much as the largest trace it made (the
+    app's own traces stay under 48 MB, `limits.MAX_TRACE_VALUES`)."""
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:  # not glibc: nothing to tune

@@ -18,24 +18,25 @@ from .test_parity import _check
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# hidden sizes that reach each way lstm.cpp multiplies by W_hh (4H × H): a row shorter than one register tile
-# (5), tiles plus a remainder (20, 40), whole tiles (64), and MKL's packed gemm (float32) or the BLAS gemm
-# (float64) from 4H·H = 65,536 weights on (128).
+# hidden sizes that reach each way lstm.cpp multiplies by its weights: columns fewer than one panel (5), panels
+# plus the last columns (20, 40), whole panels (64); the second layer's input projection (4H × 2H weights) done
+# at every step, fused with W_hh's product, up to 65,536 weights, and once with the BLAS gemm from there (128).
 SIZES = [5, 20, 40, 64, 128]
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 @pytest.mark.parametrize("hidden", SIZES)
-def test_every_product_path_equals_torch(hidden, dtype):
+@pytest.mark.parametrize("batch", [5, 9])  # row tiles: one of fewer rows than a full tile; a full one and a row
+def test_every_product_path_equals_torch(hidden, batch, dtype):
     cfg = LSTMConfig(7, hidden, num_layers=2, bidirectional=True)
     gen = torch.Generator().manual_seed(hidden)
-    x = torch.randn(6, 5, 7, generator=gen, dtype=dtype)  # batch 5: a 4-row tile and a single row
-    hx = tuple(torch.randn(4, 5, w, generator=gen, dtype=dtype) for w in (hidden, hidden))
+    x = torch.randn(6, batch, 7, generator=gen, dtype=dtype)
+    hx = tuple(torch.randn(4, batch, w, generator=gen, dtype=dtype) for w in (hidden, hidden))
     _check((cfg, hidden, x, hx, "batched"), dtype)
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
-def test_projection_and_packing_at_a_size_that_packs(dtype):
+def test_projection_and_packing_where_the_input_projection_goes_to_the_blas(dtype):
     cfg = LSTMConfig(9, 128, num_layers=2, bidirectional=True, proj_size=96)
     gen = torch.Generator().manual_seed(1)
     x = pack_padded_sequence(torch.randn(7, 3, 9, generator=gen, dtype=dtype), torch.tensor([7, 4, 2]),
