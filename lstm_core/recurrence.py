@@ -24,8 +24,8 @@ class Prepared:
 
     x: Tensor  # (T, B, I) time-major, padded
     lengths: Tensor | None  # (B,) int64 when packed, else None
-    h0: Tensor  # (num_layers·D, B, H_out)
-    c0: Tensor  # (num_layers·D, B, H)
+    h0: Tensor | None  # (num_layers·D, B, H_out); None: zeros
+    c0: Tensor | None  # (num_layers·D, B, H)
     kind: str  # "batched" | "unbatched" | "packed"
     packed: PackedSequence | None = None
     config: Any = None  # the model's LSTMConfig, read once per call
@@ -37,7 +37,6 @@ class Recording:
 
     runs: dict = field(default_factory=dict)  # (layer, direction) -> native.LayerRun
     inputs: dict = field(default_factory=dict)  # layer -> (T, B, in) input actually fed to that layer
-    states0: dict = field(default_factory=dict)  # (layer, direction) -> (h0, c0)
     gradients: bool = False  # keep each run's backward pass through time (`grads`) when autograd runs it
     grads: dict = field(default_factory=dict)  # (layer, direction) -> native.Backward, filled by backward()
 
@@ -66,7 +65,6 @@ def _check_hidden(cfg, h0: Tensor, c0: Tensor, batch: int) -> None:
 def prepare(model, input, hx) -> Prepared:
     """Validate ``input``/``hx`` as torch does and bring them to the loop's form."""
     cfg = model.config
-    ld = cfg.num_layers * cfg.num_directions
     if isinstance(input, PackedSequence):
         _check_input(model, input.data)
         x, lengths = pad_packed_sequence(input)  # (T, B, I) in the caller's batch order
@@ -89,12 +87,9 @@ def prepare(model, input, hx) -> Prepared:
             if kind == "unbatched":
                 hx = (hx[0].unsqueeze(1), hx[1].unsqueeze(1))
         _check_input(model, x)
-    if hx is None:
-        h0 = x.new_zeros(ld, batch, cfg.h_out)
-        c0 = x.new_zeros(ld, batch, cfg.hidden_size)
-    else:
-        h0, c0 = hx
-    _check_hidden(cfg, h0, c0, batch)
+    h0, c0 = (None, None) if hx is None else hx  # None: zeros, which the loop writes itself
+    if hx is not None:
+        _check_hidden(cfg, h0, c0, batch)
     if x.size(0) == 0:  # torch's kernel checks this after the argument checks
         raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
     return Prepared(x, lengths, h0, c0, kind, packed, cfg)
@@ -107,11 +102,12 @@ def real_steps(lengths: Tensor | None, steps: int) -> Tensor | None:
     return (torch.arange(steps)[:, None] < lengths[None, :]).unsqueeze(-1)
 
 
-def layer_params(model, layer: int, direction: int) -> tuple:
+def layer_params(model, layer: int, direction: int, cfg=None) -> tuple:
     """(weight_ih, weight_hh, bias_ih, bias_hh, weight_hr) of one layer and direction; None where absent."""
-    cfg = model.config
+    cfg = cfg or model.config
     names = model._all_weights[layer * cfg.num_directions + direction]  # torch's order, see LSTM.__init__
-    w_ih, w_hh, *rest = (getattr(model, name) for name in names)
+    params = model._parameters  # getattr for what lives elsewhere: weight_norm, parametrizations
+    w_ih, w_hh, *rest = (params[name] if name in params else getattr(model, name) for name in names)
     b_ih, b_hh = rest[:2] if cfg.bias else (None, None)
     return w_ih, w_hh, b_ih, b_hh, rest[-1] if cfg.proj_size > 0 else None
 
@@ -135,6 +131,14 @@ def _clamp_arrays(clamps, layer, direction, steps, hidden, dtype) -> tuple[Tenso
     return mask, values
 
 
+def _needs_grad(prep: Prepared, weights: list) -> bool:
+    """Whether autograd must see the loop: grad mode is on and the input, a state or a weight requires grad."""
+    if not torch.is_grad_enabled():
+        return False
+    tensors = [prep.x, prep.h0, prep.c0, *(t for w in weights for t in w)]
+    return any(t is not None and t.requires_grad for t in tensors)
+
+
 def run_layers(model, prep: Prepared, record: Recording | None = None, clamps=()) -> tuple[Tensor, Tensor, Tensor]:
     """Run every layer and direction over time. Returns output (T, B, D*H_out), h_n, c_n (num_layers·D, B, ·)."""
     cfg = prep.config
@@ -142,7 +146,23 @@ def run_layers(model, prep: Prepared, record: Recording | None = None, clamps=()
     steps = x.size(0)
     valid = real_steps(prep.lengths, steps)
     lengths = None if valid is None else prep.lengths.to(torch.int64).contiguous()  # only when some are shorter
+    weights = [layer_params(model, layer, direction, cfg) for layer in range(cfg.num_layers)
+               for direction in range(cfg.num_directions)]
+    dropout = model.training and cfg.dropout > 0 and cfg.num_layers > 1
+    if not dropout and not (record is not None and record.gradients) and not _needs_grad(prep, weights):
+        clamp_arrays = {(layer, direction): _clamp_arrays(clamps, layer, direction, steps, cfg.hidden_size, x.dtype)
+                        for layer in range(cfg.num_layers) for direction in range(cfg.num_directions)} if clamps else {}
+        done = native.stack(x, weights, cfg.num_layers, prep.h0, prep.c0, lengths, clamp_arrays)
+        if record is not None:
+            record.inputs |= dict(enumerate(done.inputs))
+            record.runs |= {divmod(ld, cfg.num_directions): run for ld, run in enumerate(done.runs)}
+        return done.output, done.h_n, done.c_n
     h_n, c_n = [], []
+    if prep.h0 is None:  # zeros, shared: the loop only reads them
+        h0s, c0s = [x.new_zeros(x.size(1), cfg.h_out)] * len(weights), [x.new_zeros(x.size(1), cfg.hidden_size)] * len(
+            weights)
+    else:
+        h0s, c0s = prep.h0.unbind(0), prep.c0.unbind(0)
     layer_input = x
     for layer in range(cfg.num_layers):
         if record is not None:
@@ -150,18 +170,20 @@ def run_layers(model, prep: Prepared, record: Recording | None = None, clamps=()
         outputs = []
         for direction in range(cfg.num_directions):
             idx = layer * cfg.num_directions + direction
-            w_ih, w_hh, b_ih, b_hh, w_hr = layer_params(model, layer, direction)
+            w_ih, w_hh, b_ih, b_hh, w_hr = weights[idx]
             mask, values = _clamp_arrays(clamps, layer, direction, steps, cfg.hidden_size, x.dtype) if clamps \
                 else (None, None)
             keep = None
             if record is not None and record.gradients:
                 keep = lambda grads, key=(layer, direction): record.grads.__setitem__(key, grads)  # noqa: E731
-            spec = native.Spec(reverse=direction == 1, lengths=lengths, clamp_mask=mask, clamp_value=values,
-                               record=keep)
-            run = native.layer(layer_input, w_ih, b_ih, b_hh, prep.h0[idx], prep.c0[idx], w_hh, w_hr, spec)
+            if lengths is None and mask is None and keep is None:
+                spec = native.PLAIN[direction]
+            else:
+                spec = native.Spec(reverse=direction == 1, lengths=lengths, clamp_mask=mask, clamp_value=values,
+                                   record=keep)
+            run = native.layer(layer_input, w_ih, b_ih, b_hh, h0s[idx], c0s[idx], w_hh, w_hr, spec)
             if record is not None:
                 record.runs[layer, direction] = run
-                record.states0[layer, direction] = (prep.h0[idx], prep.c0[idx])
             outputs.append(run.h if lengths is None else run.h.masked_fill(~valid, 0.0))  # (T, B, H_out)
             h_n.append(run.h_n)
             c_n.append(run.c_n)

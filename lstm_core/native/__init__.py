@@ -108,22 +108,31 @@ def _keep_freed_memory() -> None:
     libc.mallopt(m_trim_threshold, KEEP_FREED_BYTES)
 
 
-_loaded: dict = {}  # dtype -> (forward, backward, address of the BLAS table, the table)
+class _Kernels(NamedTuple):
+    forward: Any  # one layer-direction (lstm.cpp's `forward`)
+    backward: Any  # its backward pass through time
+    stack: Any  # every layer and direction, no autograd
+    blas: int  # the address of the BLAS table they are given
 
 
-def _kernels(dtype: torch.dtype) -> tuple:
-    """(forward, backward, address of the BLAS table) of lstm.cpp for float32 or float64; built on first use."""
+_loaded: dict = {}  # dtype -> (_Kernels, the BLAS table, which must stay alive)
+
+
+def _kernels(dtype: torch.dtype) -> _Kernels:
+    """lstm.cpp's entry points for float32 or float64; the library is built on first use."""
     if not _loaded:
         _keep_freed_memory()
         so = ctypes.CDLL(str(build()))
         p, i64, flag = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int
         for kind, (suffix, blas) in _SUFFIX.items():
             forward, backward = getattr(so, f"lstm_forward_{suffix}"), getattr(so, f"lstm_backward_{suffix}")
-            forward.argtypes = [i64, i64, i64, i64, flag, i64] + [p] * 16 + [p]  # sizes, 16 arrays, the BLAS
+            stack = getattr(so, f"lstm_stack_{suffix}")
+            forward.argtypes = [i64, i64, i64, i64, flag, i64] + [p] * 17 + [p]  # sizes, 17 arrays, the BLAS
             backward.argtypes = [i64, i64, i64, i64, flag] + [p] * 15 + [p]  # sizes, 15 arrays, the BLAS
+            stack.argtypes = [i64] * 7 + [p] * 3 + [p]  # sizes; x, lengths, the address table; the BLAS
             table = _blas(blas)
-            _loaded[kind] = (forward, backward, ctypes.addressof(table), table)  # the table must stay alive
-    return _loaded[dtype][:3]
+            _loaded[kind] = (_Kernels(forward, backward, stack, ctypes.addressof(table)), table)
+    return _loaded[dtype][0]
 
 
 def _ptr(t: Tensor | None) -> int | None:
@@ -141,6 +150,9 @@ class Spec:
     record: Any = None  # a callable given the backward's per-step gradients (see `Backward`)
 
 
+PLAIN = (Spec(reverse=False), Spec(reverse=True))  # no packing, clamps or recording: by direction
+
+
 class Backward(NamedTuple):
     """The backward pass through time of one layer and direction, every step (T, B, ·), real time order."""
 
@@ -150,30 +162,41 @@ class Backward(NamedTuple):
     dc: Tensor  # ∂L/∂c_t, total
 
 
-def _forward(x: Tensor, w_ih: Tensor, bias: Tensor | None, h0: Tensor, c0: Tensor, w_hh: Tensor,
-             w_hr: Tensor | None, spec: Spec) -> tuple:
+def _buffers(x: Tensor, hidden: int, r: int, projected: bool) -> tuple:
+    """What the loop writes for one layer-direction: x_proj, pre, gates (T, B, 4H), m (or None), c_all, h_all."""
+    steps, batch, new = x.shape[0], x.shape[1], x.new_empty
+    x_proj, pre, gates = (new(steps, batch, 4 * hidden) for _ in range(3))
+    m = new(steps, batch, hidden) if projected else None
+    return x_proj, pre, gates, m, new(steps + 1, batch, hidden), new(steps + 1, batch, r)  # states in T+1 slots
+
+
+def _states(c_all: Tensor, h_all: Tensor, reverse: bool) -> tuple:
+    """(h, c, h_prev, c_prev): the states after and before each step, views of the (T+1)-slot arrays (lstm.cpp)."""
+    if reverse:
+        return h_all[:-1], c_all[:-1], h_all[1:], c_all[1:]
+    return h_all[1:], c_all[1:], h_all[:-1], c_all[:-1]
+
+
+def _forward(x: Tensor, w_ih: Tensor, b_ih: Tensor | None, b_hh: Tensor | None, h0: Tensor, c0: Tensor,
+             w_hh: Tensor, w_hr: Tensor | None, spec: Spec) -> tuple:
     steps, batch, inp = x.shape
-    four_h, r = w_ih.shape[0], h0.shape[-1]
-    hidden = four_h // 4
-    new = x.new_empty
-    x_proj, pre, gates = new(steps, batch, four_h), new(steps, batch, four_h), new(steps, batch, four_h)
-    m = new(steps, batch, hidden) if w_hr is not None else None
-    h_all, c_all = new(steps + 1, batch, r), new(steps + 1, batch, hidden)  # see lstm.cpp: states in T+1 slots
-    run, _, blas = _kernels(x.dtype)
-    run(steps, batch, hidden, r, spec.reverse, inp, x.data_ptr(), w_ih.data_ptr(), _ptr(bias), w_hh.data_ptr(),
-        _ptr(w_hr), h0.data_ptr(), c0.data_ptr(), _ptr(spec.lengths), _ptr(spec.clamp_mask), _ptr(spec.clamp_value),
-        x_proj.data_ptr(), pre.data_ptr(), gates.data_ptr(), _ptr(m), c_all.data_ptr(), h_all.data_ptr(), blas)
-    if spec.reverse:  # (after, before) each step
-        h, h_prev, c, c_prev, last = h_all[:-1], h_all[1:], c_all[:-1], c_all[1:], 0
-    else:
-        h, h_prev, c, c_prev, last = h_all[1:], h_all[:-1], c_all[1:], c_all[:-1], steps
+    hidden, r = w_ih.shape[0] // 4, h0.shape[-1]
+    x_proj, pre, gates, m, c_all, h_all = _buffers(x, hidden, r, w_hr is not None)
+    kernels = _kernels(x.dtype)
+    kernels.forward(steps, batch, hidden, r, spec.reverse, inp, x.data_ptr(), w_ih.data_ptr(), _ptr(b_ih),
+                    _ptr(b_hh), w_hh.data_ptr(), _ptr(w_hr), h0.data_ptr(), c0.data_ptr(), _ptr(spec.lengths),
+                    _ptr(spec.clamp_mask), _ptr(spec.clamp_value), x_proj.data_ptr(), pre.data_ptr(),
+                    gates.data_ptr(), _ptr(m), c_all.data_ptr(), h_all.data_ptr(), kernels.blas)
+    h, c, h_prev, c_prev = _states(c_all, h_all, spec.reverse)
+    last = 0 if spec.reverse else -1  # the slot written last
     return h, h_all[last], c_all[last], x_proj, pre, gates, c, m, h_prev, c_prev, c_all
 
 
 class _LayerFunction(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x, w_ih, bias, h0, c0, w_hh, w_hr, spec: Spec):
-        h, hn, cn, x_proj, pre, gates, c, m, h_prev, c_prev, c_all = _forward(x, w_ih, bias, h0, c0, w_hh, w_hr, spec)
+    def forward(ctx, x, w_ih, b_ih, b_hh, h0, c0, w_hh, w_hr, spec: Spec):
+        h, hn, cn, x_proj, pre, gates, c, m, h_prev, c_prev, c_all = _forward(x, w_ih, b_ih, b_hh, h0, c0, w_hh,
+                                                                              w_hr, spec)
         hn, cn = hn.clone(), cn.clone()  # outputs of their own, not views of the states autograd also returns
         ctx.spec = spec
         ctx.save_for_backward(x, w_ih, gates, c_all, m, h_prev, w_hh, w_hr)
@@ -197,8 +220,8 @@ class _LayerFunction(torch.autograd.Function):
         dh0, dc0 = new(batch, r), new(batch, hidden)
         arrays = [gates, c_all, w_hh, w_hr, spec.lengths, spec.clamp_mask, grad_h, grad_hn, grad_cn,
                   d_pre, d_gates, dh, dc, dh0, dc0]
-        _, run, blas = _kernels(gates.dtype)
-        run(steps, batch, hidden, r, spec.reverse, *map(_ptr, arrays), blas)
+        kernels = _kernels(gates.dtype)
+        kernels.backward(steps, batch, hidden, r, spec.reverse, *map(_ptr, arrays), kernels.blas)
         if spec.record is not None:
             spec.record(Backward(d_pre, d_gates, dh, dc))
         # what has no recurrence in it: one matrix product each, summed over every step and sequence
@@ -206,10 +229,12 @@ class _LayerFunction(torch.autograd.Function):
         need = ctx.needs_input_grad
         d_x = flat(d_pre).mm(w_ih).view_as(x) if need[0] else None  # δx_t = W_ih^T δa_t
         d_w_ih = flat(d_pre).t().mm(flat(x)) if need[1] else None  # Σ_t δa_t x_t^T
-        d_bias = d_pre.sum((0, 1)) if need[2] else None
-        d_w_hh = flat(d_pre).t().mm(flat(h_prev)) if need[5] else None  # Σ_t δa_t h_{t-1}^T
-        d_w_hr = flat(dh).t().mm(flat(m)) if w_hr is not None and need[6] else None  # Σ_t δh_t m_t^T
-        return d_x, d_w_ih, d_bias, dh0, dc0, d_w_hh, d_w_hr, None
+        d_b = d_pre.sum((0, 1)) if need[2] or need[3] else None  # ∂L/∂b_ih = ∂L/∂b_hh, one sum
+        d_b_ih = d_b if need[2] else None
+        d_b_hh = (d_b.clone() if need[2] else d_b) if need[3] else None  # two tensors: each becomes a .grad
+        d_w_hh = flat(d_pre).t().mm(flat(h_prev)) if need[6] else None  # Σ_t δa_t h_{t-1}^T
+        d_w_hr = flat(dh).t().mm(flat(m)) if w_hr is not None and need[7] else None  # Σ_t δh_t m_t^T
+        return d_x, d_w_ih, d_b_ih, d_b_hh, dh0, dc0, d_w_hh, d_w_hr, None
 
 
 class LayerRun(NamedTuple):
@@ -235,10 +260,60 @@ def layer(x: Tensor, w_ih: Tensor, b_ih: Tensor | None, b_hh: Tensor | None, h0:
         raise TypeError(f"the engine computes in float32 or float64, got {x.dtype}")
     if x.device.type != "cpu":
         raise RuntimeError("the engine runs on the CPU only")
-    bias = None if b_ih is None else b_ih + b_hh
-    tensors = [t if t is None else t.contiguous() for t in (x, w_ih, bias, h0, c0, w_hh, w_hr)]
+    tensors = [t if t is None else t.contiguous() for t in (x, w_ih, b_ih, b_hh, h0, c0, w_hh, w_hr)]
     if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors):
-        run = LayerRun(*_LayerFunction.apply(*tensors, spec))
-    else:
-        run = LayerRun(*_forward(*tensors, spec)[:-1])  # nothing to differentiate: no autograd bookkeeping
-    return run if run.m is not None else run._replace(m=run.h)  # without a projection m is h
+        h, h_n, c_n, x_proj, pre, gates, c, m, h_prev, c_prev = _LayerFunction.apply(*tensors, spec)
+    else:  # nothing to differentiate: no autograd bookkeeping
+        h, h_n, c_n, x_proj, pre, gates, c, m, h_prev, c_prev, _ = _forward(*tensors, spec)
+    m = h if m is None else m  # without a projection m is h
+    return LayerRun(h, h_n, c_n, x_proj, pre, gates, c, m, h_prev, c_prev)
+
+
+class Stack(NamedTuple):
+    """Every layer and direction of one `stack` call."""
+
+    runs: list  # LayerRun per layer-direction, layer·D + direction
+    inputs: list  # per layer, the (T, B, ·) input it read
+    output: Tensor  # (T, B, D·R) the last layer's outputs side by side, zeros at padded steps
+    h_n: Tensor  # (layers·D, B, R)
+    c_n: Tensor  # (layers·D, B, H)
+
+
+def stack(x: Tensor, weights: list, num_layers: int, h0: Tensor, c0: Tensor, lengths: Tensor | None = None,
+          clamps: dict | None = None) -> Stack:
+    """Run the whole stack over x (T, B, I) in one call of the compiled loop, where nothing needs autograd.
+
+    ``weights`` holds torch's (w_ih, w_hh, b_ih, b_hh, w_hr) per layer-direction; ``h0``/``c0`` are (layers·D,
+    B, ·), or None for zeros; ``clamps`` maps (layer, direction) to what-if (mask, values). The same loop as
+    `layer`, with no Python between the layers: a layer's trace pushes the interpreter's own code out of the
+    caches, and each return to Python paid for it (~0.15 ms a layer at 50 steps × 16 sequences × 64 units)."""
+    if x.dtype not in _SUFFIX:
+        raise TypeError(f"the engine computes in float32 or float64, got {x.dtype}")
+    x = x.contiguous()
+    steps, batch, inp = x.shape
+    dirs = len(weights) // num_layers
+    hidden, r = weights[0][0].shape[0] // 4, weights[0][1].shape[1]  # w_hh: (4H, R)
+    h0, c0 = (None, None) if h0 is None else (h0.contiguous(), c0.contiguous())
+    h_n, c_n = x.new_empty(len(weights), batch, r), x.new_empty(len(weights), batch, hidden)
+    size = x.element_size()
+    alive, addresses, runs = [], [], []  # alive: every tensor the call reads or writes
+    for ld, (w_ih, w_hh, b_ih, b_hh, w_hr) in enumerate(weights):
+        w_ih, w_hh, b_ih, b_hh, w_hr = (t if t is None else t.contiguous() for t in (w_ih, w_hh, b_ih, b_hh, w_hr))
+        mask, values = (clamps or {}).get(divmod(ld, dirs), (None, None))
+        x_proj, pre, gates, m, c_all, h_all = _buffers(x, hidden, r, w_hr is not None)
+        alive += [w_ih, w_hh, b_ih, b_hh, w_hr, mask, values, x_proj, pre, gates, m, c_all, h_all]
+        addresses += [_ptr(t) or 0 for t in (w_ih, b_ih, b_hh, w_hh, w_hr)]
+        addresses += [0, 0] if h0 is None else [h0.data_ptr() + ld * batch * r * size,
+                                                c0.data_ptr() + ld * batch * hidden * size]
+        addresses += [_ptr(t) or 0 for t in (mask, values, x_proj, pre, gates, m, c_all, h_all)]
+        addresses += [h_n.data_ptr() + ld * batch * r * size, c_n.data_ptr() + ld * batch * hidden * size]
+        h, c, h_prev, c_prev = _states(c_all, h_all, ld % dirs == 1)
+        runs.append(LayerRun(h, h_n[ld], c_n[ld], x_proj, pre, gates, c, h if m is None else m, h_prev, c_prev))
+    copied = dirs == 2 or lengths is not None  # else each layer's output is its h: nothing to copy
+    outputs = [x.new_empty(steps, batch, dirs * r) if copied else runs[layer * dirs].h for layer in range(num_layers)]
+    addresses += [out.data_ptr() if copied else 0 for out in outputs]
+    table = (ctypes.c_int64 * len(addresses))(*addresses)
+    kernels = _kernels(x.dtype)
+    kernels.stack(num_layers, dirs, steps, batch, inp, hidden, r, x.data_ptr(), _ptr(lengths),
+                  ctypes.addressof(table), kernels.blas)
+    return Stack(runs, [x, *outputs[:-1]], outputs[-1], h_n, c_n)

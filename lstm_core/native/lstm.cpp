@@ -247,12 +247,17 @@ inline int64_t slot_before(int64_t t, bool reverse) { return reverse ? t + 1 : t
 
 template <typename T>
 void forward(int64_t steps, int64_t B, int64_t I, int64_t H, int64_t R, bool reverse, const T* x, const T* w_ih,
-             const T* bias, const T* w_hh, const T* w_hr, const T* h0, const T* c0, const int64_t* lengths,
-             const uint8_t* clamp_mask, const T* clamp_value, T* x_proj, T* pre, T* gates, T* m, T* c_all,
-             T* h_all, const Blas<T>& blas) {
+             const T* b_ih, const T* b_hh, const T* w_hh, const T* w_hr, const T* h0, const T* c0,
+             const int64_t* lengths, const uint8_t* clamp_mask, const T* clamp_value, T* x_proj, T* pre, T* gates,
+             T* m, T* c_all, T* h_all, const Blas<T>& blas) {
     const int64_t G = 4 * H;
-    std::memcpy(h_all + slot_before(reverse ? steps - 1 : 0, reverse) * B * R, h0, sizeof(T) * B * R);
-    std::memcpy(c_all + slot_before(reverse ? steps - 1 : 0, reverse) * B * H, c0, sizeof(T) * B * H);
+    std::vector<T> b_sum(b_ih ? size_t(G) : 0);  // b = b_ih + b_hh (no bias: null)
+    for (int64_t j = 0; b_ih && j < G; ++j) b_sum[size_t(j)] = b_ih[j] + b_hh[j];
+    const T* bias = b_ih ? b_sum.data() : nullptr;
+    T* h_first = h_all + slot_before(reverse ? steps - 1 : 0, reverse) * B * R;  // h0, c0 (null: zeros)
+    T* c_first = c_all + slot_before(reverse ? steps - 1 : 0, reverse) * B * H;
+    if (h0) std::memcpy(h_first, h0, sizeof(T) * size_t(B * R)); else std::fill(h_first, h_first + B * R, T(0));
+    if (c0) std::memcpy(c_first, c0, sizeof(T) * size_t(B * H)); else std::fill(c_first, c_first + B * H, T(0));
     // x_proj_t = b + x_t W_ih^T: at every step while W_ih fits the L2 cache beside W_hh (x_proj_t is then still in
     // L1 when a_t adds to it), else once for all T·B rows with the BLAS gemm before the loop (measured)
     const bool project_once = G * I >= kBlasMinWeights && blas.gemm;
@@ -310,6 +315,46 @@ void forward(int64_t steps, int64_t B, int64_t I, int64_t H, int64_t R, bool rev
             for (int64_t b = 0; b < B; ++b)
                 if (!real_step(lengths, b, t)) std::memcpy(h_next + b * R, h_prev + b * R, sizeof(T) * R);
         }
+    }
+}
+
+// Every layer and direction of a stack, in one call, where nothing needs autograd: layer l > 0 reads layer l-1's
+// outputs side by side, [forward | reverse] per step (torch's concatenation), zeros at a packed batch's padded
+// steps. `arrays` holds, for each layer-direction ld = l·D + d, kStackArrays addresses (0 for none) in this
+// order: w_ih, b_ih, b_hh, w_hh, w_hr, h0, c0, clamp_mask, clamp_value, x_proj, pre, gates, m, c_all, h_all,
+// h_n, c_n; then one per layer: its output (T, B, D·R), or 0 to read direction 0's h_all (one direction,
+// nothing padded).
+constexpr int kStackArrays = 17;
+
+template <typename T>
+void stack(int64_t layers, int64_t D, int64_t steps, int64_t B, int64_t I, int64_t H, int64_t R, const T* x,
+           const int64_t* lengths, const int64_t* arrays, const Blas<T>& blas) {
+    const auto at = [&](int64_t ld, int k) { return reinterpret_cast<T*>(arrays[ld * kStackArrays + k]); };
+    const T* input = x;
+    int64_t width = I;
+    for (int64_t l = 0; l < layers; ++l) {
+        T* out = reinterpret_cast<T*>(arrays[layers * D * kStackArrays + l]);
+        for (int64_t d = 0; d < D; ++d) {
+            const int64_t ld = l * D + d;
+            const bool reverse = d == 1;
+            T *c_all = at(ld, 13), *h_all = at(ld, 14);
+            forward<T>(steps, B, width, H, R, reverse, input, at(ld, 0), at(ld, 1), at(ld, 2), at(ld, 3), at(ld, 4),
+                       at(ld, 5), at(ld, 6), lengths, reinterpret_cast<const uint8_t*>(at(ld, 7)), at(ld, 8),
+                       at(ld, 9), at(ld, 10), at(ld, 11), at(ld, 12), c_all, h_all, blas);
+            const int64_t last = reverse ? 0 : steps;  // the slot written last: h_n, c_n
+            std::memcpy(at(ld, 15), h_all + last * B * R, sizeof(T) * size_t(B * R));
+            std::memcpy(at(ld, 16), c_all + last * B * H, sizeof(T) * size_t(B * H));
+            for (int64_t t = 0; out && t < steps; ++t)
+                for (int64_t b = 0; b < B; ++b) {
+                    T* row = out + (t * B + b) * D * R + d * R;
+                    if (real_step(lengths, b, t))
+                        std::memcpy(row, h_all + (slot_after(t, reverse) * B + b) * R, sizeof(T) * size_t(R));
+                    else
+                        std::memset(row, 0, sizeof(T) * size_t(R));
+                }
+        }
+        input = out ? out : at(l * D, 14) + B * R;  // one direction, forward: h_all's slots 1 .. T
+        width = D * R;
     }
 }
 
@@ -397,12 +442,14 @@ void backward(int64_t steps, int64_t B, int64_t H, int64_t R, bool reverse, cons
 
 #define LSTM_EXPORT(T, suffix)                                                                                 \
     extern "C" void lstm_forward_##suffix(int64_t steps, int64_t B, int64_t H, int64_t R, int reverse,         \
-                                          int64_t I, const T* x, const T* w_ih, const T* bias, const T* w_hh,    \
-                                          const T* w_hr, const T* h0, const T* c0, const int64_t* lengths,       \
-                                          const uint8_t* clamp_mask, const T* clamp_value, T* x_proj, T* pre,    \
-                                          T* gates, T* m, T* c_all, T* h_all, const void* blas) {                \
-        forward<T>(steps, B, I, H, R, reverse != 0, x, w_ih, bias, w_hh, w_hr, h0, c0, lengths, clamp_mask,    \
-                   clamp_value, x_proj, pre, gates, m, c_all, h_all, *static_cast<const Blas<T>*>(blas));       \
+                                          int64_t I, const T* x, const T* w_ih, const T* b_ih, const T* b_hh,    \
+                                          const T* w_hh, const T* w_hr, const T* h0, const T* c0,                \
+                                          const int64_t* lengths, const uint8_t* clamp_mask,                     \
+                                          const T* clamp_value, T* x_proj, T* pre, T* gates, T* m, T* c_all,     \
+                                          T* h_all, const void* blas) {                                          \
+        forward<T>(steps, B, I, H, R, reverse != 0, x, w_ih, b_ih, b_hh, w_hh, w_hr, h0, c0, lengths,          \
+                   clamp_mask, clamp_value, x_proj, pre, gates, m, c_all, h_all,                               \
+                   *static_cast<const Blas<T>*>(blas));                                                        \
     }                                                                                                          \
     extern "C" void lstm_backward_##suffix(                                                                    \
         int64_t steps, int64_t B, int64_t H, int64_t R, int reverse, const T* gates, const T* c_all,           \
@@ -413,5 +460,14 @@ void backward(int64_t steps, int64_t B, int64_t H, int64_t R, bool reverse, cons
                     grad_hn, grad_cn, d_pre, d_gates, dh, dc, dh0, dc0, *static_cast<const Blas<T>*>(blas));   \
     }
 
+#define LSTM_STACK_EXPORT(T, suffix)                                                                           \
+    extern "C" void lstm_stack_##suffix(int64_t layers, int64_t D, int64_t steps, int64_t B, int64_t I,        \
+                                        int64_t H, int64_t R, const T* x, const int64_t* lengths,              \
+                                        const int64_t* arrays, const void* blas) {                             \
+        stack<T>(layers, D, steps, B, I, H, R, x, lengths, arrays, *static_cast<const Blas<T>*>(blas));        \
+    }
+
+LSTM_STACK_EXPORT(float, f32)
+LSTM_STACK_EXPORT(double, f64)
 LSTM_EXPORT(float, f32)
 LSTM_EXPORT(double, f64)
