@@ -150,17 +150,18 @@ def run_layers(model, prep: Prepared, record: Recording | None = None, clamps=()
                for direction in range(cfg.num_directions)]
     dropout = model.training and cfg.dropout > 0 and cfg.num_layers > 1
     if not dropout and not (record is not None and record.gradients) and not _needs_grad(prep, weights):
-        clamp_arrays = {(layer, direction): _clamp_arrays(clamps, layer, direction, steps, cfg.hidden_size, x.dtype)
-                        for layer in range(cfg.num_layers) for direction in range(cfg.num_directions)} if clamps else {}
+        clamp_arrays = {divmod(ld, cfg.num_directions): _clamp_arrays(clamps, *divmod(ld, cfg.num_directions), steps,
+                                                                      cfg.hidden_size, x.dtype)
+                        for ld in range(len(weights))} if clamps else {}
         done = native.stack(x, weights, cfg.num_layers, prep.h0, prep.c0, lengths, clamp_arrays)
         if record is not None:
             record.inputs |= dict(enumerate(done.inputs))
             record.runs |= {divmod(ld, cfg.num_directions): run for ld, run in enumerate(done.runs)}
         return done.output, done.h_n, done.c_n
     h_n, c_n = [], []
-    if prep.h0 is None:  # zeros, shared: the loop only reads them
-        h0s, c0s = [x.new_zeros(x.size(1), cfg.h_out)] * len(weights), [x.new_zeros(x.size(1), cfg.hidden_size)] * len(
-            weights)
+    if prep.h0 is None:  # zeros, shared by every layer-direction: the loop only reads them
+        zeros = x.new_zeros(x.size(1), cfg.h_out), x.new_zeros(x.size(1), cfg.hidden_size)
+        h0s, c0s = [zeros[0]] * len(weights), [zeros[1]] * len(weights)
     else:
         h0s, c0s = prep.h0.unbind(0), prep.c0.unbind(0)
     layer_input = x
@@ -176,11 +177,8 @@ def run_layers(model, prep: Prepared, record: Recording | None = None, clamps=()
             keep = None
             if record is not None and record.gradients:
                 keep = lambda grads, key=(layer, direction): record.grads.__setitem__(key, grads)  # noqa: E731
-            if lengths is None and mask is None and keep is None:
-                spec = native.PLAIN[direction]
-            else:
-                spec = native.Spec(reverse=direction == 1, lengths=lengths, clamp_mask=mask, clamp_value=values,
-                                   record=keep)
+            spec = native.Spec(reverse=direction == 1, lengths=lengths, clamp_mask=mask, clamp_value=values,
+                               record=keep)
             run = native.layer(layer_input, w_ih, b_ih, b_hh, h0s[idx], c0s[idx], w_hh, w_hr, spec)
             if record is not None:
                 record.runs[layer, direction] = run

@@ -150,9 +150,6 @@ class Spec:
     record: Any = None  # a callable given the backward's per-step gradients (see `Backward`)
 
 
-PLAIN = (Spec(reverse=False), Spec(reverse=True))  # no packing, clamps or recording: by direction
-
-
 class Backward(NamedTuple):
     """The backward pass through time of one layer and direction, every step (T, B, ·), real time order."""
 
@@ -296,7 +293,7 @@ def stack(x: Tensor, weights: list, num_layers: int, h0: Tensor, c0: Tensor, len
     h0, c0 = (None, None) if h0 is None else (h0.contiguous(), c0.contiguous())
     h_n, c_n = x.new_empty(len(weights), batch, r), x.new_empty(len(weights), batch, hidden)
     size = x.element_size()
-    alive, addresses, runs = [], [], []  # alive: every tensor the call reads or writes
+    alive, addresses, runs = [], [], []  # alive: keeps every tensor the call reads or writes (contiguous copies)
     for ld, (w_ih, w_hh, b_ih, b_hh, w_hr) in enumerate(weights):
         w_ih, w_hh, b_ih, b_hh, w_hr = (t if t is None else t.contiguous() for t in (w_ih, w_hh, b_ih, b_hh, w_hr))
         mask, values = (clamps or {}).get(divmod(ld, dirs), (None, None))
