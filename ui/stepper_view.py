@@ -15,29 +15,24 @@ Stepping happens in the browser (``ui/components/stepper/``): the server sends o
 from __future__ import annotations
 
 import time
-from pathlib import Path
-
 import streamlit as st
 
 from lessons import stepper as lesson
 from lstm_core import trace
 from ui import model_source, parse
 from ui.figures import stepper as fs
-from ui.i18n import catalog, current_lang, t
+from ui.i18n import current_lang, t
 from ui.inputs import batch_key, error_text
 from ui.model_source import fingerprint
 from ui.state import get_config, get_input, get_model
 
-COMPONENT_DIR = Path(__file__).resolve().parent / "components" / "stepper"
 TRACE_TTL_S = 15 * 60  # a trace nobody asked for in 15 minutes leaves the shared cache
 
 
 def _component():
     """The client-side stepper, registered once per process from its real files (inline: an app, not a
     package, cannot declare an asset_dir)."""
-    read = lambda name: (COMPONENT_DIR / name).read_text(encoding="utf-8")  # noqa: E731
-    return st.components.v2.component("lstm_stepper", html=read("stepper.html"), css=read("stepper.css"),
-                                      js=read("stepper.js"), isolate_styles=False)
+    return st.components.v2.component("lstm_stepper", **fs.component_files(), isolate_styles=False)
 
 
 STEPPER = _component()
@@ -78,12 +73,6 @@ def _labels(batch, b: int):
     return batch.labels if b == 0 else None
 
 
-def _strings(lang: str) -> dict:
-    """Every stepper string of the language the component shows (it formats them itself)."""
-    return {k: v for k, v in catalog(lang).items() if k.startswith("stepper.")} | {
-        k: t(k) for k in catalog("en") if k.startswith("stepper.") and k not in catalog(lang)}
-
-
 def _selectors(trn) -> tuple[int, int, int]:
     """Layer, direction, sequence: Streamlit widgets, started from the URL, clamped to the configuration."""
     cfg = trn.config
@@ -116,8 +105,7 @@ def _payload(trn, batch, key, layer: int, d: int, b: int) -> dict:
         return cached
     T, H = trn.T, trn.config.hidden_size
     start = {"k": _clamp(ss.get("timestep", 0), T - 1), "unit": _clamp(ss.get("unit", 0), H - 1)}
-    data = {"id": pid, "start": start, "view": lesson.view_payload(trn, layer, d, b, _labels(batch, b)),
-            "strings": _strings(lang), "palette": fs.palette(), "svg": fs.cell_svg_template()}
+    data = fs.stepper_data(trn, layer, d, b, _labels(batch, b), lang, start, pid)
     ss["_stepper_payload"] = data
     return data
 

@@ -1,20 +1,31 @@
-"""Pure helpers for the stepper's browser component (no streamlit): the colours and the cell-diagram template.
+"""Pure helpers for the stepper's browser component (no streamlit): its files, its data, the colours.
 
-The stepper draws everything in the browser (``ui/components/stepper/stepper.js``); the server only hands it
-the gate colours of ``ui.palette`` and ``assets/cell.svg`` with those colours filled in — the JS fills the
-numbers (``$v_f``, ``$op_f``, ...) at every step. ``fmt`` is the number format the component mirrors.
+The stepper draws everything in the browser (``ui/components/stepper/``). Two hosts show it, with the same
+files and the same data: the web app (``ui/stepper_view.py``, Streamlit components v2) and the notebook widget
+(``lstm_explorer``, anywidget). Both call:
+
+- `component_files()` -> ``{"html", "css", "js"}``: ``js`` is one ES module whose default export takes
+  ``{data, parentElement, setStateValue}`` and returns a cleanup function;
+- `stepper_data(trace, layer, direction, b, labels, lang, start)` -> the ``data`` the component draws.
+
+``fmt`` is the number format the component mirrors.
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 from functools import lru_cache
 from pathlib import Path
 from string import Template
 
+from lessons.stepper import view_payload
 from ui.palette import GATE_COLORS, NEGATIVE_COLOR, SIGMOID_GATES
 
-CELL_SVG = Path(__file__).resolve().parents[2] / "assets" / "cell.svg"
+ROOT = Path(__file__).resolve().parents[2]
+CELL_SVG = ROOT / "assets" / "cell.svg"
+COMPONENT_DIR = ROOT / "ui" / "components" / "stepper"
+LOCALES_DIR = ROOT / "assets" / "locales"
 
 
 def fmt(v: float, nd: int = 3) -> str:
@@ -37,3 +48,29 @@ def cell_svg_template() -> str:
         {f"col_{q}": c for q, c in GATE_COLORS.items()})
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
     return " ".join(line.strip() for line in svg.splitlines() if line.strip())
+
+
+def component_files() -> dict:
+    """The component's HTML, CSS and JS (one ES module, default export ``(component) -> cleanup``)."""
+    read = lambda name: (COMPONENT_DIR / name).read_text(encoding="utf-8")  # noqa: E731
+    return {"html": read("stepper.html"), "css": read("stepper.css"), "js": read("stepper.js")}
+
+
+@lru_cache(maxsize=4)
+def strings(lang: str) -> dict:
+    """Every ``stepper.*`` string in `lang`, English where `lang` has none (the component formats them)."""
+    def load(code):
+        path = LOCALES_DIR / code / "stepper.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+    english = load("en")
+    return english | {k: v for k, v in load(lang).items() if k.startswith("stepper.")}
+
+
+def stepper_data(trn, layer: int, direction: int, b: int, labels=None, lang: str = "en",
+                 start: dict | None = None, pid: str = "") -> dict:
+    """The component's ``data`` for one selection of a numpy Trace: the view (``lessons.stepper``), the strings
+    of `lang`, the colours and the cell diagram; ``start`` = ``{"k", "unit"}``, where the cursor opens."""
+    return {"id": pid, "start": start or {"k": 0, "unit": 0},
+            "view": view_payload(trn, layer, direction, b, labels),
+            "strings": strings(lang), "palette": palette(), "svg": cell_svg_template()}
