@@ -13,8 +13,6 @@ COPY requirements.txt .
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
     && pip install -r requirements.txt
 
-# The engine's time loop is C++ (lstm_core/native), compiled for the CPU it runs on and cached per user.
-RUN apt-get update && apt-get install -y --no-install-recommends g++ && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 app
 COPY --chown=app:app app.py ./
 COPY --chown=app:app lstm_core/ lstm_core/
@@ -24,7 +22,6 @@ COPY --chown=app:app pages/ pages/
 COPY --chown=app:app assets/ assets/
 COPY --chown=app:app .streamlit/ .streamlit/
 USER app
-RUN python -m lstm_core.native
 
 EXPOSE 8501
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
