@@ -48,7 +48,8 @@ from lstm_core.rnn import RNN
 from .layout import time_major
 
 __all__ = ["LSTMBackward", "LayerGrads", "RNNBackward", "backward_through_time", "layer_backward", "lstm_backward",
-           "rnn_backward", "LSTM_QUANTITIES", "unit_table", "plug_in", "rnn_plug_in", "loss_gradient"]
+           "rnn_backward", "LSTM_QUANTITIES", "unit_table", "plug_in", "rnn_plug_in", "loss_gradient", "HandBackward",
+           "hand_backward"]
 
 # the per-unit quantities the page shows, in its table's column order
 LSTM_QUANTITIES = ("dh", "do", "dc", "df", "di", "dg", "carry")

@@ -135,7 +135,7 @@ def _clamp_at(clamped: tuple[Tensor, Tensor] | None, t: int):
     mask, values = clamped[0][t], clamped[1][t]  # (4, H)
 
     def clamp(*gates):
-        return tuple(torch.where(mask[k], values[k].to(gate), gate) for k, gate in enumerate(gates))
+        return tuple(torch.where(mask[k].to(gate.device), values[k].to(gate), gate) for k, gate in enumerate(gates))
 
     return clamp
 
