@@ -187,7 +187,7 @@ def run_layers(model, prep: Prepared, clamps=(), record: dict | None = None) -> 
             c_n.append(run["c_n"])
             if record is not None:
                 record[layer, direction] = run | {"x": layer_input, "x_proj": x_proj}
-        layer_input = torch.cat(outputs, dim=-1)  # (T, B, D*H_out)
+        layer_input = outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=-1)  # (T, B, D*H_out)
         if model.training and cfg.dropout > 0 and layer < cfg.num_layers - 1:
             layer_input = F.dropout(layer_input, p=cfg.dropout, training=True)
     return layer_input, torch.stack(h_n), torch.stack(c_n)
