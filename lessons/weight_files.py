@@ -98,7 +98,9 @@ def _read_torch(data: bytes) -> dict:
         # a custom class, a function... That is exactly what we want to refuse, with its own message.
         # Bytes that are not a pickle at all fail in the same unpickler ("Unsupported operand"): corrupt.
         text = str(exc)
-        if "Unsupported global" in text or "allowed global" in text:
+        # torch words it "Unsupported global: GLOBAL x" or, for a blocked module, "unsupported GLOBAL x whose
+        # module x is blocked": compare without case
+        if "unsupported global" in text.lower() or "allowed global" in text:
             match = re.search(r"GLOBAL\s+([\w.]+)|([\w.]+) was not an allowed global", text)
             found = (match.group(1) or match.group(2)) if match else "?"
             raise WeightsError("not_plain", {"found": found}) from exc
