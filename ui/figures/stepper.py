@@ -33,7 +33,7 @@ def fmt(v: float, nd: int = 3) -> str:
     if v is None or not math.isfinite(float(v)):
         return "—"
     s = f"{float(v):.{nd}f}"
-    return "0." + "0" * nd if s == "-0." + "0" * nd else s
+    return s[1:] if s.startswith("-") and float(s) == 0 else s  # never "-0.000"
 
 
 def palette() -> dict:

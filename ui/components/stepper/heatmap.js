@@ -55,6 +55,7 @@ export function makeHeatmap(canvas, image, cols, rows, timeLabel, axisNames) {
     const ctx = base.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     L = heatLayout(w, h, cols, rows);
+    canvas.dataset.plot = [L.x0, L.y0, L.pw, L.ph].map((x) => x.toFixed(2)).join(",");  // where the cells are (tests)
     ctx.fillStyle = "#f4f4f4"; ctx.fillRect(L.x0, L.y0, L.pw, L.ph);
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(image, L.x0, L.y0, L.pw, L.ph);

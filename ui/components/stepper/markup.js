@@ -3,15 +3,15 @@
 
 import { esc } from "./util.js";
 
-const SUB_BASE = "[A-Za-z\u03b1-\u03c9\u2190-\u2193)\\]]";  // a letter, a Greek letter, an arrow or a closing bracket
+const SUB_BASE = "[A-Za-z\u03b1-\u03c9\u2190-\u2193)\\]}]";  // a letter, a Greek letter, an arrow or a closing bracket
 
 function inline(s) {
   return s
     .replace(/\*\*(.+?)\*\*/g, "<b>$1</b>")
     .replace(/(^|[^*\w])\*(?!\s)([^*]+?)\*(?![*\w])/g, "$1<em>$2</em>")
     .replace(/_\{([^{}]*)\}/g, "<sub>$1</sub>")
-    .replace(/\^\{([^{}]*)\}/g, "<sup>$1</sup>")
-    .replace(new RegExp(`(${SUB_BASE})_([A-Za-z0-9])(?![A-Za-z0-9_])`, "g"), "$1<sub>$2</sub>");
+    .replace(new RegExp(`(${SUB_BASE})_([A-Za-z0-9])(?![A-Za-z0-9_])`, "g"), "$1<sub>$2</sub>")
+    .replace(/\^\{([^{}]*)\}/g, "<sup>$1</sup>");
 }
 
 export function renderMarkup(text) {

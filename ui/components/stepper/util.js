@@ -1,9 +1,19 @@
 // Small pure helpers shared by the stepper's modules: number formats, string templates, decoding.
 
+// the same text as ui/figures/stepper.fmt (Python's format): toFixed, except that an exact tie rounds to even
+// as Python does (0.5625 -> "0.562"; toFixed gives "0.563"), and no "-0.000"
 export function fmt(v, nd = 3) {
   if (v === null || v === undefined || !Number.isFinite(v)) return "—";
-  const s = Number(v).toFixed(nd);
-  return s === "-" + (0).toFixed(nd) ? (0).toFixed(nd) : s;  // the same text as ui/figures/stepper.fmt
+  const a = Math.abs(Number(v));
+  let s = a.toFixed(nd);
+  const exact = a.toFixed(Math.min(100, nd + 25));  // the binary value's decimal digits, far enough to see a tie
+  const rest = exact.slice(exact.length - 25);
+  if (rest === "5" + "0".repeat(24)) {  // exactly halfway: keep the even neighbour
+    const down = exact.slice(0, exact.length - 25).replace(/\.$/, "");
+    if (Number(down[down.length - 1]) % 2 === 0) s = down;
+  }
+  const zero = (0).toFixed(nd);
+  return v < 0 && s !== zero ? "-" + s : s;
 }
 
 // a number in at most `width` characters (for labels with a fixed slot in the diagram): 3 decimals while they

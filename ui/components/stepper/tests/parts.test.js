@@ -1,0 +1,73 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { pathKeyframes, strokeFor, fillTemplate } from "../diagram.js";
+import { equationsHtml } from "../equations.js";
+import { highlightLine, lineValues, codeHtml } from "../code.js";
+import { stepForKey, keyBelongsElsewhere } from "../controls.js";
+
+test("a dot's keyframes follow its wire at constant speed", () => {
+  const k = pathKeyframes("0,0 30,0 30,10");
+  assert.deepEqual(k.map((f) => f.offset), [0, 0.75, 1]);
+  assert.equal(k[1].transform, "translate(30px, 0px)");
+});
+
+test("a valve's width follows the gate", () => {
+  assert.equal(strokeFor(0), "1.00");
+  assert.equal(strokeFor(1), "6.00");
+  assert.equal(strokeFor(-0.5), "3.50");
+  assert.equal(strokeFor(NaN), "1.00");
+});
+
+test("the diagram template: backward labels say t+1", () => {
+  const svg = readFileSync(new URL("../../../../assets/cell.svg", import.meta.url), "utf8");
+  const out = fillTemplate(svg, { prev: "t+1", aria: "cell" });
+  assert.ok(!out.includes("$prev") && !out.includes("$aria"));
+  assert.equal((out.match(/>t\+1</g) || []).length, 2);  // c_{t+1} and h_{t+1}
+});
+
+const v = { i: 0.5, f: 0.25, g: -0.5, o: 1, c: 0.3, c_prev: -0.2, h_full: 0.29, h_unit: 0.29, proj: 0 };
+for (const q of ["i", "f", "g", "o"]) { v["pre_" + q] = 1; v["xin_" + q] = 0.75; v["rec_" + q] = 0.25; }
+
+test("equations: one row per quantity, the previous state named by direction", () => {
+  const fwd = equationsHtml(v, "t−1", null), bwd = equationsHtml(v, "t+1", null);
+  assert.equal((fwd.match(/class="eq"/g) || []).length, 6);
+  assert.ok(fwd.includes("<sub>t−1</sub>") && !fwd.includes("t+1"));
+  assert.ok(bwd.includes("<i>c</i><sub>t+1</sub>") && bwd.includes("<i>h</i><sub>t+1</sub>") && !bwd.includes("t−1"));
+  assert.ok(fwd.includes('<span class="val">0.500</span>') && fwd.includes("(-0.200)"));
+  const proj = equationsHtml(v, "t−1", { row: [0.1, 0.2], size: 2 });
+  assert.ok(proj.includes('data-eq="proj"') && proj.includes("[0.100, 0.200]"));
+});
+
+test("code: token colours, escaped text, values on the lines that compute them", () => {
+  assert.equal(highlightLine("def f(a<b):  # x", [[0, 3, "kw"], [4, 5, "def"], [13, 16, "com"]]),
+    '<span class="tk-kw">def</span> <span class="tk-def">f</span>(a&lt;b):  <span class="tk-com"># x</span>');
+  const code = { start: 10, lines: ["def cell(x):", "    i, f = x", "    c = f * i", "    return c"], spans: [],
+                 lines_of: { i: [1], f: [1], c: [2] }, values: { i: 1, f: 1, c: 2 } };
+  assert.deepEqual(lineValues(code, v, [0.29]), { 1: "i = 0.500 · f = 0.250", 2: "c = 0.300" });
+  const html = codeHtml(code);
+  assert.equal((html.match(/class="cv"/g) || []).length, 2);
+  assert.ok(html.includes('data-q="i f"') && html.includes('<span class="ln">13</span>'));
+});
+
+test("keys: where each goes, and when they belong to someone else", () => {
+  assert.equal(stepForKey("ArrowRight", 3, 5), 4);
+  assert.equal(stepForKey("ArrowRight", 4, 5), 4);
+  assert.equal(stepForKey("ArrowLeft", 0, 5), 0);
+  assert.equal(stepForKey("Home", 3, 5), 0);
+  assert.equal(stepForKey("End", 0, 5), 4);
+  assert.equal(stepForKey("a", 0, 5), undefined);
+  const el = (tag, attrs = {}, type) => ({ nodeType: 1, tagName: tag, type, isContentEditable: false,
+    getAttribute: (a) => attrs[a] ?? null });
+  const ours = el("INPUT", {}, "range"), root = { contains: (x) => x === ours };
+  const key = (target, mods = {}) => ({ target, defaultPrevented: false, altKey: false, ctrlKey: false, metaKey: false, ...mods });
+  assert.equal(keyBelongsElsewhere(key(el("BODY")), root), false);
+  assert.equal(keyBelongsElsewhere(key(el("BUTTON")), root), false);
+  assert.equal(keyBelongsElsewhere(key(ours), root), false);
+  assert.equal(keyBelongsElsewhere(key(el("INPUT", {}, "text")), root), true);
+  assert.equal(keyBelongsElsewhere(key(el("INPUT", {}, "range")), root), true);  // a slider of the page
+  assert.equal(keyBelongsElsewhere(key(el("TEXTAREA")), root), true);
+  assert.equal(keyBelongsElsewhere(key(el("SELECT")), root), true);
+  assert.equal(keyBelongsElsewhere(key(el("DIV", { role: "slider" })), root), true);
+  assert.equal(keyBelongsElsewhere(key(el("BODY"), { ctrlKey: true }), root), true);
+});
