@@ -197,7 +197,14 @@ TEXT_JS = """() => {
     if (p.left < q.right - 1 && q.left < p.right - 1 && p.top < q.bottom - 1 && q.top < p.bottom - 1)
       hits.push(texts[a].textContent + ' / ' + texts[b].textContent);
   }
-  const main = document.querySelector('[data-testid=stMainBlockContainer]') || document.querySelector('[data-testid=stMain]');
+  const cell = svg.querySelector('.box').getBoundingClientRect();  // no label sits on the cell's border
+  for (const [n, p] of boxes.entries()) {
+    const inside = p.left >= cell.left && p.right <= cell.right && p.top >= cell.top && p.bottom <= cell.bottom;
+    const outside = p.right <= cell.left || p.left >= cell.right || p.bottom <= cell.top || p.top >= cell.bottom;
+    if (!inside && !outside) hits.push(texts[n].textContent + ' / the cell border');
+  }
+  const main = document.querySelector('[data-testid=stMainBlockContainer]')
+    || document.querySelector('[data-testid=stMain]');
   return { min: Math.min(...sizes), n: texts.length, hits, width: svg.getBoundingClientRect().width,
            main: main.getBoundingClientRect().width };
 }"""
@@ -228,7 +235,8 @@ def test_diagram_text_is_readable_at_every_size(page, goto, assert_no_exception,
     page.wait_for_function(f"() => document.querySelector('{DIAGRAM}').getBoundingClientRect().width > 1100")
     got = diagram_text(page)
     assert got["min"] >= 18 and got["hits"] == [], got
-    explain = page.evaluate(f"() => parseFloat(getComputedStyle(document.querySelector('{ROOT} [data-role=explain]')).fontSize)")
+    explain = page.evaluate(
+        f"() => parseFloat(getComputedStyle(document.querySelector('{ROOT} [data-role=explain]')).fontSize)")
     assert explain >= 18
     page.keyboard.press("ArrowRight")  # presentation mode steps with the keys too
     wait_step(page, 1)

@@ -29,7 +29,7 @@ def test_the_joined_module_loads_with_one_default_export(tmp_path: Path):
     assert js.count("export default") == 1 and js.count("\nexport ") == 1
     path = tmp_path / "stepper.mjs"
     path.write_text(js, encoding="utf-8")
-    probe = f"import(process.argv[1]).then(m => console.log(typeof m.default, Object.keys(m).join(',')))"
+    probe = "import(process.argv[1]).then(m => console.log(typeof m.default, Object.keys(m).join(',')))"
     run = subprocess.run([NODE, "-e", probe, path.as_uri()], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["function", "default"]

@@ -92,7 +92,7 @@ def stepper_data(trn, layer: int, direction: int, b: int, labels=None, lang: str
     """The component's ``data`` for one selection of a numpy Trace: the view (``lessons.stepper``), the strings
     of `lang`, the colours, the cell diagram and the engine's cell source (``code``, ``lessons.stepper.code_view``);
     ``start`` = ``{"k", "unit"}``, where the cursor opens."""
-    return {"id": pid, "start": start or {"k": 0, "unit": 0},
+    return {"id": pid, "start": start or {"k": 0, "unit": 0}, "lang": lang,
             "view": view_payload(trn, layer, direction, b, labels),
             "strings": strings(lang), "palette": palette(), "svg": cell_svg_template(), "code": _cell_code()}
 

@@ -51,6 +51,7 @@ export default function (component) {
   const state = { k: clamp(last.k | 0, 0, T - 1), unit: clamp(last.unit | 0, 0, H - 1), playing: false, timer: null,
                   report: null, raf: null, hl: null, drawnK: null };
   root.dataset.steps = String(T); root.dataset.id = data.id; root.dataset.direction = String(V.direction);
+  const sep = data.lang === "zh" ? "" : " ";  // between sentences: a space in English, none in Chinese
   const labelOf = (t) => (V.labels && V.labels[t] ? V.labels[t] : "");
   const qName = (q) => plainMarkup(tr(S, "stepper.q." + q, { c_prev: `c_{${prevIdx}}`, h_prev: `h_{${prevIdx}}` }));
 
@@ -66,7 +67,7 @@ export default function (component) {
   $("speed-label").textContent = S["stepper.speed"]; speed.setAttribute("aria-label", S["stepper.speed"]);
   $("unit-label").textContent = S["stepper.unit"]; unitSel.setAttribute("aria-label", S["stepper.unit"]);
   $("controls").setAttribute("aria-label", S["stepper.controls"]);
-  present.textContent = S["stepper.present"]; present.title = S["stepper.present_help"];
+  present.textContent = S["stepper.present"]; present.title = plainMarkup(S["stepper.present_help"]);
   unitSel.innerHTML = Array.from({ length: H }, (_, j) => `<option value="${j}">${j}</option>`).join("");
   $("keys").innerHTML = renderMarkup(S["stepper.keys_list"]);
   root.setAttribute("aria-label", S["stepper.keys_help"]);
@@ -166,7 +167,7 @@ export default function (component) {
     band = o >= 0.8 ? "high" : o <= 0.2 ? "low" : "mid";
     parts.push(tr(S, "stepper.ex.o_" + band, { o: fmt(o), h: fmt(h), tanh_c: fmt(Math.tanh(c)) }));
     if (Math.abs(c) > 2) parts.push(tr(S, "stepper.ex.c_big", { c: fmt(c) }));
-    return parts.join(" ");
+    return parts.join(sep);
   }
 
   function drawLines(t, j) {
@@ -235,7 +236,7 @@ export default function (component) {
     const v = values(t, j);
     current = { v, t, j };
     svgCaption.innerHTML = renderMarkup(tr(S, "stepper.svg_caption", { t, unit: j, layer: V.layer, direction: S["stepper.dir" + V.direction], prev: prevIdx }) +
-      (V.proj ? " " + tr(S, "stepper.svg_proj", { p: V.proj }) : "") + (back ? " " + S["stepper.svg_back"] : ""));
+      (V.proj ? sep + tr(S, "stepper.svg_proj", { p: V.proj }) : "") + (back ? sep + S["stepper.svg_back"] : ""));
     diag.update(v, vectors(t), (q) => `${nameOf(q)} = ${valueText(q, v, t)}`);
     root.classList.toggle("lstep--padding", !valid);
     const ex = $("explain");
@@ -300,11 +301,11 @@ export default function (component) {
     light(q);
     if (current) { drawHeats(current.t, current.j, state.k, T - 1 - state.k); drawLines(current.t, current.j); }
   }
-  function showTip(text, x, y) {
+  function showTip(text, x, y) {  // above the point, so that it never hides the value it names
     tip.textContent = text; tip.hidden = false;
     const box = root.getBoundingClientRect();
-    tip.style.left = `${clamp(x - box.left + 12, 0, Math.max(0, box.width - 260))}px`;
-    tip.style.top = `${y - box.top + 16}px`;
+    tip.style.left = `${clamp(x - box.left - 20, 0, Math.max(0, box.width - tip.offsetWidth))}px`;
+    tip.style.top = `${Math.max(0, y - box.top - tip.offsetHeight - 14)}px`;
   }
   function hideTip() { tip.hidden = true; }
   function tipFor(q) {
@@ -367,7 +368,7 @@ export default function (component) {
   }, sig);
   root.addEventListener("pointerover", (e) => { const q = quantityAt(e.target); if (q) { highlight(q); showTip(tipFor(q), e.clientX, e.clientY); } }, sig);
   root.addEventListener("pointerout", (e) => { if (quantityAt(e.target) && !quantityAt(e.relatedTarget)) { highlight(null); hideTip(); } }, sig);
-  root.addEventListener("focusin", (e) => { const q = quantityAt(e.target); if (q) { highlight(q); const r = e.target.getBoundingClientRect(); showTip(tipFor(q), r.left, r.bottom - 8); } }, sig);
+  root.addEventListener("focusin", (e) => { const q = quantityAt(e.target); if (q) { highlight(q); const r = e.target.getBoundingClientRect(); showTip(tipFor(q), r.left, r.top); } }, sig);
   root.addEventListener("focusout", (e) => { if (!quantityAt(e.relatedTarget)) { highlight(null); hideTip(); } }, sig);
   // heatmaps: hover names the cell, a click (or Enter on the focused map) goes to that step and unit
   function heatEvent(e) {
