@@ -334,8 +334,11 @@ export default function (component) {
     play.setAttribute("aria-label", S[on ? "stepper.pause" : "stepper.play"]);
     if (on) state.timer = setInterval(() => go(state.k + 1 >= T ? 0 : state.k + 1), Number(speed.value));
   }
+  const eqbox = root.querySelector(".lstep-eqbox"), work = root.querySelector(".lstep-work"), side = root.querySelector(".lstep-side");
   function setPresent(on) {
     root.classList.toggle("lstep--present", on);
+    // on a projector the equations sit beside the cell, under the explanation
+    if (on) side.appendChild(eqbox); else work.insertBefore(eqbox, work.firstChild);
     present.setAttribute("aria-pressed", String(on));
     present.textContent = on ? "✕ " + S["stepper.present_exit"] : S["stepper.present"];
     const doc = root.ownerDocument;
@@ -366,7 +369,13 @@ export default function (component) {
     if (doc.fullscreenElement !== root && root.classList.contains("lstep--present") && root.__wasFull) setPresent(false);
     root.__wasFull = doc.fullscreenElement === root;
   }, sig);
-  root.addEventListener("pointerover", (e) => { const q = quantityAt(e.target); if (q) { highlight(q); showTip(tipFor(q), e.clientX, e.clientY); } }, sig);
+  root.addEventListener("pointerover", (e) => {  // the tip sits above the element it names (or the pointer)
+    const q = quantityAt(e.target);
+    if (!q) return;
+    highlight(q);
+    const host = e.target.closest("[data-q]"), r = host.getBoundingClientRect();
+    showTip(tipFor(q), r.height < 120 ? r.left + 10 : e.clientX, r.height < 120 ? r.top : e.clientY);
+  }, sig);
   root.addEventListener("pointerout", (e) => { if (quantityAt(e.target) && !quantityAt(e.relatedTarget)) { highlight(null); hideTip(); } }, sig);
   root.addEventListener("focusin", (e) => { const q = quantityAt(e.target); if (q) { highlight(q); const r = e.target.getBoundingClientRect(); showTip(tipFor(q), r.left, r.top); } }, sig);
   root.addEventListener("focusout", (e) => { if (!quantityAt(e.relatedTarget)) { highlight(null); hideTip(); } }, sig);
@@ -406,6 +415,7 @@ export default function (component) {
     if (state.raf !== null) cancelAnimationFrame(state.raf);
     diag.stop(); for (const a of codeAnims) a.cancel();
     root.classList.remove("lstep--present");
+    if (eqbox.parentElement !== work) work.insertBefore(eqbox, work.firstChild);
     root.__lstep = null;
   };
   root.__lstep = { id: data.id, cleanup, go: (k) => go(k), state };
