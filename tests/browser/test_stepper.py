@@ -351,3 +351,36 @@ def test_a_step_moves_values_along_the_wires_unless_reduced_motion(page, goto, a
     wait_step(page, 1)
     assert page.evaluate(STEP_ANIMATIONS) == 0
     assert_no_exception(page)
+
+
+def test_the_component_runs_in_any_host_and_cleans_up(page):
+    """The contract the notebook widget relies on: ui/figures/stepper.component_files() + stepper_data(), loaded
+    as one ES module into a plain page (no Streamlit); its default export draws, reports steps through
+    setStateValue, and its cleanup removes the document's key listener."""
+    import json
+
+    from ui.figures.stepper import component_files, stepper_data
+
+    tr = expected(1, 4, 2, hidden_size=3)
+    files = component_files()
+    data = stepper_data(tr, 0, 0, 0, lang="zh", pid="host")
+    page.set_content(f"<!doctype html><meta charset=utf-8><style>{files['css']}</style>"
+                     f"<div id=host>{files['html']}</div>")
+    page.evaluate("""async ([js, data]) => {
+        const url = URL.createObjectURL(new Blob([js], { type: 'text/javascript' }));
+        const mod = await import(url);
+        window.__reports = [];
+        window.__cleanup = mod.default({ data, parentElement: document.getElementById('host'),
+                                         setStateValue: (k, v) => window.__reports.push([k, v]) });
+    }""", [files["js"], json.loads(json.dumps(data))])
+    wait_step(page, 0)
+    assert shown(page, "[data-eq=f] .val") == fmt(tr[0, 0].f[0, 0, 0])
+    assert "遗忘门" in page.locator(ROOT).inner_text()
+    page.keyboard.press("ArrowRight")
+    wait_step(page, 1)
+    page.wait_for_function("() => window.__reports.length > 0")
+    assert page.evaluate("window.__reports.at(-1)") == ["view", {"timestep": 1, "unit": 0}]
+    page.evaluate("window.__cleanup()")
+    page.keyboard.press("ArrowRight")  # unmounted: the key is nobody's
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert page.locator(ROOT).get_attribute("data-k") == "1"

@@ -18,7 +18,7 @@ export function highlightLine(line, spans) {
 export function lineValues(code, v, hRow) {
   const text = {
     pre: () => `pre[${["i", "f", "g", "o"].map((q) => fmt(v["pre_" + q])).join(", ")}]`,
-    h: () => (hRow.length > 1 || v.proj ? vecText(hRow, hRow.length, 3) : fmt(v.h_unit)),
+    h: () => (v.proj ? vecText(hRow, hRow.length, 3) : fmt(v.h_unit)),  // projected: h is a vector of P
   };
   const out = {};
   for (const [q, line] of Object.entries(code.values)) {

@@ -45,6 +45,9 @@ test("code: token colours, escaped text, values on the lines that compute them",
   const code = { start: 10, lines: ["def cell(x):", "    i, f = x", "    c = f * i", "    return c"], spans: [],
                  lines_of: { i: [1], f: [1], c: [2] }, values: { i: 1, f: 1, c: 2 } };
   assert.deepEqual(lineValues(code, v, [0.29]), { 1: "i = 0.500 · f = 0.250", 2: "c = 0.300" });
+  const cell = { ...code, values: { pre: 0, h: 3 } };
+  assert.deepEqual(lineValues(cell, v, [0.29, 0.5]), { 0: "pre = [1.000, 1.000, 1.000, 1.000]", 3: "h = 0.290" });
+  assert.deepEqual(lineValues(cell, { ...v, proj: 2 }, [0.25, -0.5]), { 0: "pre = [1.000, 1.000, 1.000, 1.000]", 3: "h = [0.25, -0.50]" });
   const html = codeHtml(code);
   assert.equal((html.match(/class="cv"/g) || []).length, 2);
   assert.ok(html.includes('data-q="i f"') && html.includes('<span class="ln">13</span>'));
