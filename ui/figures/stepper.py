@@ -51,8 +51,8 @@ def cell_svg_template() -> str:
 
 
 # The component's ES modules, each with one job, in dependency order; stepper.js (the default export) last.
-JS_MODULES = ("util.js", "markup.js", "colour.js", "heatmap.js", "diagram.js", "equations.js", "code.js", "controls.js",
-              "stepper.js")
+JS_MODULES = ("util.js", "markup.js", "colour.js", "heatmap.js", "charts.js", "diagram.js", "equations.js",
+              "explain.js", "code.js", "controls.js", "stepper.js")
 _LOCAL_IMPORT = re.compile(r'^import\s*\{[^}]*\}\s*from\s*"\./[\w-]+\.js";[ \t]*\n', re.M)
 _EXPORT = re.compile(r"^export (?=(?:async )?function |const |let |class )", re.M)
 

@@ -4,7 +4,7 @@
 // The step and the unit are reported back (debounced) only so the server can keep them in the URL.
 // Plain JS, no library, nothing loaded from outside. ui/figures/stepper.component_files joins the modules.
 
-import { fmt, fmtFit, signed, tr, esc, decode, matrix, vecText, clamp } from "./util.js";
+import { fmt, fmtFit, tr, esc, decode, matrix, vecText, clamp } from "./util.js";
 import { renderMarkup, plainMarkup } from "./markup.js";
 import { range, keyGradient } from "./colour.js";
 import { makeHeatmap, heatImage } from "./heatmap.js";
@@ -12,24 +12,14 @@ import { makeDiagram } from "./diagram.js";
 import { equationsHtml, GATES } from "./equations.js";
 import { codeHtml, lineValues } from "./code.js";
 import { stepForKey, keyBelongsElsewhere } from "./controls.js";
+import { explainStep } from "./explain.js";
+import { lineChart, projBars } from "./charts.js";
 
 const QUANTS = ["f", "i", "g", "o", "c", "h"];
 const LINE_ORDER = ["f", "i", "o", "g", "c", "h"];
 const REPORT_MS = 400;
 // which heatmap a highlighted quantity lights up
 const HEAT_OF = { f: "f", i: "i", g: "g", o: "o", c: "c", c_prev: "c", fc: "f", ig: "i", tanhc: "c", h: "h", h_full: "h" };
-
-function setupCanvas(canvas, cssHeight) {
-  // the backing store is reallocated only when the size changes; the width is the one `draw` read before it
-  // wrote to the DOM (no forced reflow)
-  const w = Math.max(200, canvas.__cssWidth || canvas.clientWidth || 600);
-  const dpr = window.devicePixelRatio || 1;
-  const W = Math.round(w * dpr), H = Math.round(cssHeight * dpr);
-  if (canvas.width !== W || canvas.height !== H) { canvas.width = W; canvas.height = H; canvas.style.height = cssHeight + "px"; }
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.clearRect(0, 0, W, H); ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  return { ctx, w, h: cssHeight };
-}
 
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
@@ -153,63 +143,10 @@ export default function (component) {
   const SYMBOL = { fc: `f ⊙ c_${prevIdx}`, ig: "i ⊙ g", tanhc: "tanh(c)", pre: "pre (i, f, g, o)", proj: "W_hr h" };
   const nameOf = (q) => SYMBOL[q] || qName(q);
 
-  function explain(v, j, t, first) {
-    const { f, i, g, o, c, c_prev: cp, h_full: h } = v;
-    if (![f, i, g, o, c].every(Number.isFinite)) return null;
-    const parts = [];
-    if (first) parts.push(tr(S, "stepper.ex.first", { t }));
-    let band = cp === 0 ? "empty" : f >= 0.8 ? "high" : f <= 0.2 ? "low" : "mid";
-    parts.push(tr(S, "stepper.ex.f_" + band, { f: fmt(f), unit: j, pct: Math.round(100 * f), c_prev: fmt(cp), kept: fmt(f * cp),
-                                              c_name: `c_{${prevIdx}}` }));
-    band = i >= 0.8 ? "high" : i <= 0.2 ? "low" : "mid";
-    parts.push(tr(S, "stepper.ex.i_" + band, { i: fmt(i), g: fmt(g), ig: signed(i * g), direction: S[g >= 0 ? "stepper.ex.up" : "stepper.ex.down"] }));
-    parts.push(tr(S, "stepper.ex.c_change", { c_prev: fmt(cp), c: fmt(c), delta: signed(c - cp) }));
-    band = o >= 0.8 ? "high" : o <= 0.2 ? "low" : "mid";
-    parts.push(tr(S, "stepper.ex.o_" + band, { o: fmt(o), h: fmt(h), tanh_c: fmt(Math.tanh(c)) }));
-    if (Math.abs(c) > 2) parts.push(tr(S, "stepper.ex.c_big", { c: fmt(c) }));
-    return parts.join(sep);
-  }
-
-  function drawLines(t, j) {
-    const canvas = $("lines");
-    const { ctx, w, h } = setupCanvas(canvas, 220);
-    const series = LINE_ORDER.map((q) => [q, (q === "h" && V.proj) ? A.h_full : A[q]]);
-    let lo = -1, hi = 1;
-    for (const [, arr] of series) for (let s = 0; s < T; s++) { const x = arr.at(s, j); if (Number.isFinite(x)) { lo = Math.min(lo, x); hi = Math.max(hi, x); } }
-    const pad = 30, X = (s) => pad + (w - 2 * pad) * (T === 1 ? 0.5 : s / (T - 1)), Y = (x) => 8 + (h - 28) * (1 - (x - lo) / (hi - lo));
-    ctx.strokeStyle = "#ddd"; ctx.lineWidth = 1;
-    ctx.beginPath(); ctx.moveTo(pad, Y(0)); ctx.lineTo(w - pad, Y(0)); ctx.stroke();
-    ctx.fillStyle = "#555"; ctx.font = "12px sans-serif";
-    ctx.fillText(hi.toFixed(1), 0, 14); ctx.fillText(lo.toFixed(1), 0, h - 22); ctx.fillText("0", 8, Y(0) + 4);
-    for (const [q, arr] of series) {
-      ctx.strokeStyle = pal.colors[q]; ctx.lineWidth = state.hl && HEAT_OF[state.hl] === q ? 4 : 2; ctx.beginPath();
-      let on = false;
-      for (let s = 0; s < T; s++) { const x = arr.at(s, j); if (!Number.isFinite(x)) { on = false; continue; }
-        if (on) ctx.lineTo(X(s), Y(x)); else ctx.moveTo(X(s), Y(x)); on = true; }
-      ctx.stroke();
-    }
-    ctx.strokeStyle = "#111"; ctx.lineWidth = 1.5; ctx.beginPath(); ctx.moveTo(X(t), 4); ctx.lineTo(X(t), h - 20); ctx.stroke();
-    for (const [q, arr] of series) { const x = arr.at(t, j); if (!Number.isFinite(x)) continue;
-      ctx.fillStyle = pal.colors[q]; ctx.beginPath(); ctx.arc(X(t), Y(x), 4, 0, 2 * Math.PI); ctx.fill(); }
-    ctx.fillStyle = "#555"; ctx.textAlign = "center";
-    const every = Math.max(1, Math.ceil(T / 12));
-    for (let s = 0; s < T; s += every) ctx.fillText(labelOf(s) ? `${s}:${labelOf(s)}` : String(s), X(s), h - 5);
-    ctx.textAlign = "start";
-  }
-
-  function drawProj(t) {
-    const { ctx, w, h } = setupCanvas($("proj-canvas"), 160);
-    const parts = [[A.h_full.row(t), pal.colors.o, S["stepper.proj_before"], 0, 0.6], [A.h.row(t), pal.colors.h, S["stepper.proj_after"], 0.62, 0.38]];
-    for (const [row, col, title, x0, frac] of parts) {
-      let m = 1e-6; for (const x of row) if (Number.isFinite(x)) m = Math.max(m, Math.abs(x));
-      const left = x0 * w, width = frac * w, bw = width / row.length, mid = 18 + (h - 22) / 2;
-      ctx.fillStyle = "#333"; ctx.font = "12px sans-serif"; ctx.fillText(title, left, 12);
-      ctx.fillStyle = col;
-      row.forEach((x, n) => { if (!Number.isFinite(x)) return; const bh = (x / m) * (h - 26) / 2;
-        ctx.fillRect(left + n * bw + 1, bh >= 0 ? mid - bh : mid, Math.max(1, bw - 2), Math.abs(bh)); });
-      ctx.strokeStyle = "#999"; ctx.beginPath(); ctx.moveTo(left, mid); ctx.lineTo(left + width, mid); ctx.stroke();
-    }
-  }
+  const lineSeries = LINE_ORDER.map((q) => [q, (q === "h" && V.proj) ? A.h_full : A[q]]);
+  const drawLines = (t, j) => lineChart($("lines"), lineSeries, T, t, j, pal, labelOf, state.hl ? HEAT_OF[state.hl] : null);
+  const drawProj = (t) => projBars($("proj-canvas"), A.h_full.row(t), A.h.row(t), pal,
+                                  [S["stepper.proj_before"], S["stepper.proj_after"]]);
 
   function drawHeats(t, j, tf, tb) {
     for (const q of QUANTS) {
@@ -247,7 +184,7 @@ export default function (component) {
     } else {
       $("equations").innerHTML = equationsHtml(v, prevIdx, V.proj ? { row: Array.from(A.h.row(t)), size: V.proj } : null);
       const first = k === 0 || (back && t === V.length - 1);
-      ex.innerHTML = renderMarkup(explain(v, j, t, first)); ex.classList.remove("padding");
+      ex.innerHTML = renderMarkup(explainStep(S, v, { unit: j, t, first, prev: prevIdx, sep })); ex.classList.remove("padding");
       if (code) {
         const lv = lineValues(code, v, A.h.row(t));
         for (const el of codeVals) { const s = lv[el.dataset.line] || ""; if (el.textContent !== s) el.textContent = s.replace(/-(?=\d)/g, "−"); }

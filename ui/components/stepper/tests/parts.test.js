@@ -74,3 +74,22 @@ test("keys: where each goes, and when they belong to someone else", () => {
   assert.equal(keyBelongsElsewhere(key(el("DIV", { role: "slider" })), root), true);
   assert.equal(keyBelongsElsewhere(key(el("BODY"), { ctrlKey: true }), root), true);
 });
+
+test("the step in words: one sentence per gate, bands by openness, the previous state named by direction", async () => {
+  const { explainStep, band } = await import("../explain.js");
+  const { linesRange } = await import("../charts.js");
+  const { matrix } = await import("../util.js");
+  assert.deepEqual([band(0.9), band(0.5), band(0.1)], ["high", "mid", "low"]);
+  const S = { "stepper.ex.first": "first {t}.", "stepper.ex.f_empty": "nothing in {c_name} = {c_prev}.",
+    "stepper.ex.f_high": "keeps {pct}%.", "stepper.ex.i_mid": "writes {ig} {direction}.", "stepper.ex.up": "up",
+    "stepper.ex.down": "down", "stepper.ex.c_change": "{c_prev} to {c}.", "stepper.ex.o_high": "shows {h}.",
+    "stepper.ex.c_big": "big {c}." };
+  const w = { f: 0.9, i: 0.5, g: -0.5, o: 1, c: 2.5, c_prev: 0, h_full: 0.98 };
+  assert.equal(explainStep(S, w, { unit: 0, t: 4, first: true, prev: "t+1", sep: " " }),
+    "first 4. nothing in c_{t+1} = 0.000. writes −0.250 down. 0.000 to 2.500. shows 0.980. big 2.500.");
+  assert.equal(explainStep(S, { ...w, c_prev: 1, c: 1 }, { unit: 0, t: 4, first: false, prev: "t−1", sep: "" }),
+    "keeps 90%.writes −0.250 down.1.000 to 1.000.shows 0.980.");
+  assert.equal(explainStep(S, { ...w, f: NaN }, { unit: 0, t: 4, first: false, prev: "t−1", sep: " " }), null);
+  const a = matrix(new Float32Array([0.5, NaN, -3, 0.2]), 4, 1);
+  assert.deepEqual(linesRange([["c", a]], 4, 0), [-3, 1]);
+});
