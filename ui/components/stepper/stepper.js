@@ -297,7 +297,9 @@ export default function (component) {
   doc.addEventListener("keydown", (e) => {
     if (!root.isConnected) return;
     if (e.key === "Escape" && root.classList.contains("lstep--present")) { setPresent(false); return; }
-    if (data.keys === false || keyBelongsElsewhere(e, root)) return;
+    // data.keys: true (the page's keys step it), "focus" (only keys pressed inside it: a notebook with several
+    // widgets), false (none)
+    if (data.keys === false || keyBelongsElsewhere(e, root) || (data.keys === "focus" && !root.contains(e.target))) return;
     const to = stepForKey(e.key, state.k, T);
     if (to === undefined) return;
     e.preventDefault(); go(to);
