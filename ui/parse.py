@@ -155,11 +155,6 @@ def csv_file(data: bytes | None) -> Parsed:
     return guard(lambda: src.decode_csv_bytes(data))
 
 
-def csv_input(text: str, input_size: int) -> Parsed:
-    """CSV text -> InputBatch (values within float32's range), or the message naming the bad row/value."""
-    return guard(lambda: src.csv_batch(text, input_size))
-
-
 def weights_file(data: bytes | None, filename: str) -> Parsed:
     """Uploaded state_dict bytes -> `LoadedWeights`, or why not (size cap first, then format, then shapes)."""
     got = upload_bytes(data)
