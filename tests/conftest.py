@@ -125,6 +125,23 @@ def assert_app_ok():
     return check
 
 
+_A11Y_NOTES: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    """Collect what tests/browser/test_a11y.py records (user property "a11y"): xdist forwards each worker's
+    reports, with their properties, to the process that prints the summary."""
+    if report.when == "call":
+        _A11Y_NOTES.extend(value for name, value in report.user_properties if name == "a11y")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _A11Y_NOTES:
+        terminalreporter.section("accessibility: moderate and minor axe-core findings (not blocking)")
+        for note in sorted(_A11Y_NOTES):
+            terminalreporter.write_line(note)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Playwright Chromium (the system binary; Playwright's own browser download is not used). Defined here,
