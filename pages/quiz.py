@@ -35,7 +35,7 @@ right.metric(t("quiz.score"), f"{score['correct']} / {score['answered']}", help=
 right.button(t("quiz.new"), on_click=new_question, key="quiz_new", icon="🎲")
 with left:
     st.markdown(t("quiz.question", seed=seed))
-    st.code("import torch\nfrom torch import nn\n\n" + q.code(), language="python")
+    st.code("import torch\nfrom torch import nn\n\n" + q.code(), language="python", wrap_lines=True)
 
 with st.form("quiz_form"):
     cols = st.columns(3)

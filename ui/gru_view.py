@@ -13,7 +13,7 @@ from ui.i18n import t
 RACE_TASKS = ("memory", "adding")
 
 
-def structure_section(model, gru, sbs: G.SideBySide) -> None:
+def structure_section(model, sbs: G.SideBySide) -> None:
     st.header(t("gru.struct.title"))
     c1, c2 = st.columns(2)
     c1.markdown(t("gru.struct.lstm_eq"))
