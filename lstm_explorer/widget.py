@@ -63,6 +63,7 @@ class Explorer(anywidget.AnyWidget):
     """The Stepper on one traced LSTM; build it with `explore`."""
 
     _esm = ADAPTER_JS
+    _css = traitlets.Unicode("").tag(sync=True)  # the component's stylesheet + the bar's (anywidget injects it)
     _component = traitlets.Dict().tag(sync=True)
     data = traitlets.Dict().tag(sync=True)
     info = traitlets.Dict().tag(sync=True)
