@@ -108,3 +108,33 @@ def test_selection_out_of_range_is_refused():
     with pytest.raises(traitlets.TraitError, match="sequence must be between 0 and 1, got 2"):
         w.sequence = 2
     assert isinstance(w, Explorer) and w.direction == 0
+
+
+def test_packed_unbatched_and_our_lstm_inside_a_module():
+    from torch.nn.utils.rnn import pack_sequence
+
+    import lstm_core
+
+    m = _model(num_layers=1, batch_first=True)
+    packed = pack_sequence([torch.randn(5, 3), torch.randn(2, 3)], enforce_sorted=False)
+    w = lx.explore(m, packed)
+    assert w.info["lengths"] == [5, 2]
+    w.sequence = 1
+    view = w.data["view"]
+    assert view["length"] == 2 and view["valid"] == [True, True, False, False, False]
+    with torch.no_grad():
+        _, (h_n, _) = m(packed)
+    np.testing.assert_allclose(decode(view["arrays"]["h"])[1], h_n[0, 1].numpy(), rtol=1e-6, atol=1e-7)
+    assert np.isnan(decode(view["arrays"]["h"])[2:]).all()
+
+    x = torch.randn(4, 3)  # unbatched: (T, input_size), whatever batch_first says
+    w = lx.explore(m, x)
+    with torch.no_grad():
+        out, _ = m(x)
+    assert w.info["lengths"] == [4]
+    np.testing.assert_allclose(decode(w.data["view"]["arrays"]["h"]), out[:, :5].numpy(), rtol=1e-6, atol=1e-7)
+
+    holder = nn.Sequential(nn.Identity(), lstm_core.LSTM(3, 2))
+    w = lx.explore(holder, torch.randn(3, 1, 3))
+    assert w.info["checked"]["reference"] == "torch" and w.info["checked"]["path"] == "1"
+    assert w.info["checked_text"].startswith("Checked against torch.nn.LSTM with the same weights (1): max |Δ|")
