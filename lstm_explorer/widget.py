@@ -119,9 +119,9 @@ def explore(model, input, hx=None, *, name: str | None = None, lang: str = "en",
     """The Stepper on the LSTM in `model` for `input`: a widget (JupyterLab, Notebook 7, VS Code, Colab, marimo).
 
     `model`: a ``torch.nn.LSTM``, ``lstm_core.LSTM``, or a module containing one (`name`: its attribute path,
-    e.g. ``"encoder.lstm"``, when there are several). `input`: as the model reads it (batch-first if the model
-    is, or a PackedSequence); `hx`: ``(h_0, c_0)`` or None. `lang`: "en" or "zh". `labels`: optional token
-    labels per sequence (``labels[b][t]``).
+    e.g. ``"encoder.lstm"``, when there are several). `input`: what the LSTM reads (batch-first if it is, or a
+    PackedSequence; for a model that embeds tokens first, the embedded sequence); `hx`: ``(h_0, c_0)`` or None.
+    `lang`: "en" or "zh". `labels`: optional token labels per sequence (``labels[b][t]``).
 
     Traced by the engine on the model's device and dtype (eval mode), checked against the model itself (the Δ
     shown), sent to the browser as float32. Sizes above the app's limits (``lstm_core.limits``: hidden_size,

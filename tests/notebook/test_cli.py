@@ -7,6 +7,7 @@ waiting on Streamlit's ``/_stcore/health``; refused files exit with the upload's
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from torch import nn
 from deploy.local import free_port, healthy
 from lessons.sources import random_batch
 from lstm_explorer import cli
-from tests.pages.test_stepper import component, decoded
+from tests.notebook.test_widget import decode
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,6 +44,17 @@ def _trained(**kw) -> nn.LSTM:
 def _save(obj, path: Path) -> Path:
     torch.save(obj, path)
     return path
+
+
+def component(at) -> dict:
+    """The JSON the Stepper component receives (exactly one on the page)."""
+    found = at.get("bidi_component")
+    assert len(found) == 1, found
+    return json.loads(found[0].proto.json)
+
+
+def decoded(view: dict, name: str) -> np.ndarray:
+    return decode(view["arrays"][name])
 
 
 @pytest.fixture
