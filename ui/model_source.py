@@ -181,15 +181,16 @@ def open_from_env() -> None:
         got = parse.weights_file(Path(path).read_bytes(), Path(path).name)
     except OSError as err:
         got = parse.bad(t("notebook.cli.unreadable", path=path, error=err.strerror or str(err)))
-    ss[_OPENED] = got.problem if not got.ok else store("uploaded", got.value.state_dict, got.value.config,
-                                                       Path(path).name)
+    name = Path(path).name
+    ss[_OPENED] = (t("notebook.cli.refused", path=name, reason=got.problem) if not got.ok
+                   else store("uploaded", got.value.state_dict, got.value.config, name))
     if ss[_OPENED] is None:
         activate("uploaded")
 
 
 def render_switch(sb) -> None:
     """The sidebar radio "random weights / trained on <task> / uploaded <file>" (only when there is a choice)."""
-    if st.session_state.get(_OPENED):  # `lstm-explorer open FILE` refused FILE: the upload's message
+    if st.session_state.get(_OPENED):  # `lstm-explorer open FILE` refused FILE: which file, the upload's message
         sb.error(st.session_state[_OPENED], icon="⛔")
     options = [k for k in KINDS if k == "random" or stored(k) is not None]
     if st.session_state.get(SOURCE) not in options:
