@@ -7,6 +7,7 @@ rebuilds ``data``), the check against the model, and the component drawing every
 
 ADAPTER_JS = r"""
 const PICKS = ["layer", "direction", "sequence"];
+const NO_KERNEL_MS = 4000;
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 const fill = (s, args) => String(s ?? "").replace(/\{(\w+)\}/g, (m, k) => (k in args ? String(args[k]) : m));
 
@@ -23,6 +24,7 @@ async function render({ model, el }) {
       <label><span data-lx="sequence-label"></span><select data-lx="sequence"></select></label>
     </div>
     <p class="lx-note" data-lx="checked"></p><p class="lx-note" data-lx="precision"></p>
+    <p class="lx-note lx-offline" data-lx="offline" hidden></p>
     <div class="lx-stepper">${files.html}</div>`;
   const host = el.querySelector(".lx-stepper");
   const q = (k) => el.querySelector(`[data-lx="${k}"]`);
@@ -45,6 +47,7 @@ async function render({ model, el }) {
     q("checked").textContent = info.checked_text || "";
     q("precision").textContent = info.precision_text || "";
     q("precision").hidden = !info.precision_text;
+    q("offline").textContent = info.offline_text || "";
   }
 
   let cleanup = null;
@@ -56,18 +59,31 @@ async function render({ model, el }) {
     if (cleanup) cleanup();
     cleanup = stepper({ data: model.get("data"), parentElement: host, setStateValue }) || null;
   }
+  // A new selection is computed by Python. Without a kernel (an exported page, a closed notebook) no new data
+  // comes: after NO_KERNEL_MS the select goes back to what is shown, with a note saying why.
   const ac = new AbortController();
+  let waiting = null;
   for (const k of PICKS) {
-    q(k).addEventListener("change", (e) => { model.set(k, Number(e.target.value)); model.save_changes(); },
-                          { signal: ac.signal });
+    q(k).addEventListener("change", (e) => {
+      const before = model.get(k);
+      model.set(k, Number(e.target.value));
+      model.save_changes();
+      clearTimeout(waiting);
+      waiting = setTimeout(() => {
+        model.set(k, before);
+        bar();
+        q("offline").hidden = false;
+      }, NO_KERNEL_MS);
+    }, { signal: ac.signal });
   }
-  const onData = () => { bar(); draw(); };
+  const onData = () => { clearTimeout(waiting); q("offline").hidden = true; bar(); draw(); };
   model.on("change:data", onData);
   model.on("change:info", bar);
   bar();
   draw();
   return () => {
     ac.abort();
+    clearTimeout(waiting);
     model.off("change:data", onData);
     model.off("change:info", bar);
     if (cleanup) cleanup();
@@ -83,4 +99,5 @@ ADAPTER_CSS = """
 .lstm-explorer .lx-bar select { height: 2rem; min-width: 8rem; border-radius: 0.4rem; border: 1px solid #c8ccd4;
   background: #fff; }
 .lstm-explorer .lx-note { margin: 0.2rem 0; font-size: 0.85rem; color: #555; }
+.lstm-explorer .lx-offline { color: #8a5300; }
 """

@@ -78,10 +78,9 @@ def check_weights(path: Path, lang: str = "en"):
 
 def _serve(args: list[str], env: dict | None = None) -> int:
     command = [sys.executable, "-m", "streamlit", "run", str(APP), *config_options(), *args]
-    if os.name == "posix":
-        if env is not None:
-            os.execve(sys.executable, command, env)  # the server replaces this process (signals reach it)
-        os.execv(sys.executable, command)
+    if os.name == "posix":  # the server replaces this process (signals reach it directly)
+        os.execve(sys.executable, command, os.environ if env is None else env)
+        return 0  # not reached (exec does not return)
     return subprocess.call(command, env=env)
 
 

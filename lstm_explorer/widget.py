@@ -82,7 +82,7 @@ class Explorer(anywidget.AnyWidget):
         files = fs.component_files()
         info = {"L": cfg.num_layers, "D": cfg.num_directions, "lengths": [int(n) for n in self._numpy.lengths],
                 "checked": tr.checked, "checked_text": checked_text(tr.checked, lang),
-                "precision_text": precision_text(tr.checked, lang)}
+                "precision_text": precision_text(tr.checked, lang), "offline_text": _t(lang, "notebook.offline")}
         super().__init__(_component=files, _css=files["css"] + ADAPTER_CSS, info=info)
         self._rebuild()
         self.observe(self._on_pick, names=["layer", "direction", "sequence"])

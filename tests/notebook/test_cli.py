@@ -187,3 +187,15 @@ def test_lstm_explorer_open_serves_the_app(tmp_path):
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+
+
+def test_without_open_the_command_starts_the_app_as_before(monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(os, "execve", lambda exe, cmd, env: calls.append((exe, cmd, env)))
+    monkeypatch.setenv(cli.WEIGHTS_ENV, "/stale/from/a/parent.pt")
+    cli.main(["--server.port", "8600"])
+    exe, cmd, env = calls[0]
+    assert exe == sys.executable and cmd[:5] == [sys.executable, "-m", "streamlit", "run", str(cli.APP)]
+    assert "--runner.postScriptGC=false" in cmd and cmd[-2:] == ["--server.port", "8600"]
+    assert cli.WEIGHTS_ENV not in env  # a plain start never opens a file
+    assert cli.main(["--help"]) == 0 and "lstm-explorer open FILE" in capsys.readouterr().out

@@ -86,6 +86,13 @@ def test_the_exported_widget_draws_and_steps_offline(executed, browser, tmp_path
         page.wait_for_function(f"document.querySelector('{STEPPER}').dataset.drawn >= 2", timeout=10_000)
         shown = page.locator("[data-eq=c] .val").text_content()
         assert shown == fmt(float(c[1, 0])) and shown != fmt(float(c[0, 0]))
+        # another sequence needs the kernel: this page has none, so the note says so and the selection stays
+        before = root.get_attribute("data-id")
+        page.locator("select[data-lx=sequence]").select_option("2")
+        page.wait_for_selector("[data-lx=offline]:not([hidden])", timeout=15_000)
+        assert page.locator("[data-lx=offline]").text_content().startswith("No kernel is running")
+        assert page.locator("select[data-lx=sequence]").input_value() == "0"
+        assert root.get_attribute("data-id") == before and root.get_attribute("data-k") == "1"
         assert not external and not errors, (external, errors)
     finally:
         context.close()
