@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import pytest
 import torch
@@ -154,14 +156,25 @@ def test_input_follows_the_model_dtype_and_numpy_is_accepted():
 @pytest.mark.xfail(strict=True, raises=TypeError,
                    reason="the engine of today computes in float32/float64 only; the readable engine (engine's "
                           "branch) runs every dtype — remove this mark when it is merged")
-def test_half_precision_on_cpu_is_traced_in_half_and_checked():
-    m = _lstm(7, num_layers=2).half()
-    x = torch.randn(5, 2, 3)
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_precision_on_cpu_is_traced_in_its_dtype_checked_and_sent_as_float32(dtype):
+    m = _lstm(7, num_layers=2).to(dtype)
+    x = torch.randn(5, 2, 3)  # float32: brought to the model's dtype
     tr = lx.trace(m, x)
-    out, (h_n, c_n) = m(x.half())
-    assert tr.output.dtype == torch.float16 and tr.checked["dtype"] == "float16"
-    assert tr.checked["output"] < 1e-2 and tr.checked["c_n"] < 1e-2
-    assert tr.numpy32()[1, 0].h.dtype == np.float32
+    with torch.no_grad():
+        out, (h_n, c_n) = m(x.to(dtype))
+    name = str(dtype).replace("torch.", "")
+    assert tr.output.dtype == dtype and tr.checked["dtype"] == name
+    for key, ref in (("output", out), ("h_n", h_n), ("c_n", c_n)):
+        got = {"output": tr.output, "h_n": tr.h_n, "c_n": tr.c_n}[key]
+        assert tr.checked[key] == float((got.double() - ref.double()).abs().max()) < 2e-2
+    assert tr.numpy32()[1, 0].h.dtype == np.float32 and tr.to_pandas().h.dtype == np.float32
+    w = lx.explore(m, x)
+    assert w.info["precision_text"] == (f"The model computes in {name} on cpu; the engine traced it there, and the "
+                                        "numbers are shown as float32.")
+    np.testing.assert_array_equal(w.trace[0, 0].h[:, 0].float().numpy(),
+                                  np.frombuffer(base64.b64decode(w.data["view"]["arrays"]["h"]["b64"]),
+                                                "<f4").reshape(5, 4))
 
 
 # ------------------------------------------------------------------------------------------ to_pandas
