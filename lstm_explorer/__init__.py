@@ -13,8 +13,13 @@ from .tracing import Trace, to_pandas, trace
 
 def explore(model, input, hx=None, *, name=None, lang="en", labels=None):
     """The Stepper widget on the LSTM in `model` (see `lstm_explorer.widget.explore`)."""
-    from .widget import explore as _explore  # anywidget is the optional "notebook" extra
-
+    try:
+        from .widget import explore as _explore  # anywidget is the optional "notebook" extra
+    except ModuleNotFoundError as err:
+        if err.name not in ("anywidget", "ipywidgets", "traitlets"):
+            raise
+        raise ModuleNotFoundError(f"explore() draws a notebook widget and needs {err.name}: "
+                                  "pip install \"lstm-explorer[notebook]\"", name=err.name) from None
     return _explore(model, input, hx, name=name, lang=lang, labels=labels)
 
 

@@ -234,3 +234,13 @@ def test_the_api_imports_no_streamlit():
             "print('streamlit' in sys.modules, 'plotly' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_explore_without_the_notebook_extra_says_what_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "anywidget", None)  # as if not installed
+    monkeypatch.delitem(sys.modules, "lstm_explorer.widget", raising=False)
+    with pytest.raises(ModuleNotFoundError, match=r'needs anywidget: pip install "lstm-explorer\[notebook\]"'):
+        lx.explore(_lstm(), torch.randn(2, 1, 3))
+    assert lx.trace(_lstm(), torch.randn(2, 1, 3)).checked["output"] < 1e-5  # the numbers need no widget
