@@ -13,6 +13,7 @@ from torch import nn
 
 import lstm_explorer as lx
 from lstm_explorer.widget import Explorer
+from ui.figures import stepper as fs
 
 COMPONENT = Path(__file__).resolve().parents[2] / "ui" / "components" / "stepper"
 
@@ -85,8 +86,8 @@ def test_chinese_and_a_named_submodule():
 def test_the_component_is_the_web_apps_own_files_and_the_adapter_imports_it():
     w = lx.explore(_model(num_layers=1), torch.randn(2, 1, 3))
     state = w.get_state()
-    for key in ("html", "css", "js"):
-        assert state["_component"][key] == (COMPONENT / f"stepper.{key}").read_text(encoding="utf-8")
+    assert state["_component"] == fs.component_files()  # exactly what the web app registers
+    assert state["_component"]["html"] == (COMPONENT / "stepper.html").read_text(encoding="utf-8")
     assert "export default { render }" in state["_esm"] and "await import(url)" in state["_esm"]
     assert (COMPONENT / "stepper.css").read_text(encoding="utf-8") in state["_css"]
 
