@@ -21,8 +21,9 @@ def chain_text() -> dict[str, str]:
 
 
 def show(svg: str) -> None:
-    """One drawing, in the page's own DOM (no iframe): readable by screen readers and by tests."""
-    st.html(svg)
+    """One drawing, in the page's own DOM (no iframe): readable by screen readers and by tests. Markdown, as
+    st.html's sanitiser drops <svg> elements."""
+    st.markdown(svg, unsafe_allow_html=True)
 
 
 def draw(view: str, trn, layer: int, direction: int, b: int, step: int, labels=None, unit: int = 0) -> None:
