@@ -76,6 +76,31 @@ def page_shortcuts() -> None:
             cols[n % 5].page_link(f"pages/{name}.py", label=t(f"{name}.page_title"))
 
 
+def your_model() -> None:
+    """Beyond one cell on the learner's own configuration (the sidebar's model and input): the three views of
+    `ui.chain_view` for a chosen layer, direction and step — the same call the Stepper page makes."""
+    from ui.stepper_view import current_trace  # the Stepper's cached trace of the current model and input
+
+    with st.expander(t("start.own.title"), icon="🔭"):
+        st.caption(t("start.own.intro"))
+        try:
+            trn, batch, _ = current_trace()
+        except (ValueError, RuntimeError) as err:  # a LimitError or torch's complaint about the input
+            st.error(t("start.failed", error=str(err)), icon="⛔")
+            return
+        cfg = trn.config
+        c1, c2, c3 = st.columns(3)
+        layer = c1.selectbox(t("start.own.layer"), list(range(cfg.num_layers)), key="start_own_layer")
+        names = [t(f"chain.dir{d}") for d in range(cfg.num_directions)]
+        direction = c2.selectbox(t("start.own.direction"), list(range(cfg.num_directions)), key="start_own_dir",
+                                 format_func=names.__getitem__)
+        unit = c3.selectbox(t("start.own.unit"), list(range(cfg.hidden_size)), key="start_own_unit")
+        step = st.slider(t("start.step"), 0, max(trn.T - 1, 1), min(2, trn.T - 1), key="start_own_t",
+                         disabled=trn.T == 1)
+        chain_view.render(trn, int(layer or 0), int(direction or 0), 0, min(step, trn.T - 1), batch.labels,
+                          unit=int(unit or 0), key="start_own_view")
+
+
 def presets() -> None:
     st.subheader(t("start.presets.header"))
     st.markdown(t("start.presets.intro"))

@@ -202,3 +202,48 @@ def test_errata_cards_on_their_stops(run_app, assert_app_ok, app_text, lang):
     assert "(10, 24, 16)" in text
     at = run_app(PAGE, query={"stop": 8}, lang=lang)
     assert "must have the same dtype" in app_text(at)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_your_model_beyond_one_cell_is_the_sidebar_model(run_app, assert_app_ok, app_text, lang):
+    """chain_view.render on the learner's own configuration: each of the three views draws torch's numbers
+    for the sidebar's model (nn.LSTM with the same seed) on the sidebar's input."""
+    from lessons.sources import random_batch
+
+    cfg = {"input_size": 3, "hidden_size": 4, "num_layers": 2, "bidirectional": True, "seq_len": 9, "seed": 3}
+    at = run_app(PAGE, query=cfg, lang=lang, timeout=60)
+    assert_app_ok(at)
+    torch.manual_seed(3)
+    ref = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+    x = random_batch(2, 9, 3, 3).data.transpose(0, 1)  # the app's seeded input, time-major
+    with torch.no_grad():
+        out, (h_n, _) = ref(x)
+    at.selectbox(key="start_own_unit").set_value(2).run()
+    at.slider(key="start_own_t").set_value(7).run()
+    # through time, top layer, backward: the cells' h are torch's output[t, 0, H + unit]
+    at.selectbox(key="start_own_layer").set_value(1).run()
+    at.selectbox(key="start_own_dir").set_value(1).run()
+    cells = svg_cells(pictures(at)["unrolled"])
+    assert {int(c.get("data-t")) for c in cells if c.get("data-current")} == {7}
+    for c in cells:
+        assert float(c.get("data-h")) == pytest.approx(float(out[int(c.get("data-t")), 0, 4 + 2]), abs=1e-5)
+    # layers: the h_n rows layer·D + direction hold torch's h_n
+    at.segmented_control(key="start_own_view").set_value("layers").run()
+    assert_app_ok(at)
+    finals = svg_cells(pictures(at)["stacked"], "chain-final")
+    assert [int(f.get("data-row")) for f in finals] == [1, 3]
+    for f in finals:
+        assert float(f.get("data-h")) == pytest.approx(float(h_n[int(f.get("data-row")), 0, 2]), abs=1e-5)
+    # directions: output[t] = [h→_t ; h←_t]
+    at.segmented_control(key="start_own_view").set_value("directions").run()
+    assert_app_ok(at)
+    for g in svg_cells(pictures(at)["bidirectional"], "chain-concat"):
+        s = int(g.get("data-t"))
+        assert float(g.get("data-h-fwd")) == pytest.approx(float(out[s, 0, 2]), abs=1e-5)
+        assert float(g.get("data-h-bwd")) == pytest.approx(float(out[s, 0, 6]), abs=1e-5)
+    # one direction only: the directions view says what to switch on instead of drawing nothing
+    at = run_app(PAGE, query={"num_layers": 1}, lang=lang)
+    at.segmented_control(key="start_own_view").set_value("directions").run()
+    from ui.i18n import translate
+
+    assert translate(lang, "chain.one_direction") in [i.value for i in at.info]
