@@ -15,7 +15,8 @@ Every builder reads a numpy `lstm_core.Trace` (``trace(model, x).numpy()``) and 
 Text comes translated through ``text`` (the keys of ``assets/locales/<lang>/chain.json``, without the
 ``chain.`` prefix). Numbers are shown with two decimals and kept whole in ``data-*`` attributes (tests read
 them back and compare them with the trace). Sizes: the drawing scales with its container but never below
-`MIN_SCALE`, so its 15-unit text is at least 13 px wherever it is shown (a narrow screen scrolls it sideways).
+`MIN_SCALE`, so its text (14 and 15 units) is at least 13 px wherever it is shown (a narrow screen scrolls it
+sideways).
 """
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ from ui.palette import GATE_COLORS
 
 GATES = ("i", "f", "g", "o")
 FONT = 15  # user units; rendered ≥ 13 px because the drawing never shrinks below MIN_SCALE
-SUB = 13  # subscripts
-MIN_SCALE = 13.5 / FONT
+SUB = 14  # small labels and subscripts
+MIN_SCALE = 13 / SUB  # so even the small labels stay ≥ 13 px
 MAX_SCALE = 1.35
 INK, MUTED, LIT, BOX, WEIGHT = "#222222", "#666666", "#fff3c4", "#f4f5f7", "#5b4a9e"
 C_COL, H_COL, X_COL = GATE_COLORS["c"], GATE_COLORS["h"], GATE_COLORS["x"]
@@ -58,7 +59,7 @@ def esc(s: object) -> str:
     return html.escape(str(s), quote=True)
 
 
-def visible_steps(T: int, current: int, first: int = 2, last: int = 2, limit: int = 6) -> list:
+def visible_steps(T: int, current: int, first: int = 2, last: int = 2, limit: int = 5) -> list:
     """Which steps a chain draws: all of them when there are at most `limit`, else the first `first`, the
     current one and the last `last`, with `GAP` (None) where steps are left out. ``visible_steps(12, 6)`` ->
     ``[0, 1, None, 6, None, 10, 11]``."""
@@ -326,7 +327,8 @@ def stacked_svg(trn, direction: int, b: int, unit: int, t: int, text: Mapping[st
     T, L, D = trn.T, trn.num_layers, trn.num_directions
     cur = _current(T, t)
     steps = visible_steps(T, cur)
-    xs = _columns(steps, 56)
+    x0 = 44 if direction == 0 else 130  # backward: room on the left for h_n, where that direction ends
+    xs = _columns(steps, x0)
     real = [s for s in steps if s is not GAP]
     row_gap = 58
     top = 118
@@ -354,14 +356,16 @@ def stacked_svg(trn, direction: int, b: int, unit: int, t: int, text: Mapping[st
         # h_n / c_n rows of this layer, at the step where the direction ends
         row = layer * D + direction
         hu = min(unit, h_n.shape[-1] - 1)
-        hx = end_x if direction == 0 else 8
-        anchor = "start" if direction == 0 else "start"
+        hx = end_x - 28 if direction == 0 else x0 - 30  # beside the cell where this direction ends
+        anchor = "start" if direction == 0 else "end"
         out.append(f'<g class="chain-final" data-row="{row}" data-layer="{layer}" data-direction="{direction}" '
                    f'data-h="{num(h_n[row, b, hu])}" data-c="{num(c_n[row, b, unit])}" data-at="{last}">'
-                   + _text(hx, y + 20, f"c_n[{row}] = {fmt(c_n[row, b, unit])}", size=SUB, color=C_COL,
-                           anchor=anchor, weight="bold")
-                   + _text(hx, y + CELL_H - 6, f"h_n[{row}] = {fmt(h_n[row, b, hu])}", size=SUB,
-                           color="#0e7f8c", anchor=anchor, weight="bold") + "</g>")
+                   + _text(hx, y + 14, f"c_n[{row}]", size=SUB, color=C_COL, anchor=anchor, weight="bold")
+                   + _text(hx, y + 48, "= " + fmt(c_n[row, b, unit]), size=SUB, color=C_COL, anchor=anchor)
+                   + _text(hx, y + CELL_H - 26, f"h_n[{row}]", size=SUB, color="#0e7f8c", anchor=anchor,
+                           weight="bold")
+                   + _text(hx, y + CELL_H + 8, "= " + fmt(h_n[row, b, hu]), size=SUB, color="#0e7f8c",
+                           anchor=anchor) + "</g>")
         if layer + 1 < L:  # h goes up: this layer's h_t is the next layer's x_t
             for s in real:
                 cx = xs[s] + CELL_W / 2
@@ -377,7 +381,7 @@ def stacked_svg(trn, direction: int, b: int, unit: int, t: int, text: Mapping[st
     notes = [text["stacked_note"]] + ([text["stacked_note_bi"]] if D == 2 else []) + [text["hn_note"].format(D=D)]
     for k, note in enumerate(notes):
         out.append(_text(14, y_note + 22 * k, esc(note), anchor="start", color=MUTED))
-    width = end_x + (150 if direction == 0 else 40)
+    width = end_x + (46 if direction == 0 else 0)
     height = y_note + 22 * len(notes)
     label = text["stacked_aria"].format(L=L, T=T, t=cur, unit=unit, direction=text[f"dir{direction}"])
     return _svg(width, height, "".join(out), label, "stacked")
@@ -390,7 +394,7 @@ def bidirectional_svg(trn, layer: int, b: int, unit: int, t: int, text: Mapping[
         raise ValueError("bidirectional_svg needs a bidirectional trace")
     cur = _current(T, t)
     steps = visible_steps(T, cur)
-    xs = _columns(steps, 96)
+    xs = _columns(steps, 70)
     real = [s for s in steps if s is not GAP]
     end_x = max(xs.values()) + CELL_W
     h_n, c_n = _h_n(trn)
@@ -414,7 +418,7 @@ def bidirectional_svg(trn, layer: int, b: int, unit: int, t: int, text: Mapping[
                    + _text(x + 3 * CELL_W / 4, y_out + 20, fmt(hb), size=SUB, color="#0e7f8c") + "</g>")
         out.append(_arrow(x + CELL_W / 4, y_f, x + CELL_W / 4, y_out + 32, H_COL, 2))
         out.append(_arrow(x + 3 * CELL_W / 4, y_b, x + 3 * CELL_W / 4, y_out + 32, H_COL, 2, ' opacity="0.7"'))
-    out.append(_text(14, y_out + 20, "[ → ; ← ]", size=SUB, anchor="start", color="#0e7f8c", weight="bold"))
+    out.append(_text(14, y_out + 20, "[→;←]", size=SUB, anchor="start", color="#0e7f8c", weight="bold"))
     out.append(_text(14, y_f - 12, esc(text["forward_row"]), anchor="start", weight="bold"))
     out.append(_chain_row(fwd, b, unit, steps, xs, y_f, cur, text, bars=False, arrow_dir=1, layer=layer,
                           direction=0, valid=valid, weight_label=text["weights_fwd"]))
@@ -445,7 +449,7 @@ def bidirectional_svg(trn, layer: int, b: int, unit: int, t: int, text: Mapping[
     out.append(_text(14, y_note + 22, esc(text["bi_note_hn"].format(f=layer * D, b=layer * D + 1, T1=T - 1)),
                      anchor="start", color=MUTED))
     label = text["bi_aria"].format(layer=layer, T=T, t=cur, unit=unit)
-    return _svg(end_x + 110, y_note + 34, "".join(out), label, "bidirectional")
+    return _svg(end_x + 74, y_note + 34, "".join(out), label, "bidirectional")
 
 
 def cell_svg(trn, b: int, unit: int, t: int, text: Mapping[str, str]) -> str:
