@@ -101,7 +101,7 @@ def test_every_gate_heatmap_has_a_colour_bar_with_the_value_range(run_app, asser
             bar = trace["colorbar"]
             assert bar["orientation"] == "h"
             np.testing.assert_allclose(bar["tickvals"], [-zmax, 0.0, zmax], rtol=1e-6)
-            assert bar["ticktext"] == [f"{-zmax:.3f}", "0", f"{zmax:.3f}"]
+            assert bar["ticktext"] == [f"−{zmax:.2g}", "0", f"{zmax:.2g}"]
             assert (trace["zmin"], trace["zmax"]) == (bar["tickvals"][0], bar["tickvals"][2])
             lo, hi = fig["layout"][f"xaxis{k + 1 if k else ''}"]["domain"]
             assert lo <= bar["x"] <= hi and bar["len"] == hi - lo

@@ -108,7 +108,8 @@ def _svg(width: float, height: float, body: str, label: str, view: str) -> str:
     """The outer element: a container that scrolls sideways when the screen is narrower than the drawing at
     `MIN_SCALE`; role="img" with a title and an aria-label."""
     w, h = math.ceil(width), math.ceil(height)
-    style = f"width:100%;min-width:{w * MIN_SCALE:.0f}px;max-width:{w * MAX_SCALE:.0f}px;height:auto;display:block"
+    style = (f"width:100%;min-width:{w * MIN_SCALE:.0f}px;max-width:{w * MAX_SCALE:.0f}px;height:auto;display:block;"
+             "margin:0 auto")
     return (f'<div class="lstm-chain" data-view="{view}" style="overflow-x:auto;max-width:100%">'
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img" aria-label="{esc(label)}" '
             f'data-testid="chain-{view}" font-family="sans-serif" style="{style}">'

@@ -51,7 +51,13 @@ def _colorbar(fig: go.Figure, k: int, zmax: float) -> dict:
     lo, hi = fig.layout[f"xaxis{k + 1 if k else ''}"].domain
     return dict(orientation="h", thickness=10, len=hi - lo, lenmode="fraction", x=(lo + hi) / 2, xanchor="center",
                 y=0.0, yref="container", yanchor="bottom", ypad=6, outlinewidth=0,
-                tickvals=[-zmax, 0.0, zmax], ticktext=[f"{-zmax:.3f}", "0", f"{zmax:.3f}"], tickfont=dict(size=12))
+                tickvals=[-zmax, 0.0, zmax], ticktext=[tick(-zmax), "0", tick(zmax)], tickangle=0,
+                tickfont=dict(size=12))
+
+
+def tick(v: float) -> str:
+    """A colour bar's end label: two significant digits, a real minus sign (fits a phone-wide bar)."""
+    return f"{v:.2g}".replace("-", "−")
 
 
 def gate_blocks_figure(weight: np.ndarray, name: str, hidden_size: int, kind: str,
