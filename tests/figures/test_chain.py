@@ -157,9 +157,9 @@ def test_stacked_h_goes_up_and_h_n_rows_are_layer_times_D_plus_direction(num_lay
     assert len(ups) == (num_layers - 1) * len(cells(root)) // num_layers
     for e in ups:
         layer, s = int(e.get("data-up")), int(e.get("data-t"))
-        assert float(e.get("data-value")) == trn[layer + 1, direction].x[s, b, unit]
-        if D == 1:  # one direction: the next layer's input IS this layer's h
-            assert float(e.get("data-value")) == trn[layer, direction].h[s, b, unit]
+        # the next layer's input (this direction's half of it) IS this layer's h
+        assert float(e.get("data-value")) == trn[layer + 1, direction].x[s, b, direction * 3 + unit]
+        assert float(e.get("data-value")) == trn[layer, direction].h[s, b, unit]
 
 
 # ------------------------------------------------------------------------------------------ two directions

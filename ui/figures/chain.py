@@ -368,9 +368,11 @@ def stacked_svg(trn, direction: int, b: int, unit: int, t: int, text: Mapping[st
                    + _text(hx, y + CELL_H + 8, "= " + fmt(h_n[row, b, hu]), size=SUB, color="#0e7f8c",
                            anchor=anchor) + "</g>")
         if layer + 1 < L:  # h goes up: this layer's h_t is the next layer's x_t
+            h_out = lt.h.shape[-1]
+            col = direction * h_out + min(unit, h_out - 1)  # this direction's half of [h→ ; h←]
             for s in real:
                 cx = xs[s] + CELL_W / 2
-                up = trn[layer + 1, direction].x[s, b, min(unit, trn[layer + 1, direction].x.shape[-1] - 1)]
+                up = trn[layer + 1, direction].x[s, b, col]  # what the layer above reads
                 out.append(_arrow(cx, y, cx, y - row_gap + 2, H_COL, 2.5))
                 out.append(_text(cx + 6, y - row_gap / 2 + 5,
                                  _sub("x", str(s), f"({layer + 1})") + " = " + _sub("h", str(s), f"({layer})"),
