@@ -75,13 +75,15 @@ def test_bad_stop_in_the_url_falls_back_to_the_first(run_app, assert_app_ok):
     assert at.subheader[0].value.startswith("1. ")
 
 
-def pictures(at) -> dict:
-    """The chain views drawn on the page (st.markdown SVG), by view name, parsed."""
+def pictures(at, last: bool = False) -> dict:
+    """The chain views drawn on the page (st.markdown SVG), by view name, parsed: the first of each name (the
+    stop's own picture), or with `last` the last one (the "your model" expander below the stop)."""
     out = {}
     for md in at.markdown:
         if 'class="lstm-chain"' in md.value:
             root = ET.fromstring(md.value)
-            out[root.get("data-view")] = root
+            if last or root.get("data-view") not in out:
+                out[root.get("data-view")] = root
     return out
 
 
@@ -94,7 +96,7 @@ def test_cell_sliders_drive_the_cell_picture(run_app, assert_app_ok):
     at.slider(key="start_x").set_value(-1.5).run()
     at.slider(key="start_c").set_value(2.0).run()
     assert_app_ok(at)
-    assert [s.label for s in at.slider if s.key.startswith("start_")] == [
+    assert [s.label for s in at.slider if s.key in ("start_x", "start_h", "start_c")] == [
         "input $x_t$", "previous hidden state $h_{t-1}$", "previous cell state $c_{t-1}$"]  # rendered as math
     (cell,) = svg_cells(pictures(at)["cell"])
     drawn = {q: float(cell.get(f"data-{q}")) for q in ("i", "f", "g", "o", "c", "h")}
@@ -223,21 +225,21 @@ def test_your_model_beyond_one_cell_is_the_sidebar_model(run_app, assert_app_ok,
     # through time, top layer, backward: the cells' h are torch's output[t, 0, H + unit]
     at.selectbox(key="start_own_layer").set_value(1).run()
     at.selectbox(key="start_own_dir").set_value(1).run()
-    cells = svg_cells(pictures(at)["unrolled"])
+    cells = svg_cells(pictures(at, last=True)["unrolled"])
     assert {int(c.get("data-t")) for c in cells if c.get("data-current")} == {7}
     for c in cells:
         assert float(c.get("data-h")) == pytest.approx(float(out[int(c.get("data-t")), 0, 4 + 2]), abs=1e-5)
     # layers: the h_n rows layer·D + direction hold torch's h_n
     at.segmented_control(key="start_own_view").set_value("layers").run()
     assert_app_ok(at)
-    finals = svg_cells(pictures(at)["stacked"], "chain-final")
+    finals = svg_cells(pictures(at, last=True)["stacked"], "chain-final")
     assert [int(f.get("data-row")) for f in finals] == [1, 3]
     for f in finals:
         assert float(f.get("data-h")) == pytest.approx(float(h_n[int(f.get("data-row")), 0, 2]), abs=1e-5)
     # directions: output[t] = [h→_t ; h←_t]
     at.segmented_control(key="start_own_view").set_value("directions").run()
     assert_app_ok(at)
-    for g in svg_cells(pictures(at)["bidirectional"], "chain-concat"):
+    for g in svg_cells(pictures(at, last=True)["bidirectional"], "chain-concat"):
         s = int(g.get("data-t"))
         assert float(g.get("data-h-fwd")) == pytest.approx(float(out[s, 0, 2]), abs=1e-5)
         assert float(g.get("data-h-bwd")) == pytest.approx(float(out[s, 0, 6]), abs=1e-5)
