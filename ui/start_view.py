@@ -146,11 +146,16 @@ def _fmt(v: float) -> str:
 PICTURE_FIRST = ("glance", "cell", "time", "layers", "directions")
 
 
-def _step(stop: str, demo, default: int) -> int:
-    """A slider over the sentence's timesteps (each named by its token): which cell the picture lights."""
+def _chain(stop: str, view: str, demo, default: int) -> int:
+    """The stop's picture with, under it, a slider over the sentence's timesteps (each named by its token)
+    choosing which cell the picture lights; returns the step. The picture comes first on the page."""
+    picture = st.container()
     tokens = demo.tokens
-    return st.select_slider(t("start.step"), options=list(range(len(tokens))), value=default,
+    step = st.select_slider(t("start.step"), options=list(range(len(tokens))), value=default,
                             key=f"start_t_{stop}", format_func=lambda s: f"t = {s} · {tokens[s]}")
+    with picture:
+        chain_view.draw(view, demo.trace, 0, 0, 0, step, tokens)
+    return step
 
 
 def _body(stop: str) -> None:
@@ -159,8 +164,7 @@ def _body(stop: str) -> None:
 
 def view_glance() -> None:
     d = _demo(lesson.SHORT_TEXT)
-    step = _step("glance", d, 3)
-    chain_view.draw("time", d.trace, 0, 0, 0, step, d.tokens)
+    step = _chain("glance", "time", d, 3)
     _body("glance")
     lt = d.trace[0, 0]
     st.markdown(t("start.glance.numbers", t=step, token=d.tokens[step], f=f"{lt.f[step, 0, 0]:.2f}",
@@ -168,12 +172,14 @@ def view_glance() -> None:
 
 
 def view_cell() -> None:
+    picture = st.container()  # the cell first, its three inputs' sliders under it
     c1, c2, c3 = st.columns(3)
     x = c1.slider(t("start.cell.slider_x"), -2.0, 2.0, 1.0, 0.1, key="start_x")
     h = c2.slider(t("start.cell.slider_h"), -1.0, 1.0, 0.0, 0.1, key="start_h")
     c = c3.slider(t("start.cell.slider_c"), -2.0, 2.0, 0.5, 0.1, key="start_c")
     cell = _cell(round(x, 4), round(h, 4), round(c, 4))
-    chain_view.show(fc.cell_svg(cell.trace, 0, 0, 0, chain_view.chain_text()))
+    with picture:
+        chain_view.show(fc.cell_svg(cell.trace, 0, 0, 0, chain_view.chain_text()))
     _body("cell")
     g = cell.gates
     st.markdown(t("start.cell.numbers", f=f"{g['f']:.3f}", c_prev=f"{cell.c_prev:.3f}", i=f"{g['i']:.3f}",
@@ -182,8 +188,7 @@ def view_cell() -> None:
 
 def view_time() -> None:
     d = _demo(lesson.LONG_TEXT)
-    step = _step("time", d, 6)
-    chain_view.draw("time", d.trace, 0, 0, 0, step, d.tokens)
+    _chain("time", "time", d, 6)
     _body("time")
     tt = _static()["time"]
     st.markdown(t("start.time.numbers", I=tt.input_size, H=tt.hidden_size, formula=tt.formula,
@@ -200,8 +205,7 @@ def view_time() -> None:
 
 def view_layers() -> None:
     d = _demo(lesson.SHORT_TEXT, num_layers=2)
-    step = _step("layers", d, 2)
-    chain_view.draw("layers", d.trace, 0, 0, 0, step, d.tokens)
+    _chain("layers", "layers", d, 2)
     _body("layers")
     s = _static()["layers"]
     st.markdown(t("start.layers.numbers", up=_fmt(s.input_is_h_below), differs=f"{s.c_differs:.3f}"))
@@ -209,8 +213,7 @@ def view_layers() -> None:
 
 def view_directions() -> None:
     d = _demo(lesson.SHORT_TEXT, bidirectional=True)
-    step = _step("directions", d, 2)
-    chain_view.draw("directions", d.trace, 0, 0, 0, step, d.tokens)
+    _chain("directions", "directions", d, 2)
     _body("directions")
     r = _static()["directions"]
     st.markdown(t("start.directions.numbers", H=r.hidden_size, shape=str(r.output_shape),
