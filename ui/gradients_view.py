@@ -103,7 +103,7 @@ def term(v: float) -> str:
 
 
 def bptt_step_key(T: int) -> str:
-    """Session key of the step selector (one per sequence length: its options are T-1 … 0)."""
+    """Session key of the step selector (one per sequence length: its options are 0 … T-1)."""
     return f"bptt_t_{T}"
 
 
@@ -130,7 +130,7 @@ RNN_EQUATION = r"\delta h_{t-1} = W_{hh}^{\top}\big(\delta h_t \odot (1 - h_t^2)
 
 @st.fragment
 def render_bptt(lstm_bw, rnn_bw, *, has_proj: bool = False, num_layers: int = 1) -> None:
-    """The stepped backward lesson: equations, a step selector T-1 … 0, the per-unit table and the plugged-in
+    """The stepped backward lesson: equations, a step selector 0 … T-1 (starting at T-1), the per-unit table and the plugged-in
     cell line for one unit. Numbers come from `lessons.bptt` (tested equal to autograd). A fragment: a step
     (or a unit) reruns this lesson only, not the page's three charts above it."""
     T, H = lstm_bw.T, lstm_bw.hidden_size
@@ -151,11 +151,13 @@ def render_bptt(lstm_bw, rnn_bw, *, has_proj: bool = False, num_layers: int = 1)
     key = bptt_step_key(T)
     c0, c1, c2 = st.columns([1, 6, 1], vertical_alignment="bottom")
     now = st.session_state.get(key, T - 1)
-    c0.button(t("gradients.bptt.later_label"), key="bptt_later", on_click=_move, args=(key, 1, T),
-              help=t("gradients.bptt.later"), disabled=now >= T - 1)
-    c2.button(t("gradients.bptt.earlier_label"), key="bptt_earlier", on_click=_move, args=(key, -1, T),
+    # time runs left to right here as on every chart above: the loss sits at the right end, going back in
+    # time moves left (the earlier-step button is on the left, the later-step one on the right)
+    c0.button(t("gradients.bptt.earlier_label"), key="bptt_earlier", on_click=_move, args=(key, -1, T),
               help=t("gradients.bptt.earlier"), disabled=now <= 0)
-    step = c1.select_slider(t("gradients.bptt.step"), options=list(range(T - 1, -1, -1)), value=T - 1, key=key,
+    c2.button(t("gradients.bptt.later_label"), key="bptt_later", on_click=_move, args=(key, 1, T),
+              help=t("gradients.bptt.later"), disabled=now >= T - 1)
+    step = c1.select_slider(t("gradients.bptt.step"), options=list(range(T)), value=T - 1, key=key,
                             help=t("gradients.bptt.step_help", last=T - 1))
     back = T - 1 - step
     st.markdown(t("gradients.bptt.at_step", t=step, back=back))

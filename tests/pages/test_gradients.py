@@ -334,3 +334,16 @@ def test_bptt_section_in_both_languages(run_app, assert_app_ok, app_text, lang):
     assert frame.shape == (5, 8)
     np.testing.assert_array_equal(frame.iloc[:, 0].to_numpy(), lstm_bw.dh_full[59, 0])  # W_hrᵀ δh_t with proj
     assert any(r"\colorbox" in x.value for x in at.latex)
+
+
+def test_bptt_step_slider_runs_left_to_right_like_the_charts(run_app, assert_app_ok):
+    """Time grows to the right on the charts and on the step slider: 0 … T-1, starting at the loss (right end);
+    the earlier-step button sits left of the later-step one."""
+    at = run_app(page="gradients")
+    assert_app_ok(at)
+    slider = at.select_slider(key="bptt_t_60")
+    assert [int(o) for o in slider.options] == list(range(60)) and slider.value == 59
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert fig["layout"]["xaxis"].get("autorange") != "reversed"  # the chart above also runs left to right
+    keys = [b.key for b in at.button if b.key in ("bptt_earlier", "bptt_later")]
+    assert keys == ["bptt_earlier", "bptt_later"]
