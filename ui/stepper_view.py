@@ -145,8 +145,8 @@ def render() -> None:
         _remember(report, trn.T, trn.config.hidden_size, d, b)
         # beyond one cell: the chain through time, the stack, the two directions, at the step the component
         # reported (its k-th visited step, in real time order for the pictures)
-        chain_view.render(trn, layer, d, b, trn[layer, d].visit_order[ss["timestep"]], _labels(batch, b),
-                          unit=ss["unit"])
+        chain_view.render(trn, layer, d, b, trn[layer, d].visit_order[_clamp(ss["timestep"], trn.T - 1)],
+                          _labels(batch, b), unit=_clamp(ss["unit"], trn.config.hidden_size - 1))
         ss["_stepper_fragment_ms"] = 1000 * (time.perf_counter() - start)  # read by benchmarks
 
     stepper()

@@ -387,3 +387,23 @@ def test_code_view_is_the_engines_real_cell_source(run_app, assert_app_ok):
         statement = " ".join(code["lines"][n] for n in where)
         assert re.search(rf"(^|[\s,(]){q}\s*(,[^=]*)?(:[^=]*)?=", statement.split("==")[0]), (q, statement)
     assert len(code["spans"]) == len(code["lines"])
+
+
+def test_the_chain_under_the_stepper_lights_the_urls_step_with_the_traces_numbers(run_app, assert_app_ok):
+    """Beyond one cell, on the Stepper: the unrolled chain of the selected layer and direction lights the step the
+    address (the component's report) names — for the backward direction the k-th VISITED step, t = T-1-k — and its
+    c and h of the selected unit are the engine's trace."""
+    import xml.etree.ElementTree as ET
+
+    q = {"batch_size": 2, "seq_len": 6, "input_size": 3, "hidden_size": 4, "num_layers": 2, "bidirectional": True}
+    at = run_app("stepper", query={**{k: str(v).lower() for k, v in q.items()}, "layer": 1, "direction": 1,
+                                   "timestep": 1, "unit": 2}, timeout=60)
+    assert_app_ok(at)
+    (root,) = [ET.fromstring(md.value) for md in at.markdown if 'data-view="unrolled"' in md.value]
+    (lit,) = [e for e in root.iter() if e.get("data-current") == "1"]
+    T = q["seq_len"]
+    assert (lit.get("data-layer"), lit.get("data-direction"), lit.get("data-t"), lit.get("data-unit")) == (
+        "1", "1", str(T - 1 - 1), "2")
+    lt = random_trace(q)[1, 1]
+    assert float(lit.get("data-c")) == pytest.approx(float(lt.c[T - 2, 0, 2]), abs=1e-6)
+    assert float(lit.get("data-h")) == pytest.approx(float(lt.h[T - 2, 0, 2]), abs=1e-6)
