@@ -104,9 +104,11 @@ def _targets(node) -> list[str]:
 
 
 def quantity_lines(source: str, names=CELL_QUANTITIES) -> dict[str, list[int]]:
-    """Which lines of a function's `source` compute each quantity: the statement of its *last* assignment (the
-    value the step ends with), as 0-based line indices into `source` (a multi-line statement: all its lines).
-    Found by assignment target names with `ast`, so any readable spelling of the cell maps the same way."""
+    """Which lines of a function's `source` compute each quantity: the last statement that assigns it alone (its
+    equation, ``i = torch.sigmoid(pre_i)``), else the last that assigns it among others (``i, f, g, o = …``: the
+    What-if clamp line of the engine's cell runs only when a gate is clamped), as 0-based line indices into
+    `source` (a multi-line statement: all its lines). Found by assignment target names with `ast`, so any
+    readable spelling of the cell maps the same way."""
     tree = ast.parse(textwrap.dedent(source))
     found: dict[str, list[int]] = {}
     for node in ast.walk(tree):
@@ -116,10 +118,11 @@ def quantity_lines(source: str, names=CELL_QUANTITIES) -> dict[str, list[int]]:
             targets = _targets(node.target)
         else:
             continue
+        rank = (len(targets) == 1, node.lineno)  # alone beats among others; then the later statement
         for name in targets:
-            if name in names and (name not in found or node.lineno - 1 >= found[name][0]):
-                found[name] = list(range(node.lineno - 1, node.end_lineno))
-    return {q: found[q] for q in names if q in found}
+            if name in names and (name not in found or rank >= found[name][0]):
+                found[name] = (rank, list(range(node.lineno - 1, node.end_lineno)))
+    return {q: found[q][1] for q in names if q in found}
 
 
 def token_spans(source: str) -> list[list[list]]:

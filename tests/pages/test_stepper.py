@@ -354,6 +354,22 @@ def test_quantity_lines_follow_the_assignments_of_a_readable_cell():
     src = "def step(a):\n    i, f, g, o = a.chunk(4, 1)\n    i = i.sigmoid()\n    return i\n"
     assert trace_export.quantity_lines(src) == {"i": [2], "f": [1], "g": [1], "o": [1]}
     assert trace_export.quantity_lines("def nothing():\n    return 1\n") == {}
+    # a gate set alone on its own line is shown there, not on a later line that resets several (a What-if clamp)
+    src = "def step(p, clamp):\n    i = p.sigmoid()\n    f = p.sigmoid()\n    if clamp:\n        i, f = clamp(i, f)\n"
+    assert trace_export.quantity_lines(src) == {"i": [1], "f": [2]}
+
+
+def test_the_engines_gates_are_annotated_on_their_own_equation_lines():
+    import inspect
+
+    from lstm_core import cell
+
+    lines = inspect.getsource(cell.cell_step).splitlines()
+    got = trace_export.quantity_lines(inspect.getsource(cell.cell_step))
+    for q, call in (("i", "torch.sigmoid(pre_i)"), ("f", "torch.sigmoid(pre_f)"), ("g", "torch.tanh(pre_g)"),
+                    ("o", "torch.sigmoid(pre_o)"), ("c", "f * c_prev + i * g"), ("h_full", "o * torch.tanh(c)")):
+        (n,) = got[q]
+        assert lines[n].strip().startswith(f"{q} = {call}"), (q, lines[n])
 
 
 def test_code_view_reads_a_function_from_its_file(tmp_path, monkeypatch):
