@@ -225,6 +225,7 @@ def _train_clicked() -> None:
 def train_panel(trainer: Trainer) -> None:
     """Buttons, progress and the live curve. Train hands the run to the server's pool (or joins the same run
     of another learner, or takes its finished result); Stop keeps the steps done so far; Reset starts over."""
+    status = settle_run(trainer)  # before the buttons: Train is enabled again once the run ended
     c1, c2, c3, c4 = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
     n = c1.number_input(t("learn.steps"), 1, 2000, step=50, key="learn_steps", **KEEP)
     # Train starts the run in its callback, before this run draws: the button is already disabled below.
@@ -232,7 +233,6 @@ def train_panel(trainer: Trainer) -> None:
                    on_click=_train_clicked)
     c3.button(t("learn.stop"), key="learn_stop", icon="⏹️", on_click=leave_run)
     c4.button(t("learn.reset"), key="learn_reset", on_click=_reset, icon="🔄")
-    status = settle_run(trainer)
     if st.session_state.get(_RUN_PROBLEM):
         st.error(t("learn.error", error=st.session_state[_RUN_PROBLEM]), icon="⛔")
     if status is not None:

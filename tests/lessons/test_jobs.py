@@ -175,3 +175,40 @@ def test_a_failing_run_reports_its_error_and_the_pool_goes_on(pool):
     st = pool.wait(ticket, WAIT)
     assert st.state == jobs.FAILED and "unknown task 'nope'" in st.error
     assert pool.wait(submit(pool, {**SETTINGS, "seed": 41}, 5), WAIT).state == jobs.DONE
+
+
+def test_a_resumed_run_is_keyed_by_its_state_and_continues_bitwise(pool):
+    tr = from_settings(SETTINGS)
+    first = pool.wait(submit(pool, SETTINGS, 15), WAIT)
+    load_state(tr, first.result["state"])  # step 15, Adam's moments included
+    key = run_key(SETTINGS, tr, 15)
+    assert key != run_key(SETTINGS, from_settings(SETTINGS), 15)
+    second = pool.wait(pool.join(key, JOB, (SETTINGS, state_bytes(tr), 15, 3), steps=15), WAIT)
+    load_state(tr, second.result["state"])
+    ref = trained_here(SETTINGS, 30)  # one run of 30 steps: stop and resume change nothing
+    assert tr.step == 30 and tr.losses == ref.losses
+    assert_bitwise(weights(tr), weights(ref))
+
+
+def test_the_sentiment_classifier_trains_in_a_worker_to_the_same_bits(pool):
+    from lessons import sentiment as S
+
+    data = S.split(0)
+    tr = S.Trainer(data, seed=0)
+    key = S.run_key(tr, 6)
+    assert key == S.run_key(S.Trainer(S.split(0), seed=0), 6)
+    assert key != S.run_key(S.Trainer(S.split(1), seed=1), 6) != S.run_key(S.Trainer(data, seed=1), 6)
+    args = (data, 0, tr.batch, tr.lr, S.state_bytes(tr), 6, 2)
+    a, b = pool.join(key, "lessons.sentiment:train_job", args, steps=6), pool.join(
+        key, "lessons.sentiment:train_job", args, steps=6)
+    assert a.job_id == b.job_id
+    got = pool.wait(a, WAIT)
+    assert got.state == jobs.DONE, got.error
+    S.load_state(tr, got.result["state"])
+    ref = S.Trainer(S.split(0), seed=0)
+    ref.advance(6)
+    assert tr.losses == ref.losses and tr.step == 6
+    sd, want = tr.model.state_dict(), ref.model.state_dict()
+    assert all(torch.equal(sd[k], want[k]) for k in want)
+    step, scores, kinds = got.result["scores"]
+    assert step == 6 and scores == ref.scores() and kinds == S.by_kind(ref.model, ref.data.test)

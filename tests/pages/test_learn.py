@@ -324,6 +324,7 @@ def test_a_queued_run_shows_its_place_and_an_estimate_then_trains(run_app, asser
     ref = Trainer(make_task("memory"), hidden_size=8, seed=seed, lr=0.03)
     ref.run(12)
     assert at.session_state["learn_trainer"].losses == ref.losses and not at.info
+    assert not at.button(key="learn_train").disabled  # the run ended: Train again
 
 
 def test_two_learners_with_the_same_settings_share_one_run_and_stop_leaves_only_ones_view(run_app, pool):
