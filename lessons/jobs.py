@@ -30,12 +30,15 @@ import json
 import multiprocessing as mp
 import os
 import struct
+import sys
 import threading
 import time
+import types
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -297,8 +300,7 @@ class Pool:
     def warm_up(self) -> None:
         """Start the worker processes now (each imports torch and the job modules: seconds, paid once)."""
         with self._lock:
-            executor = self._get_executor()
-            futures = [executor.submit(_warm, self._warm) for _ in range(self.workers)]
+            futures = [self._submit(_warm, self._warm) for _ in range(self.workers)]
         for f in futures:
             f.result()
 
@@ -313,6 +315,24 @@ class Pool:
         self._reports.put(None)
 
     # -- scheduling ------------------------------------------------------------------------------------
+    @contextmanager
+    def _plain_main(self):
+        """While a worker process may be started: a ``__main__`` without a file. A spawned process re-runs the
+        parent's main script first, and under Streamlit that is the app (which must not run in a worker)."""
+        main = sys.modules.get("__main__")
+        if self._ctx.get_start_method() == "fork" or not getattr(main, "__file__", None):
+            yield
+            return
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = main
+
+    def _submit(self, fn, *args):
+        with self._plain_main():  # the executor starts its processes inside submit()
+            return self._get_executor().submit(fn, *args)
+
     def _get_executor(self) -> ProcessPoolExecutor:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=_worker_init,
@@ -329,7 +349,7 @@ class Pool:
             self._cancel[job.id % SLOTS] = 0
             self.runs_started += 1
             try:
-                future = self._get_executor().submit(_run_in_worker, job.id, job.fn, job.args)
+                future = self._submit(_run_in_worker, job.id, job.fn, job.args)
             except (BrokenProcessPool, RuntimeError) as err:
                 self._executor = None
                 self._finish(job, error=f"{type(err).__name__}: {err}")
@@ -490,3 +510,36 @@ def shared(warm: tuple[str, ...] = ("lessons.learn", "lessons.sentiment")) -> Po
             threading.Thread(target=_SHARED.warm_up, name="jobs-warm-up", daemon=True).start()
         return _SHARED
 
+
+
+class Memo:
+    """Results of deterministic computations shared by every session of the process, keyed by ``digest`` of
+    all their inputs (at most ``maxsize``, the least recently used goes first). Values are shared: read only.
+
+        value = MEMO.get(("correspondences", cfg.kwargs(), state_dict, data, seed), lambda: compute(...))
+    """
+
+    def __init__(self, maxsize: int = 64):
+        self.maxsize = maxsize
+        self._items: OrderedDict[str, object] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, parts, compute: Callable[[], object]):
+        key = digest(parts)
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return self._items[key]
+        value = compute()  # outside the lock: two sessions may compute the same value once each, never wait
+        with self._lock:
+            self.misses += 1
+            self._items[key] = value
+            while len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

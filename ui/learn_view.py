@@ -112,6 +112,7 @@ def curve_figure(trainer: Trainer, total: int | None = None, partial: list = ())
 # press Train with the same settings from the same state follow ONE run (same progress, same model); a run
 # already done is handed over at once. The page polls the run from a fragment, so clicks elsewhere stay quick.
 RUN = "learn_run"  # (ticket, the trainer it trains, steps) of the run this session follows
+jobs.shared()  # the first visit to Learn or Sentiment starts the workers (seconds) while the learner reads
 POLL_S = 0.5  # how often the page looks at a run in progress
 JOB = "lessons.learn:train_job"
 
