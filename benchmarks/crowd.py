@@ -8,8 +8,8 @@
 each with its own seed, while one more session (the probe) moves Shapes' hidden_size every 2-3 s. A trainer
 follows its run as the browser does (the page's fragment asks for a rerun every ``auto_rerun`` interval) until
 the page shows the trained steps; its wait is from pressing Train to that page. Printed: each learner's wait
-(median, max), the probe's latency (median, p95), errors, and the RSS and CPU of the replica with its training
-workers. Each scenario uses seeds nobody trained before, so a finished run of an earlier one is not reused.
+(median, max), the probe's latency (median, p95), errors, and the memory (PSS) and CPU of the replica with its
+training workers. Each scenario uses seeds nobody trained before, so a finished run of an earlier one is not reused.
 
 Each learner is a real Streamlit session speaking the browser's protocol over ``/_stcore/stream``
 (protobuf BackMsg / ForwardMsg, as the frontend does): it fetches ``/`` once (nginx sets its affinity
@@ -184,11 +184,13 @@ def _tree(pid: int) -> list[int]:
 
 
 def tree_rss_cpu(pid: int) -> tuple[int, float]:
+    """Memory (PSS: shared pages such as torch's libraries counted once across the processes) and CPU seconds
+    of the replica and its training workers."""
     rss, cpu = 0, 0.0
     for p in _tree(pid):
         try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
                     rss += int(line.split()[1]) * 1024
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
             cpu += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -298,7 +300,7 @@ def trains(learner_counts: list[int], seed: int) -> None:
                                f"{'met' if p95 <= 0.5 else 'NOT met'}")
                 print(f"trains ({mode:9}) N={n:>2}: wait median {med:5.2f} s max {top:5.2f} s | probe median "
                       f"{p50:.3f} s p95 {p95:.3f} s ({len(probe)} changes) | errors {len(errors)} | RSS "
-                      f"{rss / 1e6:.0f} MB (replica + workers) | CPU {cpu - cpu0:.1f} s in {wall:.1f} s{verdict}",
+                      f"{rss / 1e6:.0f} MB PSS (replica + workers) | CPU {cpu - cpu0:.1f} s in {wall:.1f} s{verdict}",
                       flush=True)
                 for error in errors[:5]:
                     print("   ", error)

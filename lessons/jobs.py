@@ -499,13 +499,23 @@ _SHARED: Pool | None = None
 _SHARED_LOCK = threading.Lock()
 
 
+MAX_WORKERS = 4  # each worker holds its own torch (~0.1 GB): more cores than this serve more replicas instead
+
+
+def default_workers() -> int:
+    """``LSTM_EXPLORER_WORKERS`` if set, else the cores this process may use (at most ``MAX_WORKERS``)."""
+    if os.environ.get("LSTM_EXPLORER_WORKERS"):
+        return max(1, int(os.environ["LSTM_EXPLORER_WORKERS"]))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))
+
+
 def shared(warm: tuple[str, ...] = ("lessons.learn", "lessons.sentiment")) -> Pool:
-    """The server process's pool (created at first use, one worker per core)."""
+    """The server process's pool (created at first use, one worker per core: ``default_workers``)."""
     global _SHARED
     with _SHARED_LOCK:
         if _SHARED is None:
-            workers = int(os.environ.get("LSTM_EXPLORER_WORKERS", "0")) or None
-            _SHARED = Pool(workers, warm=warm)
+            _SHARED = Pool(default_workers(), warm=warm)
             # the workers import torch and the job modules now, not when the first learner presses Train
             threading.Thread(target=_SHARED.warm_up, name="jobs-warm-up", daemon=True).start()
         return _SHARED
