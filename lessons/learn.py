@@ -158,6 +158,7 @@ def load_state(trainer: Trainer, blob: bytes) -> None:
         trainer.losses[:] = state["losses"]
         trainer.history[:] = [tuple(h) for h in state["history"]]
         trainer.__dict__.pop("_analysis", None)
+        trainer.__dict__.pop("state_key", None)  # the caller names the new state, if it can
 
 
 def run_key(settings: dict, trainer: Trainer, n_steps: int) -> str:

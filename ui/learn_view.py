@@ -28,7 +28,7 @@ from lessons.weight_files import dump_pt, dump_safetensors
 from lstm_core.limits import MAX_UPLOAD_BYTES
 from ui import model_source, parse
 from ui.figures import learn as fl
-from ui.i18n import t
+from ui.i18n import current_lang, t
 from ui.state import get_config, get_model, switch_page, torch_call
 
 TRAINER = "learn_trainer"
@@ -168,6 +168,7 @@ def settle_run(trainer: Trainer) -> jobs.Status | None:
     jobs.shared().leave(ticket)
     if status.state == jobs.DONE:
         load_state(trainer, status.result["state"])
+        trainer.state_key = ticket.key
         if status.result.get("analysis") is not None:
             trainer._analysis = status.result["analysis"]
     elif status.state == jobs.FAILED:
@@ -200,7 +201,28 @@ def _show_run(trainer: Trainer, status: jobs.Status, total: int) -> None:
         st.progress(done / max(1, status.steps), text=t("learn.training", step=start + done, total=total))
     if status.waiters > 1:
         st.caption(t("learn.shared_run", n=status.waiters))
-    st.plotly_chart(curve_figure(trainer, total, status.partial), width="stretch")
+    run = st.session_state.get(RUN)
+    fig = _shared_figure(("live", run[0].key, status.done, total), current_lang(),
+                         lambda: curve_figure(trainer, total, status.partial))
+    st.plotly_chart(fig, width="stretch")
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _figure(key: tuple, lang: str, _build):
+    """A figure built once for every learner who sees the same thing (the same run, as far as it went; the same
+    trained state), per language: thirty followers of one run share one build per poll."""
+    return _build()
+
+
+def _shared_figure(key, lang: str, build):
+    return build() if key is None else _figure(key, lang, build)
+
+
+def state_key(trainer: Trainer):
+    """What names the trainer's state across sessions: the run that produced it (None after a Stop: partial)."""
+    if trainer.step == 0:
+        return ("start", tuple(sorted(trainer.settings.items())))
+    return getattr(trainer, "state_key", None)
 
 
 @st.fragment(run_every=POLL_S)
@@ -242,7 +264,9 @@ def train_panel(trainer: Trainer) -> None:
         if go:
             st.progress(1.0, text=t("learn.trained", step=trainer.step))
         with trainer.lock:
-            fig = curve_figure(trainer)
+            key = state_key(trainer)
+            fig = _shared_figure(None if key is None else ("curve", key), current_lang(),
+                                 lambda: curve_figure(trainer))
         st.plotly_chart(fig, width="stretch")
 
 
@@ -287,8 +311,10 @@ def results(trainer: Trainer) -> None:
     tokens = trainer.eval_data.tokens[0] if trainer.eval_data.tokens else None
     labels = {"c_title": t("learn.fig.c", unit=unit.unit), "f_title": t("learn.fig.f", unit=unit.unit),
               "before": t("learn.before"), "after": t("learn.after"), "t": "t"}
-    right.plotly_chart(fl.unit_figure(unit.c_example_before, unit.c_example, unit.f_example_before,
-                                      unit.f_example, labels, tokens), width="stretch")
+    key = state_key(trainer)
+    right.plotly_chart(_shared_figure(None if key is None else ("unit", key), current_lang(), lambda: fl.unit_figure(
+        unit.c_example_before, unit.c_example, unit.f_example_before, unit.f_example, labels, tokens)),
+        width="stretch")
 
 
 def sentiment_probe(trainer: Trainer) -> None:
