@@ -114,6 +114,7 @@ def curve_figure(trainer: Trainer, total: int | None = None, partial: list = ())
 RUN = "learn_run"  # (ticket, the trainer it trains, steps) of the run this session follows
 jobs.shared()  # the first visit to Learn or Sentiment starts the workers (seconds) while the learner reads
 POLL_S = 0.5  # how often the page looks at a run in progress
+POLL_QUEUED_S = 1.5  # ... and at a run that waits for a worker
 JOB = "lessons.learn:train_job"
 
 
@@ -225,17 +226,32 @@ def state_key(trainer: Trainer):
     return getattr(trainer, "state_key", None)
 
 
-@st.fragment(run_every=POLL_S)
-def _follow() -> None:
-    """Redrawn every POLL_S while a run goes on (only this fragment: the page's other elements stay)."""
+def _poll(state: str) -> None:
+    """One look at the followed run, from a fragment (only it is redrawn: the page's other elements stay)."""
     trainer = st.session_state.get(TRAINER)
     run = st.session_state.get(RUN)
     if trainer is None or run is None:
         return
     status = jobs.shared().status(run[0])
-    if status.state not in (jobs.QUEUED, jobs.RUNNING):
-        st.rerun(scope="app")  # the whole page shows the result
+    if status.state != state:  # it started (the quicker poll takes over) or ended (the whole page shows it)
+        st.rerun(scope="app")
     _show_run(trainer, status, trainer.step + run[2])
+
+
+@st.fragment(run_every=POLL_S)
+def _follow_running() -> None:
+    _poll(jobs.RUNNING)
+
+
+@st.fragment(run_every=POLL_QUEUED_S)
+def _follow_queued() -> None:
+    _poll(jobs.QUEUED)
+
+
+def _follow(status: jobs.Status) -> None:
+    """Follow the run: a queued one is looked at every POLL_QUEUED_S (thirty waiting learners cost the server
+    little), a running one every POLL_S (its progress bar moves)."""
+    (_follow_queued if status.state == jobs.QUEUED else _follow_running)()
 
 
 def _train_clicked() -> None:
@@ -259,7 +275,7 @@ def train_panel(trainer: Trainer) -> None:
     if st.session_state.get(_RUN_PROBLEM):
         st.error(t("learn.error", error=st.session_state[_RUN_PROBLEM]), icon="⛔")
     if status is not None:
-        _follow()
+        _follow(status)
     else:
         if go:
             st.progress(1.0, text=t("learn.trained", step=trainer.step))
