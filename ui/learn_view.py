@@ -148,9 +148,21 @@ def leave_run() -> None:
     if run is None:
         return
     ticket, trainer, _ = run
+    status = jobs.shared().status(ticket)
     snapshot = jobs.shared().leave(ticket)
-    if snapshot is not None and trainer is st.session_state.get(TRAINER):
+    if trainer is not st.session_state.get(TRAINER):
+        return
+    if status.state == jobs.DONE:  # it ended just before the click: the whole run is kept
+        _take(trainer, ticket, status)
+    elif snapshot is not None:
         load_state(trainer, snapshot)
+
+
+def _take(trainer: Trainer, ticket: jobs.Ticket, status: jobs.Status) -> None:
+    load_state(trainer, status.result["state"])
+    trainer.state_key = ticket.key
+    if status.result.get("analysis") is not None:
+        trainer._analysis = status.result["analysis"]
 
 
 def settle_run(trainer: Trainer) -> jobs.Status | None:
@@ -168,10 +180,7 @@ def settle_run(trainer: Trainer) -> jobs.Status | None:
     st.session_state.pop(RUN, None)
     jobs.shared().leave(ticket)
     if status.state == jobs.DONE:
-        load_state(trainer, status.result["state"])
-        trainer.state_key = ticket.key
-        if status.result.get("analysis") is not None:
-            trainer._analysis = status.result["analysis"]
+        _take(trainer, ticket, status)
     elif status.state == jobs.FAILED:
         st.session_state[_RUN_PROBLEM] = status.error
     return None

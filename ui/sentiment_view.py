@@ -78,8 +78,14 @@ def leave_run() -> None:
     run = st.session_state.pop(RUN, None)
     if run is None:
         return
+    status = jobs.shared().status(run[0])
     snapshot = jobs.shared().leave(run[0])
-    if snapshot is not None and run[1] is st.session_state.get("sentiment_trainer"):
+    if run[1] is not st.session_state.get("sentiment_trainer"):
+        return
+    if status.state == jobs.DONE:  # it ended just before the click: the whole run is kept
+        S.load_state(run[1], status.result["state"])
+        run[1]._scores = status.result["scores"]
+    elif snapshot is not None:
         S.load_state(run[1], snapshot)
 
 
