@@ -502,12 +502,22 @@ _SHARED_LOCK = threading.Lock()
 MAX_WORKERS = 4  # each worker holds its own torch (~0.1 GB): more cores than this serve more replicas instead
 
 
+def _cgroup_cpus(path: str = "/sys/fs/cgroup/cpu.max") -> int | None:
+    """The container's CPU limit (cgroup v2 ``cpu.max``: "quota period", or "max"), rounded down; None if none."""
+    try:
+        quota, period = open(path).read().split()[:2]  # noqa: SIM115 (read once, closed by the GC)
+    except (OSError, ValueError):
+        return None
+    return None if quota == "max" else max(1, int(quota) // int(period))
+
+
 def default_workers() -> int:
-    """``LSTM_EXPLORER_WORKERS`` if set, else the cores this process may use (at most ``MAX_WORKERS``)."""
+    """``LSTM_EXPLORER_WORKERS`` if set, else the cores this process may use (its CPU set and its container's CPU
+    limit), at most ``MAX_WORKERS``."""
     if os.environ.get("LSTM_EXPLORER_WORKERS"):
         return max(1, int(os.environ["LSTM_EXPLORER_WORKERS"]))
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(cores, MAX_WORKERS))
+    return max(1, min(cores, _cgroup_cpus() or cores, MAX_WORKERS))
 
 
 def shared(warm: tuple[str, ...] = ("lessons.learn", "lessons.sentiment")) -> Pool:

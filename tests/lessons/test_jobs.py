@@ -212,3 +212,19 @@ def test_the_sentiment_classifier_trains_in_a_worker_to_the_same_bits(pool):
     assert all(torch.equal(sd[k], want[k]) for k in want)
     step, scores, kinds = got.result["scores"]
     assert step == 6 and scores == ref.scores() and kinds == S.by_kind(ref.model, ref.data.test)
+
+
+def test_the_pool_is_sized_to_the_cores_a_container_may_use(monkeypatch, tmp_path):
+    limit = tmp_path / "cpu.max"
+    limit.write_text("150000 100000\n")  # a container limited to 1.5 cores
+    assert jobs._cgroup_cpus(str(limit)) == 1
+    limit.write_text("max 100000\n")
+    assert jobs._cgroup_cpus(str(limit)) is None
+    monkeypatch.setattr(jobs, "_cgroup_cpus", lambda: 1)
+    monkeypatch.delenv("LSTM_EXPLORER_WORKERS", raising=False)
+    assert jobs.default_workers() == 1
+    monkeypatch.setattr(jobs, "_cgroup_cpus", lambda: None)
+    cores = len(__import__("os").sched_getaffinity(0))
+    assert jobs.default_workers() == min(cores, jobs.MAX_WORKERS)
+    monkeypatch.setenv("LSTM_EXPLORER_WORKERS", "3")
+    assert jobs.default_workers() == 3
