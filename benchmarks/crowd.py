@@ -2,6 +2,14 @@
 
     python -m benchmarks.crowd                      # 30 and 60 learners on 1 and 2 replicas
     python -m benchmarks.crowd --learners 30 --replicas 1 --actions 5
+    python -m benchmarks.crowd --scenario trains --learners 1 10 30    # a class presses Train together
+
+"trains": N sessions open Learn and press Train at the same moment, (a) all with identical settings, then (b)
+each with its own seed, while one more session (the probe) moves Shapes' hidden_size every 2-3 s. A trainer
+follows its run as the browser does (the page's fragment asks for a rerun every ``auto_rerun`` interval) until
+the page shows the trained steps; its wait is from pressing Train to that page. Printed: each learner's wait
+(median, max), the probe's latency (median, p95), errors, and the memory (PSS) and CPU of the replica with its
+training workers. Each scenario uses seeds nobody trained before, so a finished run of an earlier one is not reused.
 
 Each learner is a real Streamlit session speaking the browser's protocol over ``/_stcore/stream``
 (protobuf BackMsg / ForwardMsg, as the frontend does): it fetches ``/`` once (nginx sets its affinity
@@ -23,6 +31,7 @@ import random
 import statistics
 import time
 import urllib.request
+from pathlib import Path
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -32,6 +41,7 @@ from deploy.local import proxy, replicas
 
 TIMEOUT = 60.0
 OK = ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
+FRAGMENT_OK = ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
 QUERY = "page={page}&hidden_size={h}&num_layers=2&lang=en"
 
 
@@ -41,11 +51,17 @@ def cookie_for(url: str) -> str:
         return (response.headers["Set-Cookie"] or "").split(";", 1)[0]
 
 
-async def run_once(ws, query: str, widgets=None, page: str = "shapes") -> tuple[float, dict]:
-    """Send one rerun; wait for its successful script_finished. Returns (seconds, widget ids seen)."""
+async def run_once(ws, query: str, widgets=None, page: str = "shapes", fragment: str = "",
+                   seen: dict | None = None) -> tuple[float, dict]:
+    """Send one rerun (of the whole page, or of one fragment); wait for its successful script_finished.
+    Returns (seconds, widget ids seen). ``seen`` (optional) collects the run's metrics {label: value} under
+    "metrics" and the fragments that asked to be rerun {fragment_id: interval} under "auto_rerun"."""
     msg = BackMsg()
     msg.rerun_script.query_string = query
     msg.rerun_script.page_name = page
+    if fragment:
+        msg.rerun_script.fragment_id = fragment
+        msg.rerun_script.is_auto_rerun = True
     if widgets:
         msg.rerun_script.widget_states.widgets.extend(widgets)
     start = time.perf_counter()
@@ -63,8 +79,12 @@ async def run_once(ws, query: str, widgets=None, page: str = "shapes") -> tuple[
             inner = getattr(element, etype)
             if hasattr(inner, "id") and getattr(inner, "id", ""):
                 ids[inner.id] = etype
+            if etype == "metric" and seen is not None:
+                seen.setdefault("metrics", {})[inner.label] = inner.body
+        elif kind == "auto_rerun" and seen is not None:
+            seen.setdefault("auto_rerun", {})[fwd.auto_rerun.fragment_id] = fwd.auto_rerun.interval
         elif kind == "script_finished":
-            if fwd.script_finished == OK:
+            if fwd.script_finished in (OK, FRAGMENT_OK):
                 return time.perf_counter() - start, ids
             # FINISHED_EARLY_FOR_RERUN (the app's own st.rerun): the next run follows on the same message.
 
@@ -144,14 +164,163 @@ def scenario(n_learners: int, n_replicas: int, actions: int, seed: int) -> None:
         print("   ", error)
 
 
+# ------------------------------------------------------------------------------------ a class trains
+STEPS = 300  # the memory task's default budget
+TRAINS_QUERY = "page=learn&lang=en"
+
+
+def _tree(pid: int) -> list[int]:
+    """pid and all its descendants (the replica and its training workers)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                pass
+    return out
+
+
+def tree_rss_cpu(pid: int) -> tuple[int, float]:
+    """Memory (PSS: shared pages such as torch's libraries counted once across the processes) and CPU seconds
+    of the replica and its training workers."""
+    rss, cpu = 0, 0.0
+    for p in _tree(pid):
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    rss += int(line.split()[1]) * 1024
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return rss, cpu
+
+
+def _widget(ids: dict, key: str) -> str:
+    found = [i for i in ids if i.endswith("-" + key)]
+    if not found:
+        raise RuntimeError(f"no widget {key} on the page")
+    return found[0]
+
+
+async def trainer_session(url: str, index: int, seed: int, ready, go, waits: list, errors: list):
+    """Open Learn, set the seed, wait for `go`, press Train, follow the run until the page shows the model."""
+    try:
+        cookie = await asyncio.to_thread(cookie_for, url)
+        ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
+        async with websockets.connect(ws_url, subprotocols=["streamlit"], additional_headers={"Cookie": cookie},
+                                      max_size=None, open_timeout=TIMEOUT) as ws:
+            _, ids = await run_once(ws, TRAINS_QUERY, page="learn")
+            for _ in range(3):  # a replica's very first run may leave Streamlit's pages/ mode first (ui/__init__)
+                if any(i.endswith("-learn_train") for i in ids):
+                    break
+                _, ids = await run_once(ws, TRAINS_QUERY, page="learn")
+            seed_state = BackMsg().rerun_script.widget_states.widgets.add()
+            seed_state.id, seed_state.int_value = _widget(ids, "learn_seed"), seed
+            _, ids = await run_once(ws, TRAINS_QUERY, [seed_state], page="learn")
+            ready()
+            await go.wait()
+            press = BackMsg().rerun_script.widget_states.widgets.add()
+            press.id, press.trigger_value = _widget(ids, "learn_train"), True
+            start = time.perf_counter()
+            seen: dict = {}
+            await run_once(ws, TRAINS_QUERY, [seed_state, press], page="learn", seen=seen)
+            fragments = seen.get("auto_rerun", {})
+            while seen.get("metrics", {}).get("Steps trained") != str(STEPS):
+                if time.perf_counter() - start > 5 * TIMEOUT:
+                    raise TimeoutError("the model never came")
+                if not fragments:
+                    raise RuntimeError("the page neither shows the model nor follows a run")
+                fragment, interval = next(reversed(fragments.items()))  # the one the latest run drew
+                await asyncio.sleep(interval)  # the browser's timer
+                seen = {}
+                await run_once(ws, TRAINS_QUERY, [seed_state], page="learn", fragment=fragment, seen=seen)
+                fragments = seen.get("auto_rerun") or fragments  # a whole-page rerun draws a new fragment
+            waits.append(time.perf_counter() - start)
+    except Exception as error:  # noqa: BLE001 (every failure is one error in the report)
+        ready()
+        errors.append(f"trainer {index}: {type(error).__name__}: {error}"[:200])
+
+
+async def class_trains(url: str, seeds: list[int], probe_rng: random.Random):
+    waits: list = []
+    errors: list = []
+    probe: list = []
+    stop = asyncio.Event()
+    go = asyncio.Event()
+    pending = [len(seeds)]
+
+    def ready():
+        pending[0] -= 1
+        if pending[0] == 0:
+            go.set()
+
+    probe_task = asyncio.create_task(learner(url, 0, 10_000, probe, errors, probe_rng, think=(2.0, 3.0),
+                                             stop=stop))
+    tasks = [asyncio.create_task(trainer_session(url, i, s, ready, go, waits, errors)) for i, s in enumerate(seeds)]
+    await go.wait()
+    wall = time.perf_counter()
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=10 * TIMEOUT)
+    wall = time.perf_counter() - wall
+    stop.set()
+    await asyncio.wait_for(probe_task, timeout=2 * TIMEOUT)
+    return waits, [s for kind, s in probe if kind == "action"], errors, wall
+
+
+def trains(learner_counts: list[int], seed: int) -> None:
+    cores = os.cpu_count() or 1
+    with replicas(1) as apps, proxy([a.address for a in apps]) as front:
+        pid = apps[0].proc.pid
+        alone = None
+        base = 10_000 + 1000 * seed
+        waits, _, errors, _ = asyncio.run(class_trains(front.url, [base], random.Random(base)))
+        print(f"first run on a fresh replica (the training workers start): {waits[0] if waits else float('nan'):.1f} s"
+              f", errors {len(errors)}", flush=True)
+        for mode in ("identical", "different"):
+            for n in learner_counts:
+                base += 100
+                seeds = [base] * n if mode == "identical" else [base + i for i in range(n)]
+                _, cpu0 = tree_rss_cpu(pid)
+                waits, probe, errors, wall = asyncio.run(class_trains(front.url, seeds, random.Random(base)))
+                rss, cpu = tree_rss_cpu(pid)
+                if n == 1 and waits:
+                    alone = min(alone or waits[0], waits[0])  # one run alone, the workers warm: the best of two
+                nan = float("nan")
+                med, top = (statistics.median(waits), max(waits)) if waits else (nan, nan)
+                p50, p95 = (statistics.median(probe), pct(probe, 95)) if probe else (nan, nan)
+                verdict = ""
+                if mode == "identical" and n > 1:
+                    verdict = f" | every learner within 5 s: {'met' if top <= 5 else 'NOT met'}"
+                if mode == "different" and n > 1 and alone:
+                    bound = 1.5 * n * alone / cores
+                    verdict = (f" | all done in {wall:.1f} s, bound 1.5 x {n} x {alone:.2f} / {cores} = {bound:.1f} s:"
+                               f" {'met' if wall <= bound else 'NOT met'}; probe p95 <= 0.5 s: "
+                               f"{'met' if p95 <= 0.5 else 'NOT met'}")
+                print(f"trains ({mode:9}) N={n:>2}: wait median {med:5.2f} s max {top:5.2f} s | probe median "
+                      f"{p50:.3f} s p95 {p95:.3f} s ({len(probe)} changes) | errors {len(errors)} | RSS "
+                      f"{rss / 1e6:.0f} MB PSS (replica + workers) | CPU {cpu - cpu0:.1f} s in {wall:.1f} s{verdict}",
+                      flush=True)
+                for error in errors[:5]:
+                    print("   ", error)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, nargs="+", default=[30, 60])
     parser.add_argument("--replicas", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--actions", type=int, default=6, help="slider moves per learner (bounded)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scenario", choices=("clicks", "trains"), default="clicks",
+                        help="clicks: learners move Shapes' slider; trains: a class presses Train on Learn together")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} before the run", flush=True)
+    if args.scenario == "trains":
+        trains(args.learners, args.seed)
+        print(f"load average {os.getloadavg()[0]:.2f} after the run")
+        return
     for n_replicas in args.replicas:
         for n_learners in args.learners:
             scenario(n_learners, n_replicas, args.actions, args.seed)

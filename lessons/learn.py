@@ -9,11 +9,20 @@
 Reproducible by construction: the model is ``config.build(seed)``, the head is seeded separately, and the
 batch of step ``k`` is drawn from its own seed ``(seed, k)`` -- so running 3 × 100 steps gives exactly the
 weights of one run of 300 steps, whatever chunks the page trains in.
+
+A class shares its runs (``lessons.jobs``): ``run_key(settings, trainer, n)`` names a run by all its inputs
+(settings and the bytes of the trainer's state: weights, head, Adam's moments, step), and ``train_job`` runs it
+in a worker process from ``state_bytes(trainer)``; ``load_state(trainer, blob)`` takes the result (or a
+partial state) back into a session's trainer::
+
+    blob = jobs.run_here("lessons.learn:train_job", settings, state_bytes(tr), 100, 20)["state"]
+    load_state(tr, blob)          # bitwise the weights of tr.run(100)
 """
 
 from __future__ import annotations
 
 import copy
+import io
 import threading
 from dataclasses import dataclass, field
 
@@ -23,7 +32,8 @@ from torch import nn
 
 from lstm_core.trace import trace
 
-from .tasks import Task, TaskData
+from .jobs import digest
+from .tasks import Task, TaskData, make_task
 
 EVAL_SIZE = 256
 SATURATION = 0.1  # a sigmoid gate counts as saturated below 0.1 or above 0.9; tanh when |g| > 0.9
@@ -113,6 +123,74 @@ class Trainer:
         """A detached copy of the current LSTM in eval mode (what the rest of the app shows)."""
         return copy.deepcopy(self.model).eval()
 
+    def state(self) -> dict:
+        """Everything the next step depends on besides the settings: weights, head, Adam, step, curves."""
+        with self.lock:
+            return {"model": self.model.state_dict(), "head": self.head.state_dict(),
+                    "optimizer": self.optimizer.state_dict(), "step": self.step, "losses": list(self.losses),
+                    "history": list(self.history)}
+
+
+# ------------------------------------------------------------------------------------ shared training runs
+SETTINGS = ("name", "seq_len", "hidden", "seed", "lr", "forget_bias")  # what the Learn page sets
+
+
+def from_settings(settings: dict) -> Trainer:
+    """The trainer of the Learn page's settings (``SETTINGS``), at step 0."""
+    return Trainer(make_task(settings["name"], settings["seq_len"]), hidden_size=settings["hidden"],
+                   seed=settings["seed"], lr=settings["lr"], forget_bias=settings["forget_bias"])
+
+
+def state_bytes(trainer: Trainer) -> bytes:
+    buf = io.BytesIO()
+    torch.save(trainer.state(), buf)
+    return buf.getvalue()
+
+
+def load_state(trainer: Trainer, blob: bytes) -> None:
+    """Put a state from ``state_bytes`` (the same settings) into ``trainer``: it resumes exactly there."""
+    state = torch.load(io.BytesIO(blob), weights_only=True)
+    with trainer.lock:
+        trainer.model.load_state_dict(state["model"])
+        trainer.head.load_state_dict(state["head"])
+        trainer.optimizer.load_state_dict(state["optimizer"])
+        trainer.step = int(state["step"])
+        trainer.losses[:] = state["losses"]
+        trainer.history[:] = [tuple(h) for h in state["history"]]
+        trainer.__dict__.pop("_analysis", None)
+        trainer.__dict__.pop("state_key", None)  # the caller names the new state, if it can
+
+
+def run_key(settings: dict, trainer: Trainer, n_steps: int) -> str:
+    """The digest of every input of ``n_steps`` more steps: settings, and the trainer's whole state."""
+    return digest("learn", {k: settings[k] for k in SETTINGS}, int(n_steps), trainer.batch_size, trainer.clip,
+                  trainer.eval_every, trainer.state())
+
+
+def warm() -> None:
+    """A worker's first run loads what training needs (the engine, the optimiser), before a learner waits."""
+    from_settings(dict(name="memory", seq_len=None, hidden=2, seed=0, lr=None, forget_bias=0.0)).run(1)
+
+
+def train_job(progress, settings: dict, start: bytes, n_steps: int, chunks: int = 20) -> dict:
+    """A worker's run: ``n_steps`` from the state ``start``, in ``chunks`` reports of (losses, history) and the
+    state so far; stops early when cancelled. Returns the final state and its analysis (computed once, here,
+    for every learner who follows the run)."""
+    trainer = from_settings(settings)
+    load_state(trainer, start)
+    first, end = trainer.step, trainer.step + int(n_steps)
+    chunk = max(1, int(n_steps) // max(1, chunks))
+    while trainer.step < end and not progress.cancelled():
+        seen = len(trainer.history)
+        losses = trainer.run(min(chunk, end - trainer.step))
+        progress.report(trainer.step - first, (losses, trainer.history[seen:]), state_bytes(trainer))
+    if trainer.step < end:  # cancelled: nobody reads the result
+        return {"state": state_bytes(trainer), "analysis": None}
+    data = trainer.eval_data
+    analysis = (trainer.step, gate_stats(trainer.init_model, data), gate_stats(trainer.model, data),
+                task_unit(trainer, data))
+    return {"state": state_bytes(trainer), "analysis": analysis}
+
 
 # ---------------------------------------------------------------------------------------- interpretation
 def _traced(model, data: TaskData):
@@ -135,12 +213,6 @@ def gate_stats(model, data: TaskData, layer: int = 0, direction: int = 0) -> dic
     out["mean_abs_g"] = float(np.abs(g).mean())
     out["sat_g"] = float(np.mean(np.abs(g) > 1 - SATURATION))
     return out
-
-
-def unit_forget(model, data: TaskData, unit: int, from_step: int = 1) -> float:
-    """Mean forget gate of one unit (layer 0, forward) over real steps ``t >= from_step``."""
-    f = _traced(model, data)[0, 0].f[from_step:, :, unit].detach().double().numpy()
-    return float(np.nanmean(f))
 
 
 @dataclass(frozen=True)

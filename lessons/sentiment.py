@@ -1,10 +1,14 @@
 """Sentiment, the tutorials' way: Embedding(padding_idx=0) → 2-layer bidirectional LSTM (ours) on packed
 sequences → cat(h_n[-2], h_n[-1]) → Linear, trained on the bundled bilingual corpus; a bag-of-words
 baseline on the same split; per-token cell readings for a typed sentence. torch + numpy only.
+
+Training is shared by a class (lessons.jobs): ``run_key`` names a run by all its inputs, ``train_job`` runs it in
+a worker process, ``load_state`` takes its result back into a session's trainer.
 """
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -14,6 +18,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
+from lessons.jobs import digest
 from lessons.sources import tokenize
 from lstm_core import LSTM, trace
 
@@ -127,6 +132,60 @@ class Trainer:
 
     def scores(self) -> dict:
         return {"train": accuracy(self.model, self.data.train), "test": accuracy(self.model, self.data.test)}
+
+    def state(self) -> dict:
+        """Everything the next step depends on besides data, seed, batch and lr: weights, Adam, step, losses."""
+        return {"model": self.model.state_dict(), "optimizer": self.opt.state_dict(), "step": self.step,
+                "losses": list(self.losses)}
+
+
+# ------------------------------------------------------------------------------------ shared training runs
+def state_bytes(tr: Trainer) -> bytes:
+    buf = io.BytesIO()
+    torch.save(tr.state(), buf)
+    return buf.getvalue()
+
+
+def load_state(tr: Trainer, blob: bytes) -> None:
+    """Put a state from ``state_bytes`` (same data and seed) into ``tr``: it resumes exactly there."""
+    state = torch.load(io.BytesIO(blob), weights_only=True)
+    tr.model.load_state_dict(state["model"])
+    tr.opt.load_state_dict(state["optimizer"])
+    tr.step = int(state["step"])
+    tr.losses[:] = state["losses"]
+    tr.model.eval()
+
+
+def data_digest(data: Split) -> str:
+    """The digest of a split (vocabulary, training and held-out rows): the corpus is an input of every run."""
+    return digest("split", data.vocab, data.train, data.test)
+
+
+def run_key(tr: Trainer, n_steps: int, data_key: str | None = None) -> str:
+    """The digest of every input of ``n_steps`` more steps: the data, seed, batch, lr and the whole state."""
+    return digest("sentiment", data_key or data_digest(tr.data), tr.seed, tr.batch, tr.lr, int(n_steps),
+                  tr.state())
+
+
+def train_job(progress, data: Split, seed: int, batch: int, lr: float, start: bytes, n_steps: int,
+              chunk: int = 5) -> dict:
+    """A worker's run: ``n_steps`` from ``start`` in chunks, reporting (losses, []) and the state so far; stops
+    early when cancelled. Returns the final state with its scores (computed once for every follower)."""
+    tr = Trainer(data, seed=seed, batch=batch, lr=lr)
+    load_state(tr, start)
+    first, end = tr.step, tr.step + int(n_steps)
+    while tr.step < end and not progress.cancelled():
+        seen = len(tr.losses)
+        tr.advance(min(int(chunk), end - tr.step))
+        progress.report(tr.step - first, (tr.losses[seen:], []), state_bytes(tr))
+    if tr.step < end:
+        return {"state": state_bytes(tr), "scores": None}
+    return {"state": state_bytes(tr), "scores": (tr.step, tr.scores(), by_kind(tr.model, tr.data.test))}
+
+
+def warm() -> None:
+    """A worker's first run loads what training needs, before a learner waits."""
+    Trainer(split(0), seed=0).advance(1)
 
 
 def by_kind(model: nn.Module, rows) -> dict:

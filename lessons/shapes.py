@@ -17,14 +17,23 @@ from lstm_core import shapes
 
 from . import facts
 from .facts import shape
+from .jobs import Memo
 from .layout import batch_major
 
 TOL = 1e-6
+# What a class computes together: thirty learners on the same configuration, weights and input ask the same
+# torch runs; they are done once per process and shared (read only) by every session.
+SHARED = Memo(128)
 
 
 def real_shapes(model, rep, data: Tensor, lengths=None) -> dict[str, tuple[int, ...]]:
     """Run ``torch.nn.LSTM`` (our weights, converted) on real tensors in ``rep.form`` with h_0/c_0 of the
     predicted shapes (torch rejects a wrong one) and return every tensor's actual shape, by tensor name."""
+    return SHARED.get(("real_shapes", model.config.kwargs(), model.state_dict(), repr(rep), data,
+                       None if lengths is None else list(lengths)), lambda: _real_shapes(model, rep, data, lengths))
+
+
+def _real_shapes(model, rep, data: Tensor, lengths=None) -> dict[str, tuple[int, ...]]:
     cfg = rep.config
     if rep.form == "unbatched":
         x = data[0]
@@ -90,6 +99,11 @@ class Correspondences:
 def correspondences(cfg, state_dict, data: Tensor, seed: int = 0) -> Correspondences:
     """The facts about output / h_n / c_n on ``cfg`` with these weights and the batch-major ``data`` (B, T, I):
     `facts.last_step`, `facts.hn_layout`, `facts.batch_first`."""
+    return SHARED.get(("correspondences", cfg.kwargs(), state_dict, data, int(seed)),
+                      lambda: _correspondences(cfg, state_dict, data, seed))
+
+
+def _correspondences(cfg, state_dict, data: Tensor, seed: int = 0) -> Correspondences:
     last = facts.last_step(cfg, state_dict, data, seed)
     checks = [Check(f"{last.fwd_expr} == h_n[{last.top}]", last.delta_fwd)]
     if cfg.bidirectional:
@@ -128,6 +142,12 @@ class Form:
 def form_facts(model, data: Tensor, form: str, lengths=None, seed: int = 0) -> Form:
     """The ``form`` tab: predicted vs real shapes, then `facts.unbatched` or `facts.padding` (with the input's
     own lengths when they vary, else example ones)."""
+    return SHARED.get(("form_facts", model.config.kwargs(), model.state_dict(), data, form,
+                       None if lengths is None else list(lengths), int(seed)),
+                      lambda: _form_facts(model, data, form, lengths, seed))
+
+
+def _form_facts(model, data: Tensor, form: str, lengths=None, seed: int = 0) -> Form:
     cfg = model.config
     batch_size, seq_len = int(data.shape[0]), int(data.shape[1])
     lens = facts.packed_lengths(batch_size, seq_len, lengths) if form == "packed" else None

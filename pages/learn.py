@@ -29,7 +29,7 @@ with train_tab:
             lv.sentiment_probe(trainer)
         st.subheader(t("learn.use_title"))
         lv.use_button(trainer)
-    else:
+    elif not lv.following():
         st.info(t("learn.press_train"), icon="👆")
 
 with weights_tab:

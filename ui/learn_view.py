@@ -4,23 +4,31 @@ model switch, and bring-your-own-weights upload/download. Engine work is in less
 Widget keys: ``learn_task learn_seq_len learn_hidden learn_seed learn_lr learn_forget_bias learn_steps``
 (settings), ``learn_train learn_stop learn_reset learn_use`` (buttons), ``learn_phrase`` (sentiment probe),
 ``learn_upload learn_use_upload learn_dl_pt learn_dl_st`` (weights). The trainer lives in
-``st.session_state["learn_trainer"]``; it is rebuilt when a setting changes.
+``st.session_state["learn_trainer"]``; it is rebuilt when a setting changes. Training runs in the server's
+worker processes (lessons.jobs), shared by the learners who train the same settings from the same state; the
+run this session follows is ``st.session_state["learn_run"]``.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 import torch
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from lessons import jobs
 from lessons import sources as src
-from lessons.learn import Trainer, gate_stats, task_unit
+from lessons.learn import Trainer, from_settings, gate_stats, load_state, run_key, state_bytes, task_unit
 from lessons.tasks import EMBED_SEED, TASK_NAMES, load_corpus, make_task
 from lessons.weight_files import dump_pt, dump_safetensors
 from lstm_core.limits import MAX_UPLOAD_BYTES
 from ui import model_source, parse
 from ui.figures import learn as fl
-from ui.i18n import t
+from ui.i18n import current_lang, t
 from ui.state import get_config, get_model, switch_page, torch_call
 
 TRAINER = "learn_trainer"
@@ -74,14 +82,15 @@ def settings() -> dict:
 def get_trainer(cfg: dict) -> Trainer:
     current = st.session_state.get(TRAINER)
     if current is None or current.settings != cfg:
-        current = Trainer(make_task(cfg["name"], cfg["seq_len"]), hidden_size=cfg["hidden"], seed=cfg["seed"],
-                          lr=cfg["lr"], forget_bias=cfg["forget_bias"])
+        leave_run()  # the run followed for the old settings: this learner stops following it
+        current = from_settings(cfg)
         current.settings = cfg
         st.session_state[TRAINER] = current
     return current
 
 
 def _reset() -> None:
+    leave_run()
     st.session_state.pop(TRAINER, None)
 
 
@@ -91,37 +100,199 @@ def _labels(trainer: Trainer) -> dict:
             "step": t("learn.step")}
 
 
-def curve_figure(trainer: Trainer, total: int | None = None):
-    return fl.training_curve(trainer.losses, trainer.history, _labels(trainer), total_steps=total)
+def curve_figure(trainer: Trainer, total: int | None = None, partial: list = ()):
+    """The loss and quality curves: the trainer's own, then what a run in progress reported so far."""
+    losses = trainer.losses + [x for chunk, _ in partial for x in chunk]
+    history = trainer.history + [h for _, chunk in partial for h in chunk]
+    return fl.training_curve(losses, history, _labels(trainer), total_steps=total)
+
+
+# ----------------------------------------------------------------------------------- the run, shared
+# Training runs in the server's pool of worker processes (lessons.jobs), keyed by all its inputs: learners who
+# press Train with the same settings from the same state follow ONE run (same progress, same model); a run
+# already done is handed over at once. The page polls the run from a fragment, so clicks elsewhere stay quick.
+RUN = "learn_run"  # (ticket, the trainer it trains, steps) of the run this session follows
+jobs.shared()  # the first visit to Learn or Sentiment starts the workers (seconds) while the learner reads
+POLL_S = 0.5  # how often the page looks at a run in progress
+POLL_QUEUED_S = 1.5  # ... and at a run that waits for a worker
+JOB = "lessons.learn:train_job"
+
+
+def session_alive() -> Callable[[], bool]:
+    """Is this browser session still open? (A closed tab: Streamlit's runtime no longer has it active.)"""
+    ctx = get_script_run_ctx()
+    if ctx is None or not Runtime.exists():  # AppTest: no server, the session lives as long as the test
+        return lambda: True
+    runtime, session_id = Runtime.instance(), ctx.session_id
+    return lambda: runtime.is_active_session(session_id)
+
+
+def start_run(trainer: Trainer, n: int) -> None:
+    leave_run()
+    ticket = jobs.shared().join(run_key(trainer.settings, trainer, n), JOB,
+                                (trainer.settings, state_bytes(trainer), int(n), CHUNKS), steps=int(n),
+                                kind=f"learn/{trainer.task.name}/{trainer.config.hidden_size}",
+                                alive=session_alive())
+    st.session_state[RUN] = (ticket, trainer, int(n))
+
+
+def following() -> bool:
+    """This session follows a run that is queued or in progress."""
+    return st.session_state.get(RUN) is not None
+
+
+def leave_run() -> None:
+    """Stop following the run (Stop, Reset, new settings): keep the steps it finished so far. The run goes on
+    for the other learners who follow it; nobody left, it is cancelled."""
+    run = st.session_state.pop(RUN, None)
+    if run is None:
+        return
+    ticket, trainer, _ = run
+    status = jobs.shared().status(ticket)
+    snapshot = jobs.shared().leave(ticket)
+    if trainer is not st.session_state.get(TRAINER):
+        return
+    if status.state == jobs.DONE:  # it ended just before the click: the whole run is kept
+        _take(trainer, ticket, status)
+    elif snapshot is not None:
+        load_state(trainer, snapshot)
+
+
+def _take(trainer: Trainer, ticket: jobs.Ticket, status: jobs.Status) -> None:
+    load_state(trainer, status.result["state"])
+    trainer.state_key = ticket.key
+    if status.result.get("analysis") is not None:
+        trainer._analysis = status.result["analysis"]
+
+
+def settle_run(trainer: Trainer) -> jobs.Status | None:
+    """Take the result of the followed run when it ended; the run's status while it goes on (else None)."""
+    run = st.session_state.get(RUN)
+    if run is None:
+        return None
+    ticket, owner, _ = run
+    status = jobs.shared().status(ticket)
+    if owner is not trainer:  # a trainer that was replaced: its run is no longer this page's
+        leave_run()
+        return None
+    if status.state in (jobs.QUEUED, jobs.RUNNING):
+        return status
+    st.session_state.pop(RUN, None)
+    jobs.shared().leave(ticket)
+    if status.state == jobs.DONE:
+        _take(trainer, ticket, status)
+    elif status.state == jobs.FAILED:
+        st.session_state[_RUN_PROBLEM] = status.error
+    return None
+
+
+_RUN_PROBLEM = "_learn_run_problem"
+
+
+def place_text(status: jobs.Status) -> str:
+    """"2nd in line, about 6 s" in the learner's language."""
+    place = t(f"learn.place.{_ordinal(status.place)}", n=status.place)
+    return t("learn.queue", place=place, seconds=max(1, math.ceil(status.eta or 0)))
+
+
+def _ordinal(n: int) -> str:
+    """English ordinal suffix: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st (the zh catalog says 第 n 位 for all)."""
+    if 11 <= n % 100 <= 13:
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+
+
+def _show_run(trainer: Trainer, status: jobs.Status, total: int) -> None:
+    if status.state == jobs.QUEUED:
+        st.info(place_text(status), icon="⏳")
+    else:
+        done = status.done
+        start = trainer.step
+        st.progress(done / max(1, status.steps), text=t("learn.training", step=start + done, total=total))
+    if status.waiters > 1:
+        st.caption(t("learn.shared_run", n=status.waiters))
+    run = st.session_state.get(RUN)
+    fig = _shared_figure(("live", run[0].key, status.done, total), current_lang(),
+                         lambda: curve_figure(trainer, total, status.partial))
+    st.plotly_chart(fig, width="stretch")
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _figure(key: tuple, lang: str, _build):
+    """A figure built once for every learner who sees the same thing (the same run, as far as it went; the same
+    trained state), per language: thirty followers of one run share one build per poll."""
+    return _build()
+
+
+def _shared_figure(key, lang: str, build):
+    return build() if key is None else _figure(key, lang, build)
+
+
+def state_key(trainer: Trainer):
+    """What names the trainer's state across sessions: the run that produced it (None after a Stop: partial)."""
+    if trainer.step == 0:
+        return ("start", tuple(sorted(trainer.settings.items())))
+    return getattr(trainer, "state_key", None)
+
+
+def _poll(state: str) -> None:
+    """One look at the followed run, from a fragment (only it is redrawn: the page's other elements stay)."""
+    trainer = st.session_state.get(TRAINER)
+    run = st.session_state.get(RUN)
+    if trainer is None or run is None:
+        return
+    status = jobs.shared().status(run[0])
+    if status.state != state:  # it started (the quicker poll takes over) or ended (the whole page shows it)
+        st.rerun(scope="app")
+    _show_run(trainer, status, trainer.step + run[2])
+
+
+@st.fragment(run_every=POLL_S)
+def _follow_running() -> None:
+    _poll(jobs.RUNNING)
+
+
+@st.fragment(run_every=POLL_QUEUED_S)
+def _follow_queued() -> None:
+    _poll(jobs.QUEUED)
+
+
+def _follow(status: jobs.Status) -> None:
+    """Follow the run: a queued one is looked at every POLL_QUEUED_S (thirty waiting learners cost the server
+    little), a running one every POLL_S (its progress bar moves)."""
+    (_follow_queued if status.state == jobs.QUEUED else _follow_running)()
+
+
+def _train_clicked() -> None:
+    trainer = st.session_state.get(TRAINER)
+    if trainer is not None and not following():
+        st.session_state.pop(_RUN_PROBLEM, None)
+        start_run(trainer, int(st.session_state.get("learn_steps", trainer.task.default_steps)))
 
 
 def train_panel(trainer: Trainer) -> None:
-    """Buttons, progress bar and the live curve. Training runs in chunks, redrawing between them; a click
-    on Stop (or any widget) interrupts between chunks, and the trainer keeps every finished step.
-
-    Streamlit may start the next run while this one is still inside a chunk: everything that reads the
-    trainer holds ``trainer.lock`` (the chunk holds it too), so a new run waits for the chunk to end."""
+    """Buttons, progress and the live curve. Train hands the run to the server's pool (or joins the same run
+    of another learner, or takes its finished result); Stop keeps the steps done so far; Reset starts over."""
+    status = settle_run(trainer)  # before the buttons: Train is enabled again once the run ended
     c1, c2, c3, c4 = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
     n = c1.number_input(t("learn.steps"), 1, 2000, step=50, key="learn_steps", **KEEP)
-    go = c2.button(t("learn.train", n=n), key="learn_train", type="primary", icon="▶️")
-    c3.button(t("learn.stop"), key="learn_stop", icon="⏹️")
+    # Train starts the run in its callback, before this run draws: the button is already disabled below.
+    go = c2.button(t("learn.train", n=n), key="learn_train", type="primary", icon="▶️", disabled=following(),
+                   on_click=_train_clicked)
+    c3.button(t("learn.stop"), key="learn_stop", icon="⏹️", on_click=leave_run)
     c4.button(t("learn.reset"), key="learn_reset", on_click=_reset, icon="🔄")
-    progress = st.empty()
-    chart = st.empty()
-    if go:
-        start, end = trainer.step, trainer.step + int(n)
-        bar = progress.progress(0.0, text=t("learn.training", step=start, total=end))
-        chunk = max(1, int(n) // CHUNKS)
-        while trainer.step < end:
-            trainer.run(min(chunk, end - trainer.step))  # holds trainer.lock
-            bar.progress((trainer.step - start) / (end - start), text=t("learn.training", step=trainer.step,
-                                                                           total=end))
-            chart.plotly_chart(curve_figure(trainer, end), width="stretch")
-        bar.progress(1.0, text=t("learn.trained", step=trainer.step))
+    if st.session_state.get(_RUN_PROBLEM):
+        st.error(t("learn.error", error=st.session_state[_RUN_PROBLEM]), icon="⛔")
+    if status is not None:
+        _follow(status)
     else:
+        if go:
+            st.progress(1.0, text=t("learn.trained", step=trainer.step))
         with trainer.lock:
-            fig = curve_figure(trainer)
-        chart.plotly_chart(fig, width="stretch")
+            key = state_key(trainer)
+            fig = _shared_figure(None if key is None else ("curve", key), current_lang(),
+                                 lambda: curve_figure(trainer))
+        st.plotly_chart(fig, width="stretch")
 
 
 def _analysis(trainer: Trainer):
@@ -165,8 +336,10 @@ def results(trainer: Trainer) -> None:
     tokens = trainer.eval_data.tokens[0] if trainer.eval_data.tokens else None
     labels = {"c_title": t("learn.fig.c", unit=unit.unit), "f_title": t("learn.fig.f", unit=unit.unit),
               "before": t("learn.before"), "after": t("learn.after"), "t": "t"}
-    right.plotly_chart(fl.unit_figure(unit.c_example_before, unit.c_example, unit.f_example_before,
-                                      unit.f_example, labels, tokens), width="stretch")
+    key = state_key(trainer)
+    right.plotly_chart(_shared_figure(None if key is None else ("unit", key), current_lang(), lambda: fl.unit_figure(
+        unit.c_example_before, unit.c_example, unit.f_example_before, unit.f_example, labels, tokens)),
+        width="stretch")
 
 
 def sentiment_probe(trainer: Trainer) -> None:

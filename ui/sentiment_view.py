@@ -3,7 +3,9 @@ accuracy against the bag-of-words baseline, a typed sentence read token by token
 classifier's LSTM (reading that sentence, embedded) the model every page shows.
 
 Widget keys: ``sentiment_steps sentiment_train sentiment_stop`` (training), ``sentiment_text sentiment_q
-sentiment_layer sentiment_dir sentiment_unit_*`` (reading), ``sentiment_use`` (use this LSTM on every page)."""
+sentiment_layer sentiment_dir sentiment_unit_*`` (reading), ``sentiment_use`` (use this LSTM on every page).
+Training runs in the server's worker processes, shared by learners with the same seed and state (lessons.jobs);
+the run this session follows is ``st.session_state["sentiment_run"]``."""
 from __future__ import annotations
 
 import re
@@ -11,9 +13,11 @@ import re
 import pandas as pd
 import streamlit as st
 
+from lessons import jobs
 from lessons import sentiment as S
 from lessons.sources import InputBatch
 from lstm_core import limits
+from ui import learn_view as lv
 from ui import model_source
 from ui.figures.sentiment import loss_figure, token_figure
 from ui.i18n import t
@@ -33,12 +37,106 @@ def baseline(seed: int) -> dict:
     return S.bag_of_words(split(seed), steps=200, seed=seed)
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def data_key(seed: int) -> str:
+    return S.data_digest(split(seed))
+
+
 def trainer(seed: int) -> S.Trainer:
     """The session's trainer for this seed (kept across reruns: training resumes where it stopped)."""
     tr = st.session_state.get("sentiment_trainer")
     if tr is None or tr.seed != seed:
+        leave_run()
         tr = st.session_state["sentiment_trainer"] = S.Trainer(split(seed), seed=seed)
     return tr
+
+
+# ----------------------------------------------------------------------------------- the run, shared
+# As on the Learn page (ui/learn_view.py): the run goes to the server's worker pool (lessons.jobs), learners who
+# train the same seed from the same state follow one run, a finished one is handed over at once.
+RUN = "sentiment_run"  # (ticket, trainer, steps)
+JOB = "lessons.sentiment:train_job"
+
+
+def following() -> bool:
+    return st.session_state.get(RUN) is not None
+
+
+def _train_clicked() -> None:
+    tr = st.session_state.get("sentiment_trainer")
+    if tr is None or following():
+        return
+    n = int(st.session_state.get("sentiment_steps", 60))
+    ticket = jobs.shared().join(S.run_key(tr, n, data_key(tr.seed)), JOB,
+                                (tr.data, tr.seed, tr.batch, tr.lr, S.state_bytes(tr), n, CHUNK), steps=n,
+                                kind="sentiment", alive=lv.session_alive())
+    st.session_state[RUN] = (ticket, tr, n)
+
+
+def leave_run() -> None:
+    """Stop following (Stop, another seed): keep the steps done so far; the run goes on for the others."""
+    run = st.session_state.pop(RUN, None)
+    if run is None:
+        return
+    status = jobs.shared().status(run[0])
+    snapshot = jobs.shared().leave(run[0])
+    if run[1] is not st.session_state.get("sentiment_trainer"):
+        return
+    if status.state == jobs.DONE:  # it ended just before the click: the whole run is kept
+        S.load_state(run[1], status.result["state"])
+        run[1]._scores = status.result["scores"]
+    elif snapshot is not None:
+        S.load_state(run[1], snapshot)
+
+
+def settle_run(tr: S.Trainer):
+    """Take the followed run's result when it ended; its status while it goes on (else None)."""
+    run = st.session_state.get(RUN)
+    if run is None:
+        return None
+    if run[1] is not tr:
+        leave_run()
+        return None
+    status = jobs.shared().status(run[0])
+    if status.state in (jobs.QUEUED, jobs.RUNNING):
+        return status
+    st.session_state.pop(RUN, None)
+    jobs.shared().leave(run[0])
+    if status.state == jobs.DONE:
+        S.load_state(tr, status.result["state"])
+        tr._scores = status.result["scores"]
+    elif status.state == jobs.FAILED:
+        st.error(t("learn.error", error=status.error), icon="⛔")
+    return None
+
+
+def _show_run(tr: S.Trainer, status, total: int) -> None:
+    if status.state == jobs.QUEUED:
+        st.info(lv.place_text(status), icon="⏳")
+    else:
+        done = tr.step + status.done
+        st.progress(status.done / max(1, status.steps), text=t("sentiment.train.progress", done=done, total=total))
+    if status.waiters > 1:
+        st.caption(t("learn.shared_run", n=status.waiters))
+
+
+@st.fragment(run_every=lv.POLL_S)
+def _follow() -> None:
+    tr, run = st.session_state.get("sentiment_trainer"), st.session_state.get(RUN)
+    if tr is None or run is None:
+        return
+    status = jobs.shared().status(run[0])
+    if status.state not in (jobs.QUEUED, jobs.RUNNING):
+        st.rerun(scope="app")
+    _show_run(tr, status, tr.step + run[2])
+
+
+def _scores(tr: S.Trainer) -> tuple[dict, dict]:
+    """(train/test accuracy, held-out accuracy by kind), computed once per trained state (or by the worker)."""
+    cached = getattr(tr, "_scores", None)
+    if cached is None or cached[0] != tr.step:
+        cached = tr._scores = (tr.step, tr.scores(), S.by_kind(tr.model, tr.data.test))
+    return cached[1], cached[2]
 
 
 def training_section(tr: S.Trainer) -> None:
@@ -49,24 +147,25 @@ def training_section(tr: S.Trainer) -> None:
             "  on pack_padded_sequence(..., enforce_sorted=False) → cat(h_n[-2], h_n[-1]) → Linear(48, 2)",
             language="text")
     st.markdown(t("sentiment.train.data", train=len(tr.data.train), test=len(tr.data.test), vocab=len(tr.data.vocab)))
+    status = settle_run(tr)  # before the buttons: Train is enabled again once the run ended
     c1, c2, c3 = st.columns([2, 1, 1])
     steps = c1.slider(t("sentiment.train.steps"), 10, 300, 60, 10, key="sentiment_steps")
-    go = c2.button(t("sentiment.train.run"), key="sentiment_train", type="primary")
-    c3.button(t("sentiment.train.stop"), key="sentiment_stop", help=t("sentiment.train.stop_help"))
-    if go:
-        bar = st.progress(0.0, text=t("sentiment.train.progress", done=0, total=steps))
-        for done in range(0, steps, CHUNK):
-            tr.advance(min(CHUNK, steps - done))
-            n = min(done + CHUNK, steps)
-            bar.progress(n / steps, text=t("sentiment.train.progress", done=n, total=steps))
-    scores, bow = tr.scores(), baseline(tr.seed)
+    go = c2.button(t("sentiment.train.run"), key="sentiment_train", type="primary", on_click=_train_clicked,
+                   disabled=following())
+    c3.button(t("sentiment.train.stop"), key="sentiment_stop", help=t("sentiment.train.stop_help"),
+              on_click=leave_run)
+    if status is not None:
+        _follow()
+    elif go:
+        st.progress(1.0, text=t("sentiment.train.progress", done=steps, total=steps))
+    scores, kinds = _scores(tr)
+    bow = baseline(tr.seed)
     m = st.columns(4)
     m[0].metric(t("sentiment.train.step"), tr.step)
     m[1].metric(t("sentiment.train.acc_train"), f"{scores['train']:.1%}")
     m[2].metric(t("sentiment.train.acc_test"), f"{scores['test']:.1%}",
                 delta=f"{scores['test'] - S.TARGET:+.1%} vs {S.TARGET:.0%}")
     m[3].metric(t("sentiment.train.bow"), f"{bow['test']:.1%}", help=t("sentiment.train.bow_help"))
-    kinds = S.by_kind(tr.model, tr.data.test)
     st.table(pd.DataFrame({"LSTM": [f"{kinds[k]:.1%}" for k in kinds],
                            t("sentiment.train.bow_short"): [f"{bow['by_kind'][k]:.1%}" for k in kinds]},
                           index=[t(f"sentiment.kind.{k}") for k in kinds]))

@@ -23,6 +23,17 @@ def shape_str(shape) -> str:
     return str(tuple(int(s) for s in shape))
 
 
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _frame(name: str, key: str, lang: str, _build) -> pd.DataFrame:
+    """A table built once per (what it shows, language) and shared read only by every session: building the
+    pandas frames of the page was most of a rerun's CPU after the torch runs (shared in lessons.shapes)."""
+    return _build()
+
+
+def frame(name: str, key, build) -> pd.DataFrame:
+    return _frame(name, repr(key), current_lang(), build)
+
+
 # ---------------------------------------------------------------------------------------------- tensors
 def meaning(dims) -> str:
     return "; ".join(f"{d.size} = {t('shapes.role.' + d.role)}" for d in dims)
@@ -46,14 +57,14 @@ def render_tensor_table(rep, actual: dict | None, error: str | None = None) -> b
     the ``error`` torch raised); returns whether every shape matched."""
     if actual is None:
         st.error(t("shapes.check_failed", error=error))
-        st.table(tensor_table(rep, None))
+        st.table(frame("tensors", (rep, None), lambda: tensor_table(rep, None)))
         return False
     bad = [name for name in TENSORS if actual[name] != rep.tensors[name].shape]
     if bad:
         st.error(t("shapes.check_mismatch", names=", ".join(bad)))
     else:
         st.success(t("shapes.check_ok"), icon="✅")
-    st.table(tensor_table(rep, actual))  # a static table: six rows, long meanings wrap
+    st.table(frame("tensors", (rep, actual), lambda: tensor_table(rep, actual)))  # static: long meanings wrap
     return not bad
 
 
@@ -103,7 +114,7 @@ def sharing_table(rows: list[lesson.Sharing]) -> pd.DataFrame:
 
 def render_params(rep, model) -> None:
     real = lesson.param_shapes(model)
-    table = param_table(rep, real)
+    table = frame("params", (rep, real), lambda: param_table(rep, real))
     real_total = sum(p.numel() for p in model.parameters())
     st.dataframe(table, hide_index=True, width="stretch", height="content",
                  column_config={t("shapes.col.role"): st.column_config.TextColumn(width="large")})
@@ -112,7 +123,8 @@ def render_params(rep, model) -> None:
     if real_total != rep.total_params or BAD in set(table[t("shapes.col.torch")]):
         st.error(t("shapes.params_mismatch", real=real_total, predicted=rep.total_params))
     col2.markdown(t("shapes.sharing", total=f"{rep.total_params:,}", seq_len=rep.seq_len))
-    col2.dataframe(sharing_table(lesson.sharing(rep.config, rep.batch_size, rep.seq_len)), hide_index=True)
+    col2.dataframe(frame("sharing", (rep.config, rep.batch_size, rep.seq_len), lambda: sharing_table(
+        lesson.sharing(rep.config, rep.batch_size, rep.seq_len))), hide_index=True)
     _seq_len_change(rep, col1)
 
 
@@ -141,17 +153,16 @@ def render_checks(checks: list[lesson.Check]) -> None:
         st.success(t("shapes.checks_ok", n=len(checks)), icon="✅")
     else:
         st.error(t("shapes.checks_bad", n=sum(not c.ok for c in checks)))
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+    st.dataframe(frame("checks", rows, lambda: pd.DataFrame(rows)), hide_index=True, width="stretch",
                  column_config={t("shapes.col.claim"): st.column_config.TextColumn(width="large")})
 
 
 def render_final_values(last) -> None:
     """The two vectors of the first check side by side for sequence 0 (`facts.LastStepFact`)."""
-    frame = pd.DataFrame({
+    st.dataframe(frame("final", last, lambda: pd.DataFrame({
         t("shapes.vec.output_last"): last.seq0_output_last,
         t("shapes.vec.h_n_top", index=last.top): last.seq0_h_n_top,
-    }).T
-    st.dataframe(frame.round(5), width="stretch")
+    }).T.round(5)), width="stretch")
 
 
 # ------------------------------------------------------------------------------------ unbatched, packed

@@ -19,12 +19,23 @@ def steps_trained(page) -> int:
     return int(metric.locator("[data-testid=stMetricValue]").inner_text())
 
 
+STEPS_METRIC = "[data-testid=stMetric]"
+
+
 def train(page, wait_idle, n: int) -> None:
+    """Train n more steps and wait until the page shows them: the run goes to the server's worker pool and the
+    page polls it (between polls the script is idle), so wait on the steps metric, not on an idle script."""
+    before = steps_trained(page) if page.locator(STEPS_METRIC).filter(
+        has_text=re.compile("Steps trained|已训练步数")).count() else 0
     box = page.locator(".st-key-learn_steps input")
     box.fill(str(n))
     box.press("Enter")
     wait_idle(page)
     page.locator(".st-key-learn_train button").click()
+    page.wait_for_function("""(want) => [...document.querySelectorAll('[data-testid=stMetric]')].some(m =>
+        /Steps trained|已训练步数/.test(m.innerText) &&
+        Number(m.querySelector('[data-testid=stMetricValue]').innerText) === want)""", arg=before + n,
+                           timeout=90_000)
     wait_idle(page, timeout=90_000)
 
 

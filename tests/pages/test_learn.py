@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from lessons import jobs
 from lessons import sources as src
 from lessons.learn import Trainer
 from lessons.tasks import make_task
@@ -43,9 +44,33 @@ def curve(at) -> dict:
     return {d["meta"]: d for d in found[0]["data"]}
 
 
-def train(at, steps: int):
+@pytest.fixture(scope="module", autouse=True)
+def pool():
+    """The server's pool of training workers, fresh for this module (its counters start at zero)."""
+    saved = jobs._SHARED
+    jobs._SHARED = jobs.Pool(2, warm=("lessons.learn",))
+    jobs._SHARED.warm_up()
+    yield jobs._SHARED
+    jobs._SHARED.close()
+    jobs._SHARED = saved
+
+
+def finish(at):
+    """Wait (on the run's end, with a deadline) for the run this session follows, then rerun the page."""
+    if "learn_run" in at.session_state:
+        status = jobs.shared().wait(at.session_state["learn_run"][0], 120)
+        assert status.state == jobs.DONE, status
+        at.run()
+    return at
+
+
+def click_train(at, steps: int):
     at.number_input(key="learn_steps").set_value(steps)
     return at.button(key="learn_train").click().run()
+
+
+def train(at, steps: int):
+    return finish(click_train(at, steps))
 
 
 def test_training_curve_equals_the_trainers_losses_and_an_independent_run(run_app, assert_app_ok):
@@ -263,3 +288,70 @@ def test_the_page_says_what_a_server_restart_loses(run_app, assert_app_ok, lang)
     at = run_app(page="learn", lang=lang)
     assert_app_ok(at)
     assert translate(lang, "deploy.session_note") in [c.value for c in at.caption]
+
+
+def _block(pool, seed: int):
+    """A long run of another learner (other settings) that keeps a worker busy until it is left."""
+    cfg = dict(name="adding", seq_len=60, hidden=32, seed=seed, lr=0.01, forget_bias=0.0)
+    from lessons.learn import from_settings, run_key, state_bytes
+
+    tr = from_settings(cfg)
+    return pool.join(run_key(cfg, tr, 2000), "lessons.learn:train_job", (cfg, state_bytes(tr), 2000, 200),
+                     steps=2000, kind="blocker")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_queued_run_shows_its_place_and_an_estimate_then_trains(run_app, assert_app_ok, pool, lang):
+    blockers = [_block(pool, 900 + i) for i in range(3)]  # two run, one waits: ours is 2nd in line
+    try:
+        pool.wait_for(blockers[1], lambda s: s.state == jobs.RUNNING, 60)
+        seed = 50 if lang == "en" else 51  # a run nobody trained before (a finished one is handed over at once)
+        at = click_train(run_app(page="learn", lang=lang, session={"learn_seed": seed}), 12)
+        assert_app_ok(at)
+        status = pool.status(at.session_state["learn_run"][0])
+        assert (status.state, status.place) == (jobs.QUEUED, 2)
+        place = translate(lang, "learn.place.nd", n=2)
+        head, tail = translate(lang, "learn.queue", place=place, seconds="{S}").split("{S}")
+        shown = [i.value for i in at.info]
+        assert len(shown) == 1 and shown[0].startswith(head) and shown[0].endswith(tail), shown
+        assert int(shown[0][len(head):len(shown[0]) - len(tail)]) >= 1  # "about N s", a whole number
+        assert at.button(key="learn_train").disabled  # one run at a time per learner
+    finally:
+        for ticket in blockers:
+            pool.leave(ticket)
+    finish(at)  # the workers free up: the queued run runs, and the page shows its model
+    assert_app_ok(at)
+    ref = Trainer(make_task("memory"), hidden_size=8, seed=seed, lr=0.03)
+    ref.run(12)
+    assert at.session_state["learn_trainer"].losses == ref.losses and not at.info
+    assert not at.button(key="learn_train").disabled  # the run ended: Train again
+
+
+def test_two_learners_with_the_same_settings_share_one_run_and_stop_leaves_only_ones_view(run_app, pool):
+    started = pool.stats()["started"]
+    a, b = run_app(page="learn", session={"learn_seed": 3}), run_app(page="learn", session={"learn_seed": 3})
+    click_train(a, 1500)
+    click_train(b, 1500)
+    ta, tb = a.session_state["learn_run"][0], b.session_state["learn_run"][0]
+    assert ta.job_id == tb.job_id and pool.stats()["started"] == started + 1
+    pool.wait_for(ta, lambda s: s.done > 0, 60)
+    a.button(key="learn_stop").click().run()  # A stops: A keeps what was trained so far, B's run goes on
+    kept = a.session_state["learn_trainer"]
+    assert "learn_run" not in a.session_state and 0 < kept.step < 1500
+    ref = Trainer(make_task("memory"), hidden_size=8, seed=3, lr=0.03)
+    ref.run(kept.step)
+    assert kept.losses == ref.losses
+    assert pool.status(tb).state == jobs.RUNNING
+    finish(b)
+    assert b.session_state["learn_trainer"].step == 1500
+    # a third learner with the same settings gets the finished model at once, bitwise B's
+    c = click_train(run_app(page="learn", session={"learn_seed": 3}), 1500)
+    assert "learn_run" not in c.session_state and pool.stats()["started"] == started + 1
+    wb, wc = b.session_state["learn_trainer"].model.state_dict(), c.session_state["learn_trainer"].model.state_dict()
+    assert all(torch.equal(wb[k], wc[k]) for k in wb)
+    # another seed is another run
+    d = click_train(run_app(page="learn", session={"learn_seed": 4}), 1500)
+    td = d.session_state["learn_run"][0]
+    assert pool.stats()["started"] == started + 2 and td.job_id != tb.job_id
+    d.button(key="learn_reset").click().run()  # the only follower resets: the run is cancelled
+    assert pool.wait(td, 60).state == jobs.CANCELLED and d.session_state["learn_trainer"].step == 0

@@ -4,9 +4,30 @@ and token colours equal lessons.sentiment on an identically trained model, in bo
 import pytest
 import torch
 
+from lessons import jobs
 from lessons import sentiment as S
 from tests.helpers import traces_by_meta
 from ui.i18n import translate
+
+
+@pytest.fixture(scope="module", autouse=True)
+def pool():
+    """The server's pool of training workers, fresh for this module (its counters start at zero)."""
+    saved = jobs._SHARED
+    jobs._SHARED = jobs.Pool(2, warm=("lessons.sentiment",))
+    jobs._SHARED.warm_up()
+    yield jobs._SHARED
+    jobs._SHARED.close()
+    jobs._SHARED = saved
+
+
+def finish(at):
+    """Wait (on the run's end, with a deadline) for the run this session follows, then rerun the page."""
+    if "sentiment_run" in at.session_state:
+        status = jobs.shared().wait(at.session_state["sentiment_run"][0], 200)
+        assert status.state == jobs.DONE, status
+        at.run(timeout=200)
+    return at
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +42,8 @@ def test_train_resume_and_read(run_app, assert_app_ok, app_text, reference, lang
     at = run_app(page="sentiment", lang=lang, timeout=120)
     assert_app_ok(at)
     at.slider(key="sentiment_steps").set_value(10)
-    at.button(key="sentiment_train").click().run(timeout=200)
-    at.button(key="sentiment_train").click().run(timeout=200)  # resume: 10 + 10 steps
+    finish(at.button(key="sentiment_train").click().run(timeout=200))
+    finish(at.button(key="sentiment_train").click().run(timeout=200))  # resume: 10 + 10 steps
     assert_app_ok(at)
     trainer = at.session_state["sentiment_trainer"]
     assert trainer.step == 20 and trainer.losses == reference.losses
@@ -57,3 +78,55 @@ def test_the_page_says_what_a_server_restart_loses(run_app, assert_app_ok, lang)
     at = run_app(page="sentiment", lang=lang)
     assert_app_ok(at)
     assert translate(lang, "deploy.session_note") in [c.value for c in at.caption]
+
+
+def _block(pool, seed: int):
+    """A long Learn run of another learner that keeps a worker busy until it is left."""
+    from lessons.learn import from_settings, run_key, state_bytes
+
+    cfg = dict(name="adding", seq_len=60, hidden=32, seed=seed, lr=0.01, forget_bias=0.0)
+    tr = from_settings(cfg)
+    return pool.join(run_key(cfg, tr, 2000), "lessons.learn:train_job", (cfg, state_bytes(tr), 2000, 200),
+                     steps=2000, kind="blocker")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_queued_run_shows_its_place_and_an_estimate(run_app, assert_app_ok, pool, lang):
+    blockers = [_block(pool, 800 + i) for i in range(2)]  # both workers busy: ours is 1st in line
+    try:
+        pool.wait_for(blockers[1], lambda s: s.state == jobs.RUNNING, 60)
+        at = run_app(page="sentiment", lang=lang, query={"seed": 7 if lang == "en" else 8}, timeout=120)
+        at.slider(key="sentiment_steps").set_value(10)
+        at.button(key="sentiment_train").click().run(timeout=120)
+        assert_app_ok(at)
+        status = pool.status(at.session_state["sentiment_run"][0])
+        assert (status.state, status.place) == (jobs.QUEUED, 1)
+        place = translate(lang, "learn.place.st", n=1)
+        head, tail = translate(lang, "learn.queue", place=place, seconds="{S}").split("{S}")
+        shown = [i.value for i in at.info]
+        assert len(shown) == 1 and shown[0].startswith(head) and shown[0].endswith(tail), shown
+        assert at.button(key="sentiment_train").disabled
+        assert at.session_state["sentiment_trainer"].step == 0
+    finally:
+        for ticket in blockers:
+            pool.leave(ticket)
+    finish(at)
+    assert_app_ok(at)
+    seed = at.session_state["sentiment_trainer"].seed
+    ref = S.Trainer(S.split(seed), seed=seed)
+    ref.advance(10)
+    assert at.session_state["sentiment_trainer"].losses == ref.losses and not at.info
+
+
+def test_two_learners_share_one_run_and_get_the_same_classifier(run_app, pool):
+    started = pool.stats()["started"]
+    a, b = (run_app(page="sentiment", query={"seed": 3}, timeout=120) for _ in range(2))
+    for at in (a, b):
+        at.slider(key="sentiment_steps").set_value(30)
+        at.button(key="sentiment_train").click().run(timeout=120)
+    assert a.session_state["sentiment_run"][0].job_id == b.session_state["sentiment_run"][0].job_id
+    finish(a), finish(b)
+    assert pool.stats()["started"] == started + 1
+    wa = a.session_state["sentiment_trainer"].model.state_dict()
+    wb = b.session_state["sentiment_trainer"].model.state_dict()
+    assert all(torch.equal(wa[k], wb[k]) for k in wa) and a.session_state["sentiment_trainer"].step == 30

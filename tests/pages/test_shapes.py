@@ -216,3 +216,24 @@ def test_block_picture_follows_the_sidebar(run_app):
     at.slider(key="num_layers").set_value(2).run()
     at.toggle(key="bidirectional").set_value(True).run()
     assert figure_slabs(at)["h_n"] == figure_slabs(at)["c_n"] == {0, 1, 2, 3}  # layer·2 + direction
+
+
+def test_a_class_on_the_same_configuration_shares_the_torch_runs(run_app, assert_app_ok):
+    """Thirty learners on one configuration ask the same torch runs: the second session computes none of them
+    and shows the same tables; another configuration is computed anew, its tables are its own."""
+    from lessons import shapes as lesson
+
+    lesson.SHARED.clear()
+    query = {"hidden_size": 5, "num_layers": 2, "bidirectional": True}
+    first = run_app(page=PAGE, query=query)
+    assert_app_ok(first)
+    computed = lesson.SHARED.misses
+    assert computed >= 4  # real shapes, correspondences, the unbatched and the packed tab
+    second = run_app(page=PAGE, query=query)
+    assert_app_ok(second)
+    assert lesson.SHARED.misses == computed and lesson.SHARED.hits >= 4
+    for i in range(3):
+        assert table(second, i) == table(first, i)
+    other = run_app(page=PAGE, query={**query, "hidden_size": 6})
+    assert lesson.SHARED.misses >= computed + 4
+    assert table(other, 0)["h_n"][-1] == 6 and table(first, 0)["h_n"][-1] == 5  # (4, B, H): its own tables

@@ -70,7 +70,7 @@ def tensor_blocks(rep, labels: dict[str, str], height: int = 620) -> go.Figure:
             x0, y0 = position * step, position * step
             for start, width, colour, direction in _segments(name, dims, num_dirs, h_out, slab):
                 xs, ys = _rect(x0 + start, y0, width, rows)
-                hover = _hover(name, dims, slab, depth, labels, num_dirs, direction)
+                hover = _hover(name, dims, slab, labels, num_dirs, direction)
                 legend = direction and direction not in shown_legend
                 if legend:
                     shown_legend.add(direction)
@@ -113,7 +113,7 @@ def _grid(rows: int, cols: int) -> dict:
                 hoverinfo="skip", showlegend=False)
 
 
-def _hover(name, dims, slab, depth, labels, num_dirs, direction) -> str:
+def _hover(name, dims, slab, labels, num_dirs, direction) -> str:
     parts = [f"{d.size} {d.symbol}: {labels['role.' + d.role]}" for d in dims]
     head = name if len(dims) < 3 else f"{name}[{slab}]"
     if name in ("h_0", "c_0", "h_n", "c_n") and len(dims) >= 2:
