@@ -10,7 +10,15 @@ import streamlit as st
 from lstm_core import limits
 from ui import model_source
 from ui.figures.gradients import forget_product_figure, gradient_figure
-from ui.gradients_view import backward_steps, curves_csv, gradient_flows, model_key, render_bptt
+from ui.gradients_view import (
+    backward_steps,
+    callout_numbers,
+    curves_csv,
+    explain_text,
+    gradient_flows,
+    model_key,
+    render_bptt,
+)
 from ui.i18n import t
 from ui.state import get_config, get_model
 
@@ -91,9 +99,7 @@ m1, m2, m3 = st.columns(3)
 m1.metric(t("gradients.metric_lstm"), ratio_text(lstm.dL_dh[:, 0]), help=t("gradients.metric_help"))
 m2.metric(t("gradients.metric_rnn"), ratio_text(rnn.dL_dh[:, 0]), help=t("gradients.metric_help"))
 m3.metric(t("gradients.metric_forget"), f"{lstm.forget_product[0, 0].mean():.2e}")
-numbers = dict(shift=f"{shift:g}", f=f"{lstm.forget[:, 0].mean():.2f}", T=T,
-               prod=f"{lstm.forget_product[0, 0].mean():.1e}", lstm=ratio_text(lstm.dL_dh[:, 0]),
-               rnn=ratio_text(rnn.dL_dh[:, 0]))
+numbers = callout_numbers(lstm, rnn, shift, T, ratio_text)  # the comparison worded by the two ratios
 if f_open:
     st.info(t("gradients.untrained_forgets"), icon="💡")
 elif shift:
@@ -113,7 +119,7 @@ st.plotly_chart(forget_product_figure(lstm, labels), key="grad_fig_forget")
 st.download_button(t("gradients.download"), curves_csv(flows), "gradient_flow.csv", "text/csv", key="grad_download")
 
 with st.expander(t("gradients.explain_title"), expanded=True):
-    st.markdown(t("gradients.explain"))
+    st.markdown(explain_text(lstm_cfg.kwargs(), cfg.seed, T))
 
 try:
     bptt_lstm, bptt_rnn = backward_steps(weights_key, model, cfg.seed, T, float(shift), k, f_open)
