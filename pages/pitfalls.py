@@ -1,4 +1,5 @@
-"""Pitfalls: ten nn.LSTM confusions and seven tutorial errors, each refuted live (the last four: `lessons.errata`).
+"""Pitfalls: ten nn.LSTM confusions and the tutorials' errors, each refuted live (`lessons.pitfalls` on the
+learner's configuration, then `lessons.errata` on the tutorials' own code); the five tutorials by title.
 
 Numbers: `lessons.pitfalls` (batch_first, last step, h_n layout, padding, dropout and unbatched through the
 shared facts of `lessons.facts`); laid out as cards by `ui.pitfalls_view`.
@@ -29,6 +30,8 @@ with tab_pitfalls:
     for number, key in enumerate(pitfalls.PITFALLS, start=1):
         view.render_card(by_key[key], number)
 with tab_claims:
+    st.subheader(t("tutorials.heading"))
+    errata_view.render_tutorials()
     st.markdown(t("pitfalls.claims_intro"))
     for key in pitfalls.CLAIMS:
         view.render_card(by_key[key])

@@ -24,7 +24,7 @@ ALLOWED_WORDS = {
     "Inf", "BPTT", "cuDNN", "Adam", "torch", "numpy", "tanh", "sigmoid", "softmax", "safetensors", "autograd",
     "PackedSequence", "Hochreiter", "Schmidhuber", "Jozefowicz", "True", "False", "Language",
     "sin", "vs", "pt", "pth", "bin", "bfloat", "Linear", "logits", "argmax", "MSE", "NUL", "Home", "End", "unk",
-    "Karpathy", "LSTMVis",
+    "Karpathy", "LSTMVis", "IMDB",
     # nn.LSTM's own argument and output names (the sidebar shows them verbatim)
     "bias", "dropout", "bidirectional", "output", "input", "state",
 }
