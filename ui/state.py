@@ -240,8 +240,9 @@ def _reassert_bound() -> None:
 def render_sidebar() -> AppConfig:
     """Draw the language selector and the nn.LSTM arguments from `PARAMS`; validate; keep the last valid."""
     sb, ss = st.sidebar, st.session_state
-    if ss.get("lang") not in LANGS:
-        ss["lang"] = browser_lang()
+    if ss.get("lang") not in LANGS:  # a new session, or a page switch that dropped the widget's value: the
+        asked = st.query_params.get("lang")  # address (every hand-over writes ?lang=) before the browser's
+        ss["lang"] = asked if asked in LANGS else browser_lang()
     sb.selectbox(t("shell.language"), LANGS, key="lang", format_func=LANG_NAMES.get)
     _reassert_bound()
     lock = model_source.locked()  # a trained/uploaded model fixes the architecture widgets
