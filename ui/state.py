@@ -237,6 +237,10 @@ def _reassert_bound() -> None:
                 ss[p.key] = ss[p.key]
 
 
+# pages that build their own model and do not read the sidebar's nn.LSTM settings (a note in the sidebar says so)
+OWN_MODEL = ("learn", "quiz", "sentiment")
+
+
 def render_sidebar() -> AppConfig:
     """Draw the language selector and the nn.LSTM arguments from `PARAMS`; validate; keep the last valid."""
     sb, ss = st.sidebar, st.session_state
@@ -249,6 +253,8 @@ def render_sidebar() -> AppConfig:
     for area in ("model", "input"):
         sb.subheader(t(f"shell.sidebar.{area}"))
         if area == "model":
+            if st.query_params.get("page") in OWN_MODEL:  # this page builds its own model: say so where it shows
+                sb.info(t(f"shell.sidebar.own_model.{st.query_params['page']}"), icon="ℹ️")
             model_source.render_switch(sb)  # random / trained / uploaded weights (the Learn page)
         for p in PARAMS:
             if p.area == area:
