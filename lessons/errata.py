@@ -17,7 +17,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 KEYS = ("seed000_shapes", "seed003_h0", "seed004_pack_long", "seed004_unsqueeze", "seed000_bidir_shapes",
         "seed004_shared_weight", "seed004_torchtext", "seed004_variants", "seed001_two_lstm", "seed002_previous_layer",
-        "exploding", "seed002_param_count", "seed004_hierarchical", "seed001_training")
+        "exploding", "seed002_param_count", "seed004_hierarchical", "seed001_training", "seed004_tbptt")
 
 
 @dataclass(frozen=True)

@@ -477,5 +477,60 @@ def seed001_training(epochs: int = 100, seed: int = 0) -> Erratum:
                    fix=fix)
 
 
+# ------------------------------------------------------------------ 9. tutorial 004: truncated BPTT
+
+def _saved_bytes(fn) -> int:
+    """Bytes of the distinct tensors autograd saves for the backward pass while ``fn()`` runs (the memory a
+    backward pass needs, kept alive until it runs)."""
+    seen: set[int] = set()
+    total = 0
+
+    def pack(t):
+        nonlocal total
+        if t.data_ptr() not in seen:
+            seen.add(t.data_ptr())
+            total += t.numel() * t.element_size()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        fn()
+    return total
+
+
+def seed004_tbptt(T: int = 100, k: int = 25, seed: int = 0) -> Erratum:
+    """The tutorial's TruncatedBPTTLSTM detaches h and c between chunks inside ONE forward pass and returns the
+    concatenated outputs: one backward then runs through every chunk's graph, all kept in memory at once. The
+    detach only cuts the gradient; the memory that truncated BPTT exists to save is not saved. A real loop
+    (forward one chunk, backward, step) keeps one chunk's graph."""
+    snippet = (f"lstm = nn.LSTM(10, 20, 2, batch_first=True)\nx = torch.randn(2, {T}, 10)\n"
+               f"outputs = truncated_model(x)           # TruncatedBPTTLSTM(..., truncation_steps={k})\n"
+               "# bytes autograd keeps for the backward pass, measured with saved_tensors_hooks")
+    fix = ("for chunk, target in zip(x.split(k, dim=1), y.split(k, dim=1)):\n"
+           "    out, (h, c) = lstm(chunk, (h, c))\n"
+           "    loss_fn(out, target).backward()   # this chunk's graph is freed here\n"
+           "    optimizer.step(); optimizer.zero_grad()\n    h, c = h.detach(), c.detach()")
+    lstm = _seeded(lambda: nn.LSTM(10, 20, 2, batch_first=True), seed)
+    x = _randn(2, T, 10, seed=seed)
+
+    def tutorial(x=x):
+        h = torch.zeros(2, 2, 20)
+        c = torch.zeros(2, 2, 20)
+        outputs = []
+        for chunk in torch.split(x, k, dim=1):
+            out, (h, c) = lstm(chunk, (h, c))
+            outputs.append(out)
+            h, c = h.detach(), c.detach()
+        return torch.cat(outputs, dim=1)
+
+    tut, full, chunk = (_saved_bytes(f) for f in (tutorial, lambda: lstm(x), lambda: lstm(x[:, :k])))
+    xg = x.clone().requires_grad_(True)  # the detach does cut the gradient: nothing before the last chunk
+    (grad,) = torch.autograd.grad(tutorial(xg)[:, -1].sum(), xg)
+    return Erratum("seed004_tbptt", "004", snippet, claimed={"k": k, "T": T},
+                   actual={"bytes_tutorial": tut, "bytes_full": full, "bytes_chunk": chunk,
+                           "ratio_tutorial": tut / full, "ratio_chunk": chunk / full,
+                           "grad_before_cut": float(grad[:, : T - k].abs().max())}, fix=fix)
+
+
 RECIPES = (seed000_bidir_shapes, seed004_shared_weight, seed004_torchtext, seed004_variants, seed001_two_lstm,
-           seed002_previous_layer, exploding, seed002_param_count, seed004_hierarchical, seed001_training)
+           seed002_previous_layer, exploding, seed002_param_count, seed004_hierarchical, seed001_training,
+           seed004_tbptt)

@@ -100,6 +100,10 @@ QUOTES: dict[str, Quote] = {
         "12. x = torch.randn(batch_size, seq_length, input_size)\n"
         "13. y = torch.randn(batch_size, seq_length, hidden_size)\n…\n"
         "17. outputs = model(x)\n18. loss = criterion(outputs, y)"), True),
+    "seed004_tbptt": Quote("004", (
+        "对于非常长的序列,LSTM可能会遇到梯度消失或计算效率低下的问题。\n…\n"
+        "# 分离隐藏状态以防止梯度流过整个序列\nh_0 = h_0.detach()\nc_0 = c_0.detach()\n"
+        "# 连接所有输出\nreturn torch.cat(outputs, dim=1)"), True),
 }
 
 # where else the same mistake is printed: (tutorial, verbatim passage)

@@ -178,3 +178,27 @@ def test_quotes_are_verbatim():
     passages += [pair for pairs in ALSO.values() for pair in pairs]
     missing = [(n, p[:40]) for n, p in passages if re.sub(r"\s+", "", p) not in texts[n]]
     assert not missing
+
+
+def test_truncated_bptt_in_one_forward_pass_saves_no_memory():
+    e = R.seed004_tbptt()
+    a = e.actual
+    assert a["grad_before_cut"] == 0  # the gradient is cut ...
+    assert a["bytes_tutorial"] >= a["bytes_full"]  # ... but every chunk's graph is kept
+    assert a["bytes_chunk"] < 0.4 * a["bytes_full"]  # one chunk of a real loop keeps about a quarter
+    # independent: one backward of the tutorial's output runs through BOTH chunks' graphs (so both were kept):
+    # its weight gradient is chunk 1's plus chunk 2's, each computed alone
+    torch.manual_seed(0)
+    lstm = nn.LSTM(3, 4, batch_first=True)
+    x = torch.randn(1, 8, 3)
+    zero = torch.zeros(1, 1, 4)
+    out1, (h, c) = lstm(x[:, :4], (zero, zero))
+    out2, _ = lstm(x[:, 4:], (h.detach(), c.detach()))
+    torch.cat([out1, out2], 1).sum().backward()
+    total = lstm.weight_ih_l0.grad.clone()
+    parts = []
+    for chunk, state in ((x[:, :4], (zero, zero)), (x[:, 4:], (h.detach(), c.detach()))):
+        lstm.zero_grad()
+        lstm(chunk, state)[0].sum().backward()
+        parts.append(lstm.weight_ih_l0.grad.clone())
+    assert torch.allclose(total, parts[0] + parts[1], atol=1e-6) and parts[0].abs().max() > 1e-3
