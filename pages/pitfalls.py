@@ -7,7 +7,7 @@ shared facts of `lessons.facts`); laid out as cards by `ui.pitfalls_view`.
 
 import streamlit as st
 
-from lessons import pitfalls
+from lessons import errata, pitfalls
 from ui import errata_view
 from ui import pitfalls_view as view
 from ui.i18n import t
@@ -25,7 +25,8 @@ if trimmed:
     st.caption(t("pitfalls.trimmed", **trimmed))
 
 by_key = {d.key: d for d in demos}
-tab_pitfalls, tab_claims = st.tabs([t("pitfalls.tab_pitfalls"), t("pitfalls.tab_claims")])
+n_errors = len(pitfalls.CLAIMS) + len(errata.KEYS)  # counted, never written into the catalog
+tab_pitfalls, tab_claims = st.tabs([t("pitfalls.tab_pitfalls"), t("pitfalls.tab_claims", n=n_errors)])
 with tab_pitfalls:
     for number, key in enumerate(pitfalls.PITFALLS, start=1):
         view.render_card(by_key[key], number)

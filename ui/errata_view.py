@@ -22,20 +22,27 @@ def _one(key: str) -> errata.Erratum:
 
 
 def result_text(e: errata.Erratum) -> str:
-    """What torch printed or raised, as the page shows it."""
+    """What torch printed or raised, as the page shows it (numbers to 4 significant digits)."""
     if e.error is not None:
         return e.error
-    return "\n".join(f"{k}: {v}" for k, v in e.actual.items() if not isinstance(v, dict))
+    return "\n".join(f"{k}: {_fmt({k: v})[k]}" for k, v in e.actual.items() if not isinstance(v, dict))
+
+
+def cite(number: str) -> str:
+    """A tutorial's title as a reference in running text: *LSTM in Detail* / 《LSTM模型详解》."""
+    return t("tutorials.cite", title=tutorial_title(number))
 
 
 def source_line(key: str) -> str:
     """"📖 The tutorial's words (LSTM in Detail):" for the quote of ``key``, with where else it is said."""
-    q = QUOTES[key]
-    line = t("errata.source", title=tutorial_title(q.tutorial))
+    return t("errata.source", title=cite(QUOTES[key].tutorial))
+
+
+def also_line(key: str) -> str | None:
+    """Where else the tutorials say the same, quoted, or None."""
     also = ALSO.get(key, ())
-    if also:
-        line += " " + t("errata.also", where="; ".join(f"{tutorial_title(n)}: “{text}”" for n, text in also))
-    return line
+    return t("errata.also", where=t("errata.also_sep").join(
+        t("errata.also_item", title=cite(n), text=text) for n, text in also)) if also else None
 
 
 def render_quote(key: str) -> None:
@@ -44,7 +51,10 @@ def render_quote(key: str) -> None:
     if q.code:
         st.code(q.text, language="python", wrap_lines=True)
     else:
-        st.markdown("\n".join("> " + line for line in q.text.splitlines()))
+        st.markdown("\n".join("> " + line.replace("*", "\\*") for line in q.text.splitlines()))
+    also = also_line(key)
+    if also:
+        st.caption(also)
 
 
 def render_card(key: str) -> None:
@@ -54,7 +64,7 @@ def render_card(key: str) -> None:
         st.error(t("errata.failed", error=str(err)), icon="⛔")
         return
     with st.container(border=True, key=f"erratum_{key}"):
-        st.markdown(f"**{tutorial_title(e.seed)} · {t(f'errata.{key}.title')}**")
+        st.markdown(f"#### {cite(e.seed)} · {t(f'errata.{key}.title')}")
         render_quote(key)
         st.markdown(t(f"errata.{key}.claim", **_fmt({**e.actual, **e.claimed})))
         st.caption(t("errata.we_run"))
