@@ -65,7 +65,8 @@ def test_every_literal_key_in_the_code_exists():
 
 # Catalogs whose owners apply the same rule in their own branch (named in the merge notes).
 TUTORIAL_NAME_PENDING = {"start.json"}
-SEED_AS_TUTORIAL = re.compile(r"(?i)\bseeds? 00\d|\bseed-00\d|\bseed tutorial|种子教程|种子 ?00\d|教程 ?00\d|tutorial 00\d")
+SEED_AS_TUTORIAL = re.compile(
+    r"(?i)\bseeds? 00\d|\bseed-00\d|\bseed tutorial|种子教程|种子 ?00\d|教程 ?00\d|tutorial 00\d")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
