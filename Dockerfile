@@ -7,28 +7,32 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-WORKDIR /app
-# The CPU wheel of torch: PyPI's default torch wheel for Linux pulls several GB of CUDA libraries.
-COPY requirements.txt .
-RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
-    && pip install -r requirements.txt
+WORKDIR /src
+# Dependencies first (their layer is reused while only the code changes), read from pyproject.toml, the one
+# declaration. torch from PyTorch's CPU index: PyPI's default torch wheel for Linux pulls GBs of CUDA libraries.
+COPY pyproject.toml .
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+    && pip install --index-url https://download.pytorch.org/whl/cpu "$(grep '^torch==' /tmp/requirements.txt)" \
+    && pip install -r /tmp/requirements.txt
 
-# The engine's time loop is C++ (lstm_core/native), compiled for the CPU it runs on and cached per user.
-RUN apt-get update && apt-get install -y --no-install-recommends g++ && rm -rf /var/lib/apt/lists/*
+# The app itself, installed as a wheel (the layout pyproject.toml describes); the engine is plain torch, nothing
+# to compile. The server runs as an unprivileged user.
+COPY app.py ./
+COPY lstm_core/ lstm_core/
+COPY lessons/ lessons/
+COPY ui/ ui/
+COPY pages/ pages/
+COPY assets/ assets/
+COPY lstm_explorer/ lstm_explorer/
+COPY .streamlit/ .streamlit/
+RUN pip install --no-deps . && rm -rf /src
 RUN useradd --create-home --uid 10001 app
-COPY --chown=app:app app.py ./
-COPY --chown=app:app lstm_core/ lstm_core/
-COPY --chown=app:app lessons/ lessons/
-COPY --chown=app:app ui/ ui/
-COPY --chown=app:app pages/ pages/
-COPY --chown=app:app assets/ assets/
-COPY --chown=app:app .streamlit/ .streamlit/
 USER app
-RUN python -m lstm_core.native
+WORKDIR /home/app
 
 EXPOSE 8501
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=2).status != 200)"
-CMD ["streamlit", "run", "app.py", "--server.headless", "true", "--server.port", "8501", \
+CMD ["lstm-explorer", "--server.headless", "true", "--server.port", "8501", \
      "--server.address", "0.0.0.0", "--browser.gatherUsageStats", "false", \
      "--server.fileWatcherType", "none", "--server.runOnSave", "false"]

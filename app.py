@@ -4,6 +4,7 @@ Run with ``streamlit run app.py``. Every page in ``PAGES`` shares the sidebar co
 """
 
 import time
+from pathlib import Path
 
 import streamlit as st
 import torch
@@ -34,6 +35,7 @@ FIRST_PAINT_PAUSE_S = 0.08
 FIRST_RUN_DONE = "_first_run_done"
 
 st.set_page_config(page_title=t("shell.app_title"), page_icon="🧠", layout="wide")
+st.html(Path(__file__).parent / "assets" / "a11y.css")  # code colours with contrast (why: the file)
 # The app's tensors are tiny chains of sequential ops: one intra-op thread beats torch's pool, whose threads
 # spin at every op barrier (10-30x slower on a busy 2-core machine, measured); sessions run in parallel anyway.
 torch.set_num_threads(1)

@@ -121,14 +121,20 @@ class Crowd:
 
 
 def stepping(page, url: str, steps: int) -> None:
-    for name, query in CONFIGS.items():
-        page.goto(f"{url}/stepper?" + urlencode({"lang": "en", **query}))
-        page.wait_for_selector(f"{ROOT_SEL}[data-drawn]")
-        idle(page)
-        page.evaluate(STEP_JS, 5)  # warm-up
-        pairs = page.evaluate(STEP_JS, steps)
-        print(f"  step latency, {name}: {stats([p[0] for p in pairs])}", flush=True)
-        print(f"    of which the component's draw(): {stats([p[1] for p in pairs])}", flush=True)
+    """Step latency with the step's animation on (the dots along the wires, the gates filling: what a learner
+    sees by default) and, for comparison, with prefers-reduced-motion (no animation)."""
+    for motion in ("no-preference", "reduce"):
+        page.emulate_media(reduced_motion=motion)
+        label = "animation on" if motion == "no-preference" else "reduced motion (no animation)"
+        for name, query in CONFIGS.items():
+            page.goto(f"{url}/stepper?" + urlencode({"lang": "en", **query}))
+            page.wait_for_selector(f"{ROOT_SEL}[data-drawn]")
+            idle(page)
+            page.evaluate(STEP_JS, 5)  # warm-up
+            pairs = page.evaluate(STEP_JS, steps)
+            print(f"  step latency, {label}, {name}: {stats([p[0] for p in pairs])}", flush=True)
+            print(f"    of which the component's draw(): {stats([p[1] for p in pairs])}", flush=True)
+    page.emulate_media(reduced_motion="no-preference")
 
 
 def changing(page, url: str, changes: int) -> None:

@@ -1,24 +1,61 @@
-"""Copy-as-PyTorch: a runnable snippet that rebuilds the app's current state with ``torch.nn.LSTM``.
+"""Copy-as-PyTorch: a standalone script with the from-scratch LSTM and the app's current state.
 
-The snippet seeds torch, builds ``nn.LSTM(...)`` with every argument spelled out, makes an input of the
-right shape (the user's sequence as a tensor literal when it is small; packed with ``pack_padded_sequence``
-when lengths are given), runs the forward pass, prints the shapes, and checks ``lstm_core.LSTM`` loaded with
-the same ``state_dict`` gives the same numbers. Run it from the repository root (it puts the working
-directory on ``sys.path`` to find ``lstm_core``).
+The snippet needs nothing but torch: it holds the engine's own LSTM cell and time loop (their real source,
+read from `lstm_core` with `inspect`, not a copy), seeds torch, builds ``nn.LSTM(...)`` with every argument
+spelled out, makes an input of the right shape (the user's sequence as a tensor literal when it is small;
+packed with ``pack_padded_sequence`` when lengths are given), runs the forward pass, prints the shapes, and
+checks that the from-scratch LSTM, given the same weights, gives the same numbers.
 """
 
 from __future__ import annotations
 
+import inspect
+
 import torch
 from torch import Tensor
 
+from lstm_core import cell, recurrence
 from lstm_core.lstm import LSTMConfig
 from lstm_core.shapes import shapes
 
 from .layout import model_input
 
 EMBED_LIMIT = 240  # embed the user's sequence as a literal up to this many numbers
-OK_LINE = "OK: lstm_core.LSTM agrees with torch.nn.LSTM"
+DIFF_LINE = "max |diff| torch vs from scratch: {diff}"
+OK_LINE = "OK: the from-scratch LSTM agrees with torch.nn.LSTM"
+
+# the engine's code the snippet carries, in the order it is defined there
+ENGINE_CODE = (cell.CellStep, cell.input_projection, cell.cell_step, recurrence.LayerWeights,
+               recurrence._clamp_at, recurrence.run_direction)
+
+DRIVER = '''def lstm_from_scratch(lstm, x, lengths=None):
+    """Every layer and direction of `lstm` (its weights; eval mode) over time-major x (T, B, input_size),
+    with the cell and the time loop above. `lengths`: each sequence's real length (packed batch), None = all T.
+    Returns output (T, B, D*H_out), h_n and c_n (num_layers*D, B, ·), as torch.nn.LSTM does."""
+    steps, batch = x.shape[:2]
+    valid = None if lengths is None else (torch.arange(steps)[:, None] < lengths[None, :]).unsqueeze(-1)
+    h_out = lstm.proj_size or lstm.hidden_size
+    h_n, c_n, layer_input = [], [], x
+    for layer in range(lstm.num_layers):
+        outputs = []
+        for direction in range(2 if lstm.bidirectional else 1):
+            suffix = f"_l{layer}" + ("_reverse" if direction else "")  # torch's parameter names
+            w = LayerWeights(*(getattr(lstm, name + suffix, None) for name in LayerWeights._fields))
+            x_proj = input_projection(layer_input, w.weight_ih, w.bias_ih, w.bias_hh)  # (T, B, 4H)
+            h0, c0 = x.new_zeros(batch, h_out), x.new_zeros(batch, lstm.hidden_size)
+            run = run_direction(x_proj, h0, c0, w, reverse=direction == 1, valid=valid)
+            out = torch.stack([step.h for step in run["cells"]])  # (T, B, H_out)
+            outputs.append(out if valid is None else out.masked_fill(~valid, 0.0))
+            h_n.append(run["h_n"])
+            c_n.append(run["c_n"])
+        layer_input = torch.cat(outputs, dim=-1)  # (T, B, D*H_out); eval mode: no dropout between layers
+    return layer_input, torch.stack(h_n), torch.stack(c_n)
+'''
+
+
+def engine_source() -> str:
+    """The engine's LSTM cell and time loop, as its modules hold them (`inspect.getsource`)."""
+    return "\n\n\n".join(inspect.getsource(obj).rstrip() for obj in ENGINE_CODE) + "\n"
 
 
 def _fmt(v: float) -> str:
@@ -75,22 +112,28 @@ def generate(config: LSTMConfig, seed: int = 0, x_bm: Tensor | None = None, leng
     shape = _input_shape(config, batch_size, seq_len, unbatched)
 
     lines = [
-        '"""LSTM Explorer: the current model and input, rebuilt with torch.nn.LSTM.',
+        '"""LSTM Explorer: your model and input, an LSTM written from scratch, and torch.nn.LSTM to check it.',
         "",
-        "Run it from the repository root (python lstm_snippet.py): lstm_core is imported from there.",
+        "Standalone: it needs only PyTorch (pip install torch). Run it anywhere: python lstm_snippet.py",
         '"""',
-        "import os",
-        "import sys",
+        "from __future__ import annotations",
+        "",
+        *(["import os"] if weights_file else []),
+        "from collections.abc import Callable",
+        "from typing import NamedTuple",
         "",
         "import torch",
-        "from torch import nn",
-    ]
-    if packed:
-        lines.append("from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence")
-    lines += [
+        "from torch import Tensor, nn",
+        *(["from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence"] if packed else []),
         "",
-        "sys.path.insert(0, os.getcwd())  # the repository root holds lstm_core",
-        "from lstm_core import LSTM  # noqa: E402  (our from-scratch engine)",
+        "",
+        "# ---- The LSTM from scratch: LSTM Explorer's engine code (lstm_core/cell.py, lstm_core/recurrence.py)",
+        "",
+        engine_source(),
+        "",
+        DRIVER,
+        "",
+        "# ---- Your model and input, in torch.nn.LSTM",
         "",
         f"torch.manual_seed({int(seed)})  # the same seed gives the same initial weights"
         + (" (replaced below)" if weights_file else ""),
@@ -135,22 +178,27 @@ def generate(config: LSTMConfig, seed: int = 0, x_bm: Tensor | None = None, leng
         "print('h_n:', tuple(h_n.shape))  # (num_layers*D, batch, H_out): never batch-first",
         "print('c_n:', tuple(c_n.shape))  # (num_layers*D, batch, hidden_size)",
         "",
-        "# the same weights in lstm_core.LSTM, the engine behind every number in the app",
-        "ours = " + torch_call(config, every=True, indent=4, name="LSTM"),
-        "ours.load_state_dict(lstm.state_dict())",
-        "ours.eval()",
-        "our_output, (our_h_n, our_c_n) = ours(x)",
+        "# ---- The same weights through the LSTM from scratch (it reads time-major input: (seq_len, batch, ·))",
         "with torch.no_grad():",
     ]
     if packed:
-        lines.append("    pairs = [(output.data, our_output.data), (h_n, our_h_n), (c_n, our_c_n)]")
+        lines += ["    x_time_major, lengths = pad_packed_sequence(x)",
+                  "    expected = [pad_packed_sequence(output)[0], h_n, c_n]"]
+    elif unbatched:
+        lines += ["    x_time_major, lengths = x.unsqueeze(1), None  # a batch of one",
+                  "    expected = [output.unsqueeze(1), h_n.unsqueeze(1), c_n.unsqueeze(1)]"]
+    elif config.batch_first:
+        lines += ["    x_time_major, lengths = x.transpose(0, 1), None",
+                  "    expected = [output.transpose(0, 1), h_n, c_n]"]
     else:
-        lines.append("    pairs = [(output, our_output), (h_n, our_h_n), (c_n, our_c_n)]")
+        lines += ["    x_time_major, lengths = x, None",
+                  "    expected = [output, h_n, c_n]"]
     lines += [
-        "    diff = max((a - b).abs().max().item() for a, b in pairs)",
-        "    agree = all(torch.allclose(a, b, rtol=1e-4, atol=1e-5) for a, b in pairs)",
-        "print(f'max |diff| torch vs lstm_core: {diff:.3g}')",
-        "assert agree, 'lstm_core.LSTM disagrees with torch.nn.LSTM'",
+        "    ours = lstm_from_scratch(lstm, x_time_major, lengths)",
+        "    diff = max((a - b).abs().max().item() for a, b in zip(ours, expected))",
+        "    agree = all(torch.allclose(a, b, rtol=1e-4, atol=1e-5) for a, b in zip(ours, expected))",
+        "print(" + repr(DIFF_LINE.replace("{diff}", "{diff:.3g}")).replace("'max", "f'max", 1) + ")",
+        "assert agree, 'the from-scratch LSTM disagrees with torch.nn.LSTM'",
         f"print({OK_LINE!r})",
         "",
     ]

@@ -9,11 +9,11 @@ measure for every step t
 * ``∏_{s=t+1}^{T-1} f_s`` (LSTM only, per unit) — the factor the additive cell path
   ``c_s = f_s ⊙ c_{s-1} + i_s ⊙ g_s`` multiplies a gradient by on its way from c_{T-1} back to c_t.
 
-The LSTM's gradients are the engine's own backward pass through time (`engine_backward`: autograd calls the
-engine's hand-written backward, which hands over ∂L/∂h_t and ∂L/∂c_t of every step); the RNN's are autograd
-through `RNN.unroll`. Truncated BPTT with k
-steps cuts the sequence into chunks of k steps from t=0 and detaches the state handed from one chunk to the
-next (the classic chunked training loop); forward values do not change, gradients stop at the cut.
+The LSTM's gradients are backpropagation through time written by hand (`lessons.bptt.backward_through_time`,
+on the engine's own trace), which gives ∂L/∂h_t, ∂L/∂c_t and ∂L/∂x_t of every step; the RNN's are autograd
+through `RNN.unroll`. Truncated BPTT with k steps cuts the sequence into chunks of k steps from t=0 and
+detaches the state handed from one chunk to the next (the classic chunked training loop); forward values do
+not change, gradients stop at the cut.
 Computation runs in float64 on a copy of the model so that tiny gradients do not underflow.
 """
 
@@ -21,18 +21,17 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from lstm_core import native
-from lstm_core.recurrence import Recording, prepare, run_layers
+from lstm_core import Clamp
 from lstm_core.rnn import RNN
-from lstm_core.trace import Clamp
 
-from .layout import batch_major, time_major
+from .bptt import hand_backward
+from .layout import batch_major
 from .sources import random_data
 
 __all__ = ["GradFlow", "lstm_gradflow", "rnn_gradflow", "forget_product", "truncation_start", "chunks",
@@ -89,80 +88,10 @@ def _norms(grad: Tensor) -> np.ndarray:
     return grad.detach().norm(dim=-1).cpu().numpy()  # (T, B)
 
 
-def _shift_clamps(clamps: Sequence[Clamp], start: int, stop: int) -> list[Clamp]:
-    """The clamps of a chunk [start, stop), with steps renumbered from the chunk's start."""
-    out = []
-    for cl in clamps:
-        if cl.steps is None:
-            out.append(cl)
-            continue
-        steps = [t - start for t in cl.steps if start <= t < stop]
-        if steps:
-            out.append(replace(cl, steps=steps))
-    return out
-
-
 def _time_major_copy(x: Tensor, dtype: torch.dtype) -> Tensor:
     if x.dim() != 3:
         raise ValueError(f"gradient flow needs a batched (T, B, input_size) input, got {x.dim()}-D")
     return x.detach().to(dtype).clone().requires_grad_(True)
-
-
-@dataclass(frozen=True)
-class EngineBackward:
-    """One backward pass of ``L = Σ h_{T-1}`` (top layer, forward direction) through the engine, chunk by chunk
-    when truncated; per (layer, direction), the forward run and the engine's own backward through time over
-    the whole sequence (zeros where no gradient arrives)."""
-
-    loss: Tensor  # (B,) L of each sequence
-    runs: dict  # (layer, direction) -> native.LayerRun over all T steps
-    grads: dict  # (layer, direction) -> native.Backward over all T steps
-    dx: Tensor  # (T, B, I) ∂L/∂x_t
-    dh0: Tensor  # (num_layers·D, B, H_out) ∂L/∂h0
-    dc0: Tensor  # (num_layers·D, B, H)
-
-
-def engine_backward(model, x: Tensor, hx: tuple[Tensor, Tensor] | None = None, *, truncate: int | None = None,
-                    clamps: Sequence[Clamp] = (), dtype: torch.dtype = torch.float64) -> EngineBackward:
-    """Run a ``dtype`` copy of ``model`` (eval mode) on time-major ``x`` (T, B, I) and backpropagate
-    ``Σ h_{T-1}`` through the engine's hand-written backward.
-
-    Truncated BPTT with k steps runs chunks of k steps from t=0 and detaches the state handed from one chunk
-    to the next (the classic chunked training loop): forward values do not change, gradients stop at the cut.
-    """
-    if truncate is not None and truncate < 1:
-        raise ValueError("truncate must be a positive number of steps")
-    xg = _time_major_copy(x, dtype)
-    m = copy.deepcopy(model).to(dtype).eval()
-    cfg = m.config
-    if truncate and cfg.bidirectional:
-        raise ValueError("truncated BPTT is defined here for unidirectional models only")
-    top = cfg.num_layers - 1
-    T, B = xg.shape[:2]
-    ld = cfg.num_layers * cfg.num_directions
-    with torch.enable_grad():
-        h0 = (xg.new_zeros(ld, B, cfg.h_out) if hx is None else hx[0].detach().to(dtype).clone()).requires_grad_()
-        c0 = (xg.new_zeros(ld, B, cfg.hidden_size) if hx is None else hx[1].detach().to(dtype).clone()
-              ).requires_grad_()
-        state, recordings = (h0, c0), []
-        for a, b in chunks(T, truncate):
-            prep = prepare(m, time_major(xg[a:b], cfg.batch_first), state)  # (T, B, I) -> the model's layout
-            rec = Recording(gradients=True)
-            _, h_n, c_n = run_layers(m, prep, rec, _shift_clamps(clamps, a, b))
-            recordings.append(rec)
-            state = (h_n.detach(), c_n.detach())  # the cut: no gradient crosses a chunk boundary
-        per_seq = recordings[-1].runs[top, 0].h[-1].sum(dim=-1)  # (B,)
-        dx, dh0, dc0 = torch.autograd.grad(per_seq.sum(), [xg, h0, c0], allow_unused=True, materialize_grads=True)
-    runs, grads = {}, {}
-    for key in recordings[0].runs:
-        pieces = [rec.runs[key] for rec in recordings]
-        over_time = {name: torch.cat([getattr(p, name) for p in pieces]).detach() for name in native.LayerRun._fields
-                     if name not in ("h_n", "c_n")}
-        runs[key] = native.LayerRun(h_n=pieces[-1].h_n.detach(), c_n=pieces[-1].c_n.detach(), **over_time)
-        none = [native.Backward(*(torch.zeros_like(t) for t in (p.gates, p.gates, p.h, p.c))) for p in pieces]
-        got = [rec.grads.get(key, zero) for rec, zero in zip(recordings, none, strict=True)]  # no gradient: 0
-        grads[key] = native.Backward(*(torch.cat(parts) for parts in zip(*got, strict=True)))
-    return EngineBackward(per_seq.detach(), runs, grads, dx, dh0, dc0)
 
 
 def lstm_gradflow(model, x: Tensor, hx: tuple[Tensor, Tensor] | None = None, *, layer: int | None = None,
@@ -177,11 +106,11 @@ def lstm_gradflow(model, x: Tensor, hx: tuple[Tensor, Tensor] | None = None, *, 
     layer = top if layer is None else layer
     if not 0 <= layer <= top:
         raise ValueError(f"layer must be in 0..{top}, got {layer}")
-    bw = engine_backward(model, x, hx, truncate=truncate, clamps=clamps, dtype=dtype)
-    grads, f = bw.grads[layer, 0], bw.runs[layer, 0].gates.chunk(4, dim=-1)[1]  # f: (T, B, H)
+    run = hand_backward(model, x, hx, truncate=truncate, clamps=clamps, dtype=dtype)
+    grads, f = run.grads[layer, 0], run.trace[layer, 0].f  # f: (T, B, H)
     return GradFlow(
-        kind="lstm", truncate=truncate, loss=bw.loss.cpu().numpy(), dL_dh=_norms(grads.dh),
-        dL_dc=_norms(grads.dc), dL_dx=_norms(bw.dx), forget=f.cpu().numpy(), forget_product=forget_product(f),
+        kind="lstm", truncate=truncate, loss=run.loss.cpu().numpy(), dL_dh=_norms(grads.dh),
+        dL_dc=_norms(grads.dc), dL_dx=_norms(run.dx), forget=f.cpu().numpy(), forget_product=forget_product(f),
     )
 
 

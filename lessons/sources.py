@@ -281,15 +281,31 @@ def decode_csv_bytes(data: bytes) -> str:
     return text
 
 
-def parse_csv_array(text: str, input_size: int) -> tuple[np.ndarray, list[int]]:
-    """Parse CSV text (format in the module docstring) into a zero-padded ``(B, T, input_size)`` float64
-    array and the per-sequence lengths. Raises :class:`InputError` naming what was expected."""
+def _csv_text(text: str) -> str:
+    """The text, refused when too long or binary; a BOM dropped."""
     if len(text) > MAX_CSV_CHARS:
         raise InputError("inputs.err.too_big", found=len(text), limit=MAX_CSV_CHARS)
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text:  # the csv module refuses NUL; so do we, with a message
         raise InputError("inputs.err.binary", position=text.index("\x00"))
+    return text
+
+
+def _csv_value(cell: str, lineno: int, col: int, input_size: int) -> float:
+    """One cell as a float within float32's range, or the InputError naming its row and column."""
+    if not _is_number(cell):
+        raise InputError("inputs.err.not_number", row=lineno, col=col, value=cell[:40], input_size=input_size)
+    value = float(cell)
+    if not math.isfinite(value):
+        raise InputError("inputs.err.not_finite", row=lineno, col=col, value=cell[:40])
+    if abs(value) > FLOAT32_MAX:
+        raise InputError("inputs.err.out_of_range", row=lineno, col=col, value=cell[:40], limit=FLOAT32_MAX)
+    return value
+
+
+def _csv_blocks(text: str, input_size: int) -> list[list[list[float]]]:
+    """The rows of each sequence (sequences separated by blank lines; an optional header row of names)."""
     delim = _dialect(text)
     blocks: list[list[list[float]]] = [[]]
     header_done = False
@@ -307,24 +323,18 @@ def parse_csv_array(text: str, input_size: int) -> tuple[np.ndarray, list[int]]:
         header_done = True
         if len(cells) != input_size:
             raise InputError("inputs.err.columns", row=lineno, found=len(cells), input_size=input_size)
-        row = []
-        for col, cell in enumerate(cells, start=1):
-            if not _is_number(cell):
-                raise InputError("inputs.err.not_number", row=lineno, col=col, value=cell[:40],
-                                 input_size=input_size)
-            value = float(cell)
-            if not math.isfinite(value):
-                raise InputError("inputs.err.not_finite", row=lineno, col=col, value=cell[:40])
-            if abs(value) > FLOAT32_MAX:
-                raise InputError("inputs.err.out_of_range", row=lineno, col=col, value=cell[:40],
-                                 limit=FLOAT32_MAX)
-            row.append(value)
-        blocks[-1].append(row)
+        blocks[-1].append([_csv_value(cell, lineno, col, input_size) for col, cell in enumerate(cells, start=1)])
         if len(blocks[-1]) > limits.MAX_SEQ_LEN:
             raise InputError("inputs.err.too_long", found=len(blocks[-1]), limit=limits.MAX_SEQ_LEN)
         if len(blocks) > limits.MAX_BATCH_SIZE:
             raise InputError("inputs.err.too_many_seqs", found=len(blocks), limit=limits.MAX_BATCH_SIZE)
-    blocks = [b for b in blocks if b]
+    return [b for b in blocks if b]
+
+
+def parse_csv_array(text: str, input_size: int) -> tuple[np.ndarray, list[int]]:
+    """Parse CSV text (format in the module docstring) into a zero-padded ``(B, T, input_size)`` float64
+    array and the per-sequence lengths. Raises :class:`InputError` naming what was expected."""
+    blocks = _csv_blocks(_csv_text(text), input_size)
     if not blocks:
         raise InputError("inputs.err.empty", input_size=input_size)
     lengths = [len(b) for b in blocks]

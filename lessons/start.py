@@ -1,29 +1,35 @@
 """Start here: the numbers behind each stop of the guided first visit — torch + numpy only, no UI.
 
-Eight stops follow the seeds' arc (why an LSTM, one cell, through time, stacked layers, two directions, the
-shapes, which output for which task, training). Each function below computes one stop's live view with the
-engine (`lstm_core`) or the gradient lesson (`lessons.gradients`) and returns a small dataclass; the page
-only formats it. `PRESETS` holds the tutorials' own examples as query parameters of the deeper pages.
+Eight stops follow the seeds' arc (an LSTM at a glance, one cell, through time, stacked layers, two
+directions, the shapes, which output for which task, training). Each function below computes one stop's live
+view with the engine (`lstm_core`) or the gradient lesson (`lessons.gradients`) and returns a small
+dataclass; the page only draws it. Stops 1-5 show pictures drawn from a real engine trace (`demo`): a
+sentence read by a small LSTM, its tokens under the timesteps. `PRESETS` holds the tutorials' own examples as
+query parameters of the deeper pages.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from lessons import gradients
-from lstm_core import GATES, LSTMConfig, cell_step, limits, shapes, trace
+from lessons.sources import text_batch
+from lstm_core import GATES, LSTMConfig, limits, shapes, trace
 
-STOPS = ("why", "cell", "time", "layers", "directions", "shapes", "outputs", "training")
+STOPS = ("glance", "cell", "time", "layers", "directions", "shapes", "outputs", "training")
+
+# The sentences the tour's pictures read (one token per timestep).
+SHORT_TEXT = "the movie was not good"
+LONG_TEXT = "the movie was not good , but the music was great !"
 
 # stop -> (deeper page, its query parameters): the link at the end of each stop.
 DEEPER = {
-    "why": ("gradients", {"input_size": 4, "hidden_size": 8, "seq_len": 40}),
+    "glance": ("stepper", {"input_source": "text", "input_text": SHORT_TEXT, "batch_size": 1}),
     "cell": ("stepper", {"input_size": 1, "hidden_size": 1, "seq_len": 5, "batch_size": 1}),
-    "time": ("weights", {"input_size": 3, "hidden_size": 4, "seq_len": 12}),
+    "time": ("gradients", {"input_size": 4, "hidden_size": 8, "seq_len": 40}),
     "layers": ("stepper", {"num_layers": 2, "hidden_size": 4, "layer": 1}),
     "directions": ("stepper", {"bidirectional": 1, "hidden_size": 4, "direction": 1}),
     "shapes": ("shapes", {"num_layers": 2, "bidirectional": 1, "batch_first": 1}),
@@ -55,7 +61,28 @@ def preset_query(name: str, lang: str | None = None) -> dict[str, str]:
     return query
 
 
-# ---- stop 1: why an LSTM ---------------------------------------------------------------------------------
+# ---- the pictures of stops 1, 3, 4, 5: a sentence through a small LSTM ---------------------------------------
+
+@dataclass(frozen=True)
+class Demo:
+    trace: object  # numpy lstm_core.Trace of the model on the sentence (time-major, batch of one)
+    tokens: list  # one token per timestep
+
+
+def demo(text: str = SHORT_TEXT, num_layers: int = 1, bidirectional: bool = False, input_size: int = 4,
+         hidden_size: int = 6, seed: int = 0) -> Demo:
+    """The engine's trace of `text` (one token per step, the app's fixed token embeddings) through an LSTM
+    with these sizes built with `seed` — the app's default model (4 → 6) unless told otherwise."""
+    cfg = LSTMConfig(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers,
+                     bidirectional=bidirectional)
+    batch = text_batch(text, input_size, seed)
+    model = cfg.build(seed=seed, dtype=torch.float32)
+    with torch.no_grad():
+        trn = trace(model, batch.model_input(cfg)).numpy()
+    return Demo(trn, list(batch.labels))
+
+
+# ---- the "why" of stop 3: gradients through time ---------------------------------------------------------
 
 @dataclass(frozen=True)
 class Vanishing:
@@ -96,23 +123,26 @@ class OneCell:
     gates: dict  # i, f, g, o -> value after the activation
     c: float
     h: float
+    trace: object  # the numpy engine trace of this one step (what the picture draws)
 
 
 def one_cell(x: float, h_prev: float, c_prev: float, seed: int = 0) -> OneCell:
-    """One step of a one-unit LSTM (input_size = hidden_size = 1, seed `seed`) through `cell_step`."""
+    """One step of a one-unit LSTM (input_size = hidden_size = 1, seed `seed`), traced by the engine from the
+    state (h_prev, c_prev): a sequence of length 1 with that h0 and c0."""
     model = LSTMConfig(input_size=1, hidden_size=1).build(seed=seed, dtype=torch.float64)
     p = {k: v.detach() for k, v in model.named_parameters()}
-    tensor = lambda v: torch.tensor([[float(v)]], dtype=torch.float64)  # noqa: E731
+    state = lambda v: torch.tensor([[[float(v)]]], dtype=torch.float64)  # noqa: E731  (layers, batch, 1)
     with torch.no_grad():
-        step = cell_step(tensor(x), tensor(h_prev), tensor(c_prev), p["weight_ih_l0"], p["weight_hh_l0"],
-                         p["bias_ih_l0"], p["bias_hh_l0"])
+        trn = trace(model, state(x), hx=(state(h_prev), state(c_prev))).numpy()
+    lt = trn[0, 0]
     weights = {}
     for k, gate in enumerate(GATES):  # row block k of the stacked weights is gate GATES[k]
         weights[f"W_i{gate}"] = float(p["weight_ih_l0"][k, 0])
         weights[f"W_h{gate}"] = float(p["weight_hh_l0"][k, 0])
         weights[f"b_{gate}"] = float(p["bias_ih_l0"][k] + p["bias_hh_l0"][k])
-    gates = {g: float(getattr(step, g)) for g in GATES}
-    return OneCell(float(x), float(h_prev), float(c_prev), weights, gates, float(step.c), float(step.h))
+    gates = {g: float(getattr(lt, g)[0, 0, 0]) for g in GATES}
+    return OneCell(float(x), float(h_prev), float(c_prev), weights, gates, float(lt.c[0, 0, 0]),
+                   float(lt.h[0, 0, 0]), trn)
 
 
 # ---- stop 3: through time ---------------------------------------------------------------------------------
@@ -278,7 +308,3 @@ def tiny_training(steps: int = 30, seq_len: int = 6, hidden_size: int = 6, batch
     baseline = float(((target - target.mean()) ** 2).mean())
     return Training(steps, losses, baseline)
 
-
-def fmt_sci(v: float) -> str:
-    """1.2e-07 style (finite), for gradient ratios."""
-    return f"{v:.1e}" if math.isfinite(v) and v != 0 else str(v)

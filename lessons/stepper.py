@@ -7,8 +7,14 @@ NPZ holds the same arrays under the same names (``numpy.load(file)["l0_d0_f"]``)
 """
 from __future__ import annotations
 
+import ast
 import base64
+import inspect
 import io
+import keyword
+import textwrap
+import tokenize
+from pathlib import Path
 
 import numpy as np
 
@@ -79,3 +85,96 @@ def payload_bytes(data) -> int:
     import json
 
     return len(json.dumps(data, separators=(",", ":")).encode())
+
+
+# ------------------------------------------------------------------ the engine's own cell, as the app shows it
+CELL_QUANTITIES = ("pre", "i", "f", "g", "o", "c", "h_full", "h")  # what `cell_step` assigns, the trace's names
+_KINDS = {"kw": None, "str": "STRING", "com": "COMMENT", "num": "NUMBER", "op": "OP"}
+
+
+def _targets(node) -> list[str]:
+    """Plain names an assignment writes (``a = …``, ``a, b = …``, ``a: T = …``, ``a += …``)."""
+    if isinstance(node, ast.Name):
+        return [node.id]
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return [n for e in node.elts for n in _targets(e)]
+    if isinstance(node, ast.Starred):
+        return _targets(node.value)
+    return []
+
+
+def quantity_lines(source: str, names=CELL_QUANTITIES) -> dict[str, list[int]]:
+    """Which lines of a function's `source` compute each quantity: the statement of its *last* assignment (the
+    value the step ends with), as 0-based line indices into `source` (a multi-line statement: all its lines).
+    Found by assignment target names with `ast`, so any readable spelling of the cell maps the same way."""
+    tree = ast.parse(textwrap.dedent(source))
+    found: dict[str, list[int]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            targets = [n for t in node.targets for n in _targets(t)]
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+            targets = _targets(node.target)
+        else:
+            continue
+        for name in targets:
+            if name in names and (name not in found or node.lineno - 1 >= found[name][0]):
+                found[name] = list(range(node.lineno - 1, node.end_lineno))
+    return {q: found[q] for q in names if q in found}
+
+
+def token_spans(source: str) -> list[list[list]]:
+    """Per line of `source`, ``[start, end, kind]`` of its keywords (kw), function names after ``def`` (def),
+    strings (str), comments (com) and numbers (num): Python's own tokenizer, for the code view's colours."""
+    lines = source.splitlines()
+    spans: list[list[list]] = [[] for _ in lines]
+    first = lines[0] if lines else ""
+    shift = len(first) - len(first.lstrip())  # a method's source is indented: tokenize its dedented text
+    prev = None
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(textwrap.dedent(source)).readline):
+            kind = None
+            if tok.type == tokenize.NAME and keyword.iskeyword(tok.string):
+                kind = "kw"
+            elif tok.type == tokenize.NAME and prev is not None and prev.string in ("def", "class"):
+                kind = "def"
+            elif tok.type == tokenize.STRING:
+                kind = "str"
+            elif tok.type == tokenize.COMMENT:
+                kind = "com"
+            elif tok.type == tokenize.NUMBER:
+                kind = "num"
+            if tok.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.COMMENT):
+                prev = tok
+            if kind is None:
+                continue
+            (r0, c0), (r1, c1) = tok.start, tok.end
+            for r in range(r0, r1 + 1):  # a string over several lines (a docstring): one span per line
+                if r - 1 < len(lines):
+                    spans[r - 1].append([(c0 if r == r0 else 0) + shift, (c1 + shift) if r == r1 else len(lines[r - 1]),
+                                         kind])
+    except (tokenize.TokenError, IndentationError):
+        pass
+    return spans
+
+
+def code_view(func) -> dict:
+    """What the stepper's code view needs: `func`'s real source (``inspect.getsource``), where it lives, the
+    colour spans, and for each quantity its lines (``lines_of``) and the line its number goes on (``values``)."""
+    lines, start = inspect.getsourcelines(func)
+    source = "".join(lines)
+    lines_of = quantity_lines(source)
+    path = Path(inspect.getsourcefile(func)).resolve()
+    try:
+        file = path.relative_to(Path(__file__).resolve().parents[1]).as_posix()
+    except ValueError:
+        file = path.name
+    return {"name": func.__qualname__, "file": file, "start": int(start),
+            "lines": [line.rstrip("\n") for line in lines], "spans": token_spans(source),
+            "lines_of": lines_of, "values": {q: ls[0] for q, ls in lines_of.items()}}
+
+
+def cell_code() -> dict:
+    """The code view of the engine's own cell, ``lstm_core.cell.cell_step``."""
+    from lstm_core import cell
+
+    return code_view(cell.cell_step)

@@ -98,7 +98,9 @@ def _read_torch(data: bytes) -> dict:
         # a custom class, a function... That is exactly what we want to refuse, with its own message.
         # Bytes that are not a pickle at all fail in the same unpickler ("Unsupported operand"): corrupt.
         text = str(exc)
-        if "Unsupported global" in text or "allowed global" in text:
+        # torch words it "Unsupported global: GLOBAL x" or, for a blocked module, "unsupported GLOBAL x whose
+        # module x is blocked": compare without case
+        if "unsupported global" in text.lower() or "allowed global" in text:
             match = re.search(r"GLOBAL\s+([\w.]+)|([\w.]+) was not an allowed global", text)
             found = (match.group(1) or match.group(2)) if match else "?"
             raise WeightsError("not_plain", {"found": found}) from exc
@@ -146,11 +148,9 @@ def _listing(keys, n: int = 6) -> str:
     return ", ".join(keys[:n]) + more
 
 
-def infer_config(state_dict: dict) -> tuple[LSTMConfig, dict, str]:
-    """Infer the ``torch.nn.LSTM`` configuration from names and shapes.
-
-    Returns ``(config, state_dict_with_plain_names, stripped_prefix)``; raises WeightsError otherwise.
-    """
+def _plain_entries(state_dict: dict) -> tuple[dict, str]:
+    """The state_dict with its prefix stripped, once every key is an LSTM parameter name holding a float
+    tensor (else WeightsError)."""
     if not state_dict:
         raise WeightsError("missing_keys", {"keys": "weight_ih_l0, weight_hh_l0"})
     not_tensor = [k for k, v in state_dict.items() if not isinstance(v, torch.Tensor)]
@@ -172,6 +172,11 @@ def infer_config(state_dict: dict) -> tuple[LSTMConfig, dict, str]:
     other = _other_module(sd)
     if other:
         raise WeightsError("other_module", {"module": other})
+    return sd, prefix
+
+
+def _config_from_shapes(sd: dict) -> LSTMConfig:
+    """The configuration the first layer's shapes and the names of the weight matrices describe."""
     w_ih = sd["weight_ih_l0"]
     if w_ih.dim() != 2 or w_ih.shape[0] == 0 or w_ih.shape[0] % 4 != 0 or w_ih.shape[1] == 0:
         raise WeightsError("shape", {"key": "weight_ih_l0", "got": tuple(w_ih.shape), "want": "(4·H, input_size)"})
@@ -188,9 +193,17 @@ def infer_config(state_dict: dict) -> tuple[LSTMConfig, dict, str]:
     num_layers = max(int(m.group(2)) for m in weights) + 1
     bidirectional = any(m.group(3) for m in weights)
     bias = "bias_ih_l0" in sd or "bias_hh_l0" in sd
+    return LSTMConfig(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers, bias=bias,
+                      batch_first=False, dropout=0.0, bidirectional=bidirectional, proj_size=proj_size)
 
-    config = LSTMConfig(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers, bias=bias,
-                        batch_first=False, dropout=0.0, bidirectional=bidirectional, proj_size=proj_size)
+
+def infer_config(state_dict: dict) -> tuple[LSTMConfig, dict, str]:
+    """Infer the ``torch.nn.LSTM`` configuration from names and shapes.
+
+    Returns ``(config, state_dict_with_plain_names, stripped_prefix)``; raises WeightsError otherwise.
+    """
+    sd, prefix = _plain_entries(state_dict)
+    config = _config_from_shapes(sd)
     expected = _expected_shapes(config)
     missing = [k for k in expected if k not in sd]
     if missing:

@@ -1,6 +1,6 @@
 """What-if: run the same model on the same input twice — as is, and with gates clamped — and compare.
 
-The clamped run is the engine's own `trace(model, input, clamps=...)` (the same compiled loop, with a
+The clamped run is the engine's own `trace(model, input, clamps=...)` (the same time loop, with a
 gate forced after its activation); nothing here recomputes an equation.
 """
 

@@ -1,4 +1,4 @@
-r"""One LSTM timestep: the equations, the gate order, and `cell_step` — one step of the compiled loop.
+r"""One LSTM timestep — the only place the LSTM equations are written (`cell_step`).
 
 .. math::
     \begin{array}{ll}
@@ -11,17 +11,18 @@ r"""One LSTM timestep: the equations, the gate order, and `cell_step` — one st
     \end{array}
 
 Weights are stacked as in torch: ``weight_ih = [W_ii | W_if | W_ig | W_io]`` (4H, in), gate order i, f, g, o.
-The equations are computed in one place, `native/lstm.cpp` (forward and backward through time); `cell_step`
-runs it for a single step.
+Shapes for a batch of B: x (B, in), h (B, H_out), c and every gate (B, H); H_out = proj_size or hidden_size.
+The time loop (`lstm_core.recurrence`) calls `cell_step` once per layer, direction and step; autograd
+differentiates it, so it runs on every device and dtype torch has.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
+import torch
 from torch import Tensor
-
-from . import native
 
 GATES = ("i", "f", "g", "o")
 
@@ -45,18 +46,45 @@ def param_name(kind: str, layer: int, direction: int = 0) -> str:
     return f"{kind}_l{layer}" + ("_reverse" if direction else "")
 
 
+def input_projection(x: Tensor, weight_ih: Tensor, bias_ih: Tensor | None = None,
+                     bias_hh: Tensor | None = None) -> Tensor:
+    """W_ih x + b_ih + b_hh: the share of the pre-activations that does not depend on h. x (..., in) -> (..., 4H);
+    the time loop computes it for every step at once, one matrix product instead of T."""
+    x_proj = x @ weight_ih.T
+    if bias_ih is not None:
+        x_proj = x_proj + bias_ih + bias_hh
+    return x_proj
+
+
 def cell_step(
-    x: Tensor,
+    x: Tensor | None,
     h_prev: Tensor,
     c_prev: Tensor,
-    weight_ih: Tensor,
+    weight_ih: Tensor | None,
     weight_hh: Tensor,
     bias_ih: Tensor | None = None,
     bias_hh: Tensor | None = None,
     weight_hr: Tensor | None = None,
+    *,
+    x_proj: Tensor | None = None,
+    clamp: Callable | None = None,
 ) -> CellStep:
-    """One timestep of one layer and direction: x (B, in), h_prev (B, H_out), c_prev (B, H)."""
-    run = native.layer(x.unsqueeze(0), weight_ih, bias_ih, bias_hh, h_prev, c_prev, weight_hh, weight_hr,
-                       native.Spec(reverse=False))
-    i, f, g, o = run.gates[0].chunk(4, 1)
-    return CellStep(run.pre[0], i, f, g, o, run.c[0], run.m[0], run.h[0])
+    """One timestep of one layer and direction: x (B, in), h_prev (B, H_out), c_prev (B, H).
+
+    ``x_proj``: W_ih x + b_ih + b_hh already computed (`input_projection`); then x and weight_ih are not read.
+    ``clamp``: What-if, a function ``(i, f, g, o) -> (i, f, g, o)`` that forces chosen gate values.
+    """
+    if x_proj is None:
+        x_proj = input_projection(x, weight_ih, bias_ih, bias_hh)  # (B, 4H)
+    pre = x_proj + h_prev @ weight_hh.T  # (B, 4H)  W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
+    pre_i, pre_f, pre_g, pre_o = pre.chunk(4, dim=-1)  # (B, H) each
+    i = torch.sigmoid(pre_i)  # (B, H)  input gate
+    f = torch.sigmoid(pre_f)  # (B, H)  forget gate
+    g = torch.tanh(pre_g)  # (B, H)  candidate
+    o = torch.sigmoid(pre_o)  # (B, H)  output gate
+    if clamp is not None:
+        i, f, g, o = clamp(i, f, g, o)  # What-if: chosen gates forced to chosen values
+    c = f * c_prev + i * g  # (B, H)  new cell state
+    h_full = o * torch.tanh(c)  # (B, H)
+    h = h_full if weight_hr is None else h_full @ weight_hr.T  # (B, H_out)  projected when proj_size > 0
+    return CellStep(pre, i, f, g, o, c, h_full, h)

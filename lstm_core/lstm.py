@@ -1,6 +1,6 @@
 r"""`LSTM`: a from-scratch ``torch.nn.Module`` with exactly ``torch.nn.LSTM``'s interface.
 
-For each element of the input sequence each layer computes (in `lstm_core/native/lstm.cpp`)::
+For each element of the input sequence each layer computes (`cell.cell_step`, called by `recurrence`)::
 
     i_t = σ(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)      f_t = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf)
     g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)   o_t = σ(W_io x_t + b_io + W_ho h_{t-1} + b_ho)
@@ -8,8 +8,8 @@ For each element of the input sequence each layer computes (in `lstm_core/native
 
 Layer k > 0 reads the (dropout-masked, in training) output of layer k-1. Parameter names, shapes,
 registration order and initialisation (uniform ±1/√hidden_size) are torch's, so ``load_state_dict``
-works in both directions. The time loop, forward and backward through time, is compiled C++ (`native`), one
-autograd Function per layer and direction; no torch RNN operation is used.
+works in both directions. The time loop is plain torch (`recurrence.run_layers`), differentiated by autograd;
+no torch RNN operation is used.
 """
 
 from __future__ import annotations

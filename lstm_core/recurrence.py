@@ -1,21 +1,22 @@
-"""The layer × direction loop shared by `LSTM.forward` and `trace`; the time loop is `native.layer`.
+"""The time loop: every layer, direction and step of the LSTM, shared by `LSTM.forward` and `trace`.
 
-Input handling mirrors ``torch.nn.LSTM.forward``: 3-D batched, 2-D unbatched, or a ``PackedSequence``;
-everything is brought to time-major padded form ``(T, B, I)`` plus per-sequence lengths, run, and put back.
+`run_layers` runs the layers bottom to top; in each, `run_direction` calls `cell.cell_step` once per step,
+forward in time or (bidirectional) backward. Input handling mirrors ``torch.nn.LSTM.forward``: 3-D batched,
+2-D unbatched or a ``PackedSequence`` is brought to time-major padded form ``(T, B, I)`` plus per-sequence
+lengths (`prepare`), run, and put back (`finish`). Plain torch: autograd differentiates it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
-from . import native
-from .cell import GATES
+from .cell import GATES, cell_step, input_projection, param_name
 
 
 @dataclass
@@ -29,16 +30,6 @@ class Prepared:
     kind: str  # "batched" | "unbatched" | "packed"
     packed: PackedSequence | None = None
     config: Any = None  # the model's LSTMConfig, read once per call
-
-
-@dataclass
-class Recording:
-    """Filled by `run_layers` when tracing: per (layer, direction), the compiled loop's run over time."""
-
-    runs: dict = field(default_factory=dict)  # (layer, direction) -> native.LayerRun
-    inputs: dict = field(default_factory=dict)  # layer -> (T, B, in) input actually fed to that layer
-    gradients: bool = False  # keep each run's backward pass through time (`grads`) when autograd runs it
-    grads: dict = field(default_factory=dict)  # (layer, direction) -> native.Backward, filled by backward()
 
 
 def _check_input(model, x: Tensor) -> None:
@@ -95,100 +86,110 @@ def prepare(model, input, hx) -> Prepared:
     return Prepared(x, lengths, h0, c0, kind, packed, cfg)
 
 
-def real_steps(lengths: Tensor | None, steps: int) -> Tensor | None:
+def real_steps(lengths: Tensor | None, steps: int, device=None) -> Tensor | None:
     """(T, B, 1) bool: which (t, b) are real steps of a packed batch; None when every sequence has all T."""
     if lengths is None or int(lengths.min()) >= steps:
         return None
-    return (torch.arange(steps)[:, None] < lengths[None, :]).unsqueeze(-1)
+    return (torch.arange(steps)[:, None] < lengths[None, :]).unsqueeze(-1).to(device)
 
 
-def layer_params(model, layer: int, direction: int, cfg=None) -> tuple:
-    """(weight_ih, weight_hh, bias_ih, bias_hh, weight_hr) of one layer and direction; None where absent."""
-    cfg = cfg or model.config
-    names = model._all_weights[layer * cfg.num_directions + direction]  # torch's order, see LSTM.__init__
-    params = model._parameters  # getattr for what lives elsewhere: weight_norm, parametrizations
-    w_ih, w_hh, *rest = (params[name] if name in params else getattr(model, name) for name in names)
-    b_ih, b_hh = rest[:2] if cfg.bias else (None, None)
-    return w_ih, w_hh, b_ih, b_hh, rest[-1] if cfg.proj_size > 0 else None
+class LayerWeights(NamedTuple):
+    """One layer and direction's parameters, torch's names; None where absent (bias=False, proj_size=0)."""
+
+    weight_ih: Tensor  # (4H, in)  [W_ii | W_if | W_ig | W_io]
+    weight_hh: Tensor  # (4H, H_out)
+    bias_ih: Tensor | None  # (4H,)
+    bias_hh: Tensor | None  # (4H,)
+    weight_hr: Tensor | None  # (H_out, H)
 
 
-def _clamp_arrays(clamps, layer, direction, steps, hidden, dtype) -> tuple[Tensor, Tensor] | tuple[None, None]:
-    """The clamps that touch this layer and direction as (mask, values), each (T, 4, H), gate order i f g o."""
+def layer_weights(model, layer: int, direction: int = 0) -> LayerWeights:
+    """The parameters of one layer and direction (through getattr: weight_norm and parametrizations work)."""
+    get = lambda kind: getattr(model, param_name(kind, layer, direction), None)  # noqa: E731
+    return LayerWeights(*(get(kind) for kind in LayerWeights._fields))
+
+
+def clamp_mask(clamps, layer: int, direction: int, steps: int, hidden: int) -> tuple[Tensor, Tensor] | None:
+    """What-if clamps of one layer and direction as (mask (T, 4, H) bool, values (T, 4, H) float64), gate order
+    i, f, g, o; None when no clamp touches it."""
     mine = [cl for cl in clamps if cl.layer == layer and cl.direction == direction]
     if not mine:
-        return None, None
-    mask = torch.zeros(steps, len(GATES), hidden, dtype=torch.uint8)
-    values = torch.zeros(steps, len(GATES), hidden, dtype=dtype)
+        return None
+    mask = torch.zeros(steps, len(GATES), hidden, dtype=torch.bool)
+    values = torch.zeros(steps, len(GATES), hidden, dtype=torch.float64)
     for cl in mine:
         if cl.gate not in GATES:
             raise ValueError(f"clamp gate must be one of {GATES}, got {cl.gate!r}")
-        k = GATES.index(cl.gate)
-        units = torch.arange(hidden) if cl.units is None else torch.as_tensor(list(cl.units), dtype=torch.long)
-        times = torch.arange(steps) if cl.steps is None else torch.as_tensor(
-            [t for t in cl.steps if 0 <= t < steps], dtype=torch.long)
-        mask[times[:, None], k, units[None, :]] = 1
-        values[times[:, None], k, units[None, :]] = float(cl.value)
+        units = list(range(hidden)) if cl.units is None else list(cl.units)
+        times = list(range(steps)) if cl.steps is None else [t for t in cl.steps if 0 <= t < steps]
+        rows, cols = torch.tensor(times, dtype=torch.long)[:, None], torch.tensor(units, dtype=torch.long)[None, :]
+        mask[rows, GATES.index(cl.gate), cols] = True
+        values[rows, GATES.index(cl.gate), cols] = float(cl.value)
     return mask, values
 
 
-def _needs_grad(prep: Prepared, weights: list) -> bool:
-    """Whether autograd must see the loop: grad mode is on and the input, a state or a weight requires grad."""
-    if not torch.is_grad_enabled():
-        return False
-    tensors = [prep.x, prep.h0, prep.c0, *(t for w in weights for t in w)]
-    return any(t is not None and t.requires_grad for t in tensors)
+def _clamp_at(clamped: tuple[Tensor, Tensor] | None, t: int):
+    """The `cell_step` clamp function for step t (None when nothing is clamped there)."""
+    if clamped is None or not clamped[0][t].any():
+        return None
+    mask, values = clamped[0][t], clamped[1][t]  # (4, H)
+
+    def clamp(*gates):
+        return tuple(torch.where(mask[k].to(gate.device), values[k].to(gate), gate) for k, gate in enumerate(gates))
+
+    return clamp
 
 
-def run_layers(model, prep: Prepared, record: Recording | None = None, clamps=()) -> tuple[Tensor, Tensor, Tensor]:
-    """Run every layer and direction over time. Returns output (T, B, D*H_out), h_n, c_n (num_layers·D, B, ·)."""
-    cfg = prep.config
-    x = prep.x
-    steps = x.size(0)
-    valid = real_steps(prep.lengths, steps)
-    lengths = None if valid is None else prep.lengths.to(torch.int64).contiguous()  # only when some are shorter
-    weights = [layer_params(model, layer, direction, cfg) for layer in range(cfg.num_layers)
-               for direction in range(cfg.num_directions)]
-    dropout = model.training and cfg.dropout > 0 and cfg.num_layers > 1
-    if not dropout and not (record is not None and record.gradients) and not _needs_grad(prep, weights):
-        clamp_arrays = {divmod(ld, cfg.num_directions): _clamp_arrays(clamps, *divmod(ld, cfg.num_directions), steps,
-                                                                      cfg.hidden_size, x.dtype)
-                        for ld in range(len(weights))} if clamps else {}
-        done = native.stack(x, weights, cfg.num_layers, prep.h0, prep.c0, lengths, clamp_arrays)
-        if record is not None:
-            record.inputs |= dict(enumerate(done.inputs))
-            record.runs |= {divmod(ld, cfg.num_directions): run for ld, run in enumerate(done.runs)}
-        return done.output, done.h_n, done.c_n
+def run_direction(x_proj: Tensor, h: Tensor, c: Tensor, w: LayerWeights, reverse: bool = False,
+                  valid: Tensor | None = None, clamped=None) -> dict:
+    """One layer and direction over time, from h (B, H_out) and c (B, H); x_proj (T, B, 4H) = W_ih x_t + b.
+
+    Returns, in real time order (T lists): the cell's `CellStep` of each step and the states entering it,
+    plus h_n and c_n. In a packed batch a sequence that has ended keeps its state (``valid`` (T, B, 1)).
+    """
+    steps = x_proj.size(0)
+    weight_hh = w.weight_hh.T.contiguous().T  # the same matrix, stored so that `h @ weight_hh.T` reads it in rows
+    cells, h_prev, c_prev = [None] * steps, [None] * steps, [None] * steps
+    for t in reversed(range(steps)) if reverse else range(steps):
+        h_prev[t], c_prev[t] = h, c
+        cells[t] = cell_step(None, h, c, None, weight_hh, weight_hr=w.weight_hr, x_proj=x_proj[t],
+                             clamp=_clamp_at(clamped, t))
+        h, c = cells[t].h, cells[t].c
+        if valid is not None:  # padding: keep the state of the sequence's last real step
+            h, c = torch.where(valid[t], h, h_prev[t]), torch.where(valid[t], c, c_prev[t])
+    return {"cells": cells, "h_prev": h_prev, "c_prev": c_prev, "h_n": h, "c_n": c}
+
+
+def run_layers(model, prep: Prepared, clamps=(), record: dict | None = None) -> tuple[Tensor, Tensor, Tensor]:
+    """Run every layer and direction over time. Returns output (T, B, D*H_out), h_n, c_n (num_layers·D, B, ·).
+
+    ``record``, when given, receives per (layer, direction) what `run_direction` returned plus the layer's
+    input ``x`` and ``x_proj``: everything `trace` keeps.
+    """
+    cfg, x = prep.config, prep.x
+    steps, batch = x.size(0), x.size(1)
+    valid = real_steps(prep.lengths, steps, x.device)
     h_n, c_n = [], []
-    if prep.h0 is None:  # zeros, shared by every layer-direction: the loop only reads them
-        zeros = x.new_zeros(x.size(1), cfg.h_out), x.new_zeros(x.size(1), cfg.hidden_size)
-        h0s, c0s = [zeros[0]] * len(weights), [zeros[1]] * len(weights)
-    else:
-        h0s, c0s = prep.h0.unbind(0), prep.c0.unbind(0)
     layer_input = x
     for layer in range(cfg.num_layers):
-        if record is not None:
-            record.inputs[layer] = layer_input
         outputs = []
         for direction in range(cfg.num_directions):
-            idx = layer * cfg.num_directions + direction
-            w_ih, w_hh, b_ih, b_hh, w_hr = weights[idx]
-            mask, values = _clamp_arrays(clamps, layer, direction, steps, cfg.hidden_size, x.dtype) if clamps \
-                else (None, None)
-            keep = None
-            if record is not None and record.gradients:
-                keep = lambda grads, key=(layer, direction): record.grads.__setitem__(key, grads)  # noqa: E731
-            spec = native.Spec(reverse=direction == 1, lengths=lengths, clamp_mask=mask, clamp_value=values,
-                               record=keep)
-            run = native.layer(layer_input, w_ih, b_ih, b_hh, h0s[idx], c0s[idx], w_hh, w_hr, spec)
+            k = layer * cfg.num_directions + direction
+            h0 = x.new_zeros(batch, cfg.h_out) if prep.h0 is None else prep.h0[k]
+            c0 = x.new_zeros(batch, cfg.hidden_size) if prep.c0 is None else prep.c0[k]
+            w = layer_weights(model, layer, direction)
+            x_proj = input_projection(layer_input, w.weight_ih, w.bias_ih, w.bias_hh)  # (T, B, 4H), every step
+            clamped = clamp_mask(clamps, layer, direction, steps, cfg.hidden_size) if clamps else None
+            run = run_direction(x_proj, h0, c0, w, direction == 1, valid, clamped)
+            out = torch.stack([cell.h for cell in run["cells"]])  # (T, B, H_out)
+            outputs.append(out if valid is None else out.masked_fill(~valid, 0.0))
+            h_n.append(run["h_n"])
+            c_n.append(run["c_n"])
             if record is not None:
-                record.runs[layer, direction] = run
-            outputs.append(run.h if lengths is None else run.h.masked_fill(~valid, 0.0))  # (T, B, H_out)
-            h_n.append(run.h_n)
-            c_n.append(run.c_n)
-        layer_output = outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=-1)  # (T, B, D*H_out)
+                record[layer, direction] = run | {"x": layer_input, "x_proj": x_proj}
+        layer_input = outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=-1)  # (T, B, D*H_out)
         if model.training and cfg.dropout > 0 and layer < cfg.num_layers - 1:
-            layer_output = F.dropout(layer_output, p=cfg.dropout, training=True)
-        layer_input = layer_output
+            layer_input = F.dropout(layer_input, p=cfg.dropout, training=True)
     return layer_input, torch.stack(h_n), torch.stack(c_n)
 
 
@@ -199,7 +200,7 @@ def finish(model, prep: Prepared, output: Tensor, h_n: Tensor, c_n: Tensor):
         batch = output.size(1)
         order = packed.sorted_indices if packed.sorted_indices is not None else torch.arange(batch)
         rows = torch.arange(batch)[None, :] < packed.batch_sizes[:, None]  # (T, B) real entries, sorted order
-        data = output[:, order][rows]  # (sum(lengths), D*H_out) time-major, packed order
+        data = output[:, order.to(output.device)][rows.to(output.device)]  # (sum(lengths), D*H_out) packed order
         out = PackedSequence(data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
         return out, (h_n, c_n)
     if prep.config.batch_first:

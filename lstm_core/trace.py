@@ -2,7 +2,8 @@
 
 ``trace(model, x)[layer, direction]`` is a `LayerTrace` whose tensors are time-major ``(T, B, ·)`` in real
 time order for both directions (``visit_order`` says in which order the direction computed them). Padded
-steps of a packed batch hold NaN. The forward pass's own loop produces it (`native.layer` keeps every step).
+steps of a packed batch hold NaN. The forward pass's own loop produces it: `recurrence.run_layers` hands over
+every `cell.CellStep` it computed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import torch
 from torch import Tensor
 
 from . import limits
-from .recurrence import Recording, finish, prepare, real_steps, run_layers
+from .cell import CellStep
+from .recurrence import clamp_mask, finish, prepare, real_steps, run_layers
+
+__all__ = ["Clamp", "LayerTrace", "Trace", "clamp_mask", "trace"]
 
 
 @dataclass(frozen=True)
@@ -129,22 +133,20 @@ def trace(model, input, hx=None, clamps: Sequence[Clamp] = (), *, requires_grad:
             count = limits.trace_value_count(cfg, batch, steps)
             if count > max_values:
                 raise limits.LimitError("traced values", count, max_values)
-        rec = Recording()
-        out, h_n, c_n = run_layers(model, prep, rec, clamps)
+        record: dict = {}
+        out, h_n, c_n = run_layers(model, prep, clamps, record)
         output, (h_n_out, c_n_out) = finish(model, prep, out, h_n, c_n)
         lengths = prep.lengths if prep.lengths is not None else torch.full((batch,), steps, dtype=torch.long)
-        valid = real_steps(prep.lengths, steps)  # (T, B, 1), or None: nothing is padded
-        padded = valid is not None
-        nan = float("nan")
+        valid = real_steps(prep.lengths, steps, prep.x.device)  # (T, B, 1), or None: nothing is padded
         layers = {}
-        for (layer, direction), run in rec.runs.items():
-            i, f, g, o = run.gates.chunk(4, dim=-1)
-            stacked = dict(pre=run.pre, i=i, f=f, g=g, o=o, c=run.c, h_full=run.m, h=run.h, h_prev=run.h_prev,
-                           c_prev=run.c_prev, x=rec.inputs[layer], x_proj=run.x_proj)
-            if padded:
-                stacked = {name: value.masked_fill(~valid, nan) for name, value in stacked.items()}
+        for (layer, direction), run in record.items():
+            over_time = {name: torch.stack([getattr(cell, name) for cell in run["cells"]]) for name in CellStep._fields}
+            over_time |= {"h_prev": torch.stack(run["h_prev"]), "c_prev": torch.stack(run["c_prev"]),
+                          "x": run["x"], "x_proj": run["x_proj"]}
+            if valid is not None:
+                over_time = {name: value.masked_fill(~valid, float("nan")) for name, value in over_time.items()}
             order = tuple(range(steps)) if direction == 0 else tuple(range(steps - 1, -1, -1))
-            layers[layer, direction] = LayerTrace(layer, direction, order, **stacked)
-        out_padded = out.masked_fill(~valid, nan) if padded else out
+            layers[layer, direction] = LayerTrace(layer, direction, order, **over_time)
+        out_padded = out if valid is None else out.masked_fill(~valid, float("nan"))
     return Trace(cfg, prep.kind, output, h_n_out, c_n_out, out_padded, lengths, layers)
 

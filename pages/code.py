@@ -47,5 +47,5 @@ if trained:
 
 st.subheader(t("code.prints_title"))
 st.markdown(t("code.prints_intro"))
-st.code("\n".join([*printed, "max |diff| torch vs lstm_core: …", code.OK_LINE]), language="text")
+st.code("\n".join([*printed, code.DIFF_LINE.format(diff="…"), code.OK_LINE]), language="text")
 st.caption(t("code.prints_caption"))

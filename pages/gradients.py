@@ -2,7 +2,8 @@
 
 Numbers: `lessons.gradients` (autograd through our engine and `lstm_core.RNN`), cached by `ui.gradients_view`;
 charts `ui.figures.gradients`. Below them, the backward pass written by hand and stepped from T-1 to 0
-(`lessons.bptt`, rendered by `ui.gradients_view.render_bptt`).
+(`lessons.bptt`, rendered by `ui.gradients_view.render_bptt`). The opening forget-bias rule, the metrics and
+the callout: `ui.gradients_callout`.
 """
 
 import streamlit as st
@@ -10,39 +11,14 @@ import streamlit as st
 from lstm_core import limits
 from ui import model_source
 from ui.figures.gradients import forget_product_figure, gradient_figure
-from ui.gradients_view import (
-    backward_steps,
-    callout_numbers,
-    curves_csv,
-    explain_text,
-    gradient_flows,
-    model_key,
-    render_bptt,
-)
+from ui.gradients_callout import shift_control, show_metrics_and_callout
+from ui.gradients_view import backward_steps, curves_csv, explain_text, gradient_flows, model_key, render_bptt
 from ui.i18n import t
 from ui.state import get_config, get_model
 
 FIG_KEYS = ("lstm_dh", "lstm_dc", "rnn_dh", "forget_product", "lstm_dh_cut", "rnn_dh_cut", "lstm_dx", "rnn_dx",
             "lstm_dx_cut", "rnn_dx_cut", "cut", "title_h", "title_x", "y_h", "y_x", "t", "unit", "title_forget",
             "y_forget")
-
-
-# The page opens where the claim can be seen: an untrained LSTM whose forget-gate bias is raised by +3
-# (mean f ≈ 0.93). Measured on the default model (4 → 6, seed 0, T = 60): ‖∂L/∂h₀‖/‖∂L/∂h₅₉‖ is 4.1e-4 for the
-# LSTM (+3) and 2.1e-15 for the random LSTM (+0), 5.7e-20 for the RNN; at +1 the LSTM's is still 1.9e-7.
-OPEN_SHIFT = 3.0
-
-
-def _set_shift(value: float) -> None:
-    st.session_state["grad_forget_shift"] = value
-
-
-def ratio_text(curve) -> str:
-    first, last = float(curve[0]), float(curve[-1])
-    if last == 0:
-        return "—"
-    return t("gradients.zero") if first == 0 else f"{first / last:.2e}"
-
 
 st.markdown(t("gradients.intro"))
 
@@ -54,19 +30,7 @@ c1, c2, c3 = st.columns(3)
 T = c1.slider(t("gradients.seq_len"), 2, limits.MAX_SEQ_LEN, 60, key="grad_seq_len",
               help=t("gradients.seq_len_help", max=limits.MAX_SEQ_LEN))
 random_model = model_source.current() == "random"
-# a trained or uploaded model is shown as it is; a random one opens with the forget bias raised
-default_shift = OPEN_SHIFT if (random_model and lstm_cfg.bias) else 0.0
-shift = c2.slider(t("gradients.forget_shift"), 0.0, 5.0, default_shift, 0.5, key="grad_forget_shift",
-                  help=t("gradients.forget_shift_help"), disabled=not lstm_cfg.bias)
-if not lstm_cfg.bias:
-    c2.caption(t("gradients.no_bias"))
-    shift = 0.0
-elif shift:
-    c2.button(t("gradients.show_random"), key="grad_show_random", on_click=_set_shift, args=(0.0,), icon="🎲",
-              help=t("gradients.show_random_help"))
-else:
-    c2.button(t("gradients.show_open", shift=f"{OPEN_SHIFT:g}"), key="grad_show_open", on_click=_set_shift,
-              args=(OPEN_SHIFT,), icon="🔓")
+shift = shift_control(c2, lstm_cfg.bias, random_model)
 f_open = c2.toggle(t("gradients.f_open"), key="grad_f_open", help=t("gradients.f_open_help"))
 truncate_on = c3.toggle(t("gradients.truncate"), key="grad_truncate", help=t("gradients.truncate_help"),
                         disabled=lstm_cfg.bidirectional)
@@ -95,19 +59,7 @@ lstm, rnn = flows["lstm"], flows["rnn"]
 if f_open:
     st.info(t("gradients.f_open_explain"), icon="🗜️")
 labels = {key: t(f"gradients.fig.{key}") for key in FIG_KEYS}
-m1, m2, m3 = st.columns(3)
-m1.metric(t("gradients.metric_lstm"), ratio_text(lstm.dL_dh[:, 0]), help=t("gradients.metric_help"))
-m2.metric(t("gradients.metric_rnn"), ratio_text(rnn.dL_dh[:, 0]), help=t("gradients.metric_help"))
-m3.metric(t("gradients.metric_forget"), f"{lstm.forget_product[0, 0].mean():.2e}")
-numbers = callout_numbers(lstm, rnn, shift, T, ratio_text)  # the comparison worded by the two ratios
-if f_open:
-    st.info(t("gradients.untrained_forgets"), icon="💡")
-elif shift:
-    st.info(t("gradients.callout_shifted", **numbers), icon="💡")
-elif random_model:
-    st.info(t("gradients.callout_random", **numbers), icon="💡")
-else:
-    st.info(t("gradients.untrained_forgets"), icon="💡")
+show_metrics_and_callout(lstm, rnn, shift, T, f_open, random_model)
 
 cut_kwargs = dict(lstm_cut=flows.get("lstm_cut"), rnn_cut=flows.get("rnn_cut"))
 st.plotly_chart(gradient_figure(lstm, rnn, labels, quantity="h", **cut_kwargs), key="grad_fig_h")

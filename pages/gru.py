@@ -19,7 +19,7 @@ except (ValueError, RuntimeError) as err:
     st.error(t("gru.error", error=err), icon="⛔")
     st.stop()
 
-view.structure_section(model, gru, sbs)
+view.structure_section(model, sbs)
 view.step_section(model, sbs, batch)
 view.race_section(cfg.seed)
 view.seed_section()

@@ -39,7 +39,7 @@ with left:
     st.markdown(t("quiz.question", n=score["answered"] + 1, level=level, levels=quiz.LEVELS,
                   about=t(f"quiz.level.{level}")))
     st.caption(t("quiz.reproduce", seed=seed))
-    st.code("import torch\nfrom torch import nn\n\n" + q.code(), language="python")
+    st.code("import torch\nfrom torch import nn\n\n" + q.code(), language="python", wrap_lines=True)
 
 with st.form("quiz_form"):
     cols = st.columns(3)

@@ -16,21 +16,19 @@ params = {name: p.detach().numpy() for name, p in model.named_parameters()}
 H, D = cfg.hidden_size, cfg.num_directions
 
 
-KINDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")  # torch's order within a layer, direction
 rows = []
-for layer in range(cfg.num_layers):
-    for d in range(D):
-        for kind in KINDS:
-            name = param_name(kind, layer, d)
-            if name not in params:  # no biases (bias=False), no projection (proj_size=0)
-                continue
-            value = params[name]
-            rows.append({
-                t("weights.col_name"): name, t("weights.col_shape"): str(tuple(value.shape)),
-                t("weights.col_count"): int(value.size), t("weights.col_layer"): layer,
-                t("weights.col_direction"): t("weights.backward") if d else t("weights.forward"),
-                t("weights.col_role"): t(f"weights.role.{kind}", H=H, in_=cfg.layer_input_size(layer)),
-            })
+# the model's own inventory, as torch keeps it: per layer and direction, the names in torch's order (no biases
+# when bias=False, weight_hr only with proj_size)
+for index, names in enumerate(model._all_weights):
+    layer, d = divmod(index, D)
+    for name in names:
+        value, kind = params[name], name.removesuffix("_reverse").rsplit("_l", 1)[0]
+        rows.append({
+            t("weights.col_name"): name, t("weights.col_shape"): str(tuple(value.shape)),
+            t("weights.col_count"): int(value.size), t("weights.col_layer"): layer,
+            t("weights.col_direction"): t("weights.backward") if d else t("weights.forward"),
+            t("weights.col_role"): t(f"weights.role.{kind}", H=H, in_=cfg.layer_input_size(layer)),
+        })
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 st.caption(t("weights.total", n=sum(int(v.size) for v in params.values())))
 

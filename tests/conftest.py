@@ -125,26 +125,45 @@ def assert_app_ok():
     return check
 
 
-def pytest_collection_modifyitems(items):
-    """A real browser on a loaded 2-core machine (every xdist worker runs its own server and Chromium) can miss a
-    frame deadline now and then: each browser test gets one rerun; the AppTest, lesson and engine tests get none."""
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.flaky(reruns=1))
+_A11Y_NOTES: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    """Collect what tests/browser/test_a11y.py records (user property "a11y"): xdist forwards each worker's
+    reports, with their properties, to the process that prints the summary."""
+    if report.when == "call":
+        _A11Y_NOTES.extend(value for name, value in report.user_properties if name == "a11y")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _A11Y_NOTES:
+        terminalreporter.section("accessibility: moderate and minor axe-core findings (not blocking)")
+        for note in sorted(_A11Y_NOTES):
+            terminalreporter.write_line(note)
 
 
 @pytest.fixture(scope="session")
 def browser():
     """Playwright Chromium (the system binary; Playwright's own browser download is not used). Defined here,
     once, so tests/browser and tests/deploy share ONE instance: a second sync_playwright in the same worker
-    raises "using Playwright Sync API inside the asyncio loop"."""
+    raises "using Playwright Sync API inside the asyncio loop". Every context it makes watches the app's script
+    runs (tests.browser.conftest.RUN_WATCH), so ``wait_idle`` works on any page of any test. No test is retried:
+    a flaky one fails."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, watch_runs
 
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM")
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        new_context = chromium.new_context
+
+        def watched_context(*args, **kwargs):
+            context = new_context(*args, **kwargs)
+            watch_runs(context)
+            return context
+
+        chromium.new_context = watched_context
         yield chromium
         chromium.close()

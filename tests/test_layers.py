@@ -1,6 +1,12 @@
-"""Layering, checked on every module of every package in a fresh interpreter (a real import, not a grep):
-the engine (``lstm_core``) and the lessons never load streamlit or plotly; figure builders never load streamlit."""
+"""Layering, checked by real imports (not a grep): the engine (``lstm_core``) and the lessons never load
+streamlit or plotly; figure builders never load streamlit.
 
+One fresh interpreter per layer imports every module of that layer and then looks at ``sys.modules`` (torch is
+imported once per layer, not once per module: three interpreters instead of fifty). A forbidden package in a
+layer's ``sys.modules`` means at least one of its modules pulled it in; only then is each module of that layer
+re-probed alone, in its own interpreter, so the failure names the culprits."""
+
+import json
 import re
 import subprocess
 import sys
@@ -16,32 +22,45 @@ def modules(package: str) -> list[str]:
                   for p in (ROOT / package).rglob("*.py"))
 
 
-ENGINE_AND_LESSONS = modules("lstm_core") + modules("lessons")
-FIGURES = [m for m in modules("ui/figures") if m != "ui.figures"]
+LAYERS = {
+    "lstm_core": (modules("lstm_core"), {"streamlit", "plotly"}),
+    "lessons": (modules("lessons"), {"streamlit", "plotly"}),
+    "ui.figures": ([m for m in modules("ui/figures") if m != "ui.figures"], {"streamlit"}),
+}
+
+PROBE = """
+import importlib, json, sys
+names = json.loads(sys.argv[1])
+for name in names:
+    importlib.import_module(name)
+print(json.dumps({"imported": [n for n in names if n in sys.modules],
+                  "top": sorted({m.split(".")[0] for m in sys.modules})}))
+"""
 
 
-def loaded_after_import(module: str) -> set[str]:
-    code = f"import sys, importlib; importlib.import_module({module!r}); print('\\n'.join(sorted(sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert module in out.stdout.split()  # the probe sees the real import
-    return {name.split(".")[0] for name in out.stdout.split()}
+def loaded_after_import(names: list[str]) -> set[str]:
+    """The top-level packages in ``sys.modules`` of a fresh interpreter that imported `names`."""
+    out = subprocess.run([sys.executable, "-c", PROBE, json.dumps(names)], cwd=ROOT, capture_output=True,
+                         text=True, check=True)
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["imported"] == names  # the probe saw the real imports
+    return set(report["top"])
 
 
-@pytest.mark.parametrize("module", ENGINE_AND_LESSONS)
-def test_engine_and_lessons_load_neither_streamlit_nor_plotly(module):
-    top = loaded_after_import(module)
-    assert "streamlit" not in top and "plotly" not in top
-
-
-@pytest.mark.parametrize("module", FIGURES)
-def test_figure_builders_do_not_load_streamlit(module):
-    top = loaded_after_import(module)
-    assert "streamlit" not in top
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+def test_layer_loads_no_forbidden_package(layer):
+    names, forbidden = LAYERS[layer]
+    if not forbidden & loaded_after_import(names):
+        return
+    culprits = {name: sorted(forbidden & loaded_after_import([name])) for name in names}
+    culprits = {name: found for name, found in culprits.items() if found}
+    pytest.fail(f"{layer} must not load {sorted(forbidden)}; these modules do: {culprits}")
 
 
 def test_every_package_is_probed():
-    assert {"lstm_core.lstm", "lstm_core.trace", "lessons.proof", "lessons.pitfalls"} <= set(ENGINE_AND_LESSONS)
-    assert {"ui.figures.shapes", "ui.figures.stepper"} <= set(FIGURES)
+    assert {"lstm_core", "lstm_core.lstm", "lstm_core.trace"} <= set(LAYERS["lstm_core"][0])
+    assert {"lessons.proof", "lessons.pitfalls", "lessons.gradients", "lessons.facts"} <= set(LAYERS["lessons"][0])
+    assert {"ui.figures.shapes", "ui.figures.stepper"} <= set(LAYERS["ui.figures"][0])
 
 
 @pytest.mark.parametrize("folder", ["tests/engine", "tests/lessons"])

@@ -43,17 +43,40 @@ def prose(value: str) -> str:
 
 
 STRINGS = list(zh_strings())
-IDS = [f"{f}:{k}" for f, k, _ in STRINGS]
+CATALOGS = [path.name for path in ZH]
 
 
-@pytest.mark.parametrize("name,key,value", STRINGS, ids=IDS)
-def test_direction_terms(name, key, value):
+def offenders(catalog: str, problem) -> list[str]:
+    """Every string of one zh catalog that breaks a rule, as ``key: what is wrong`` (``problem(value)`` returns
+    a description or nothing): one test per rule and catalog, each failure lists all its strings."""
+    found = []
+    for name, key, value in STRINGS:
+        if name == catalog and (what := problem(value)):
+            found.append(f"{key}: {what}")
+    return found
+
+
+def check(catalog: str, problem, advice: str) -> None:
+    bad = offenders(catalog, problem)
+    assert not bad, f"{catalog}: {len(bad)} string(s) — {advice}\n" + "\n".join(bad)
+
+
+def wrong_direction_term(value: str) -> str | None:
     text = prose(value)
     for wrong in ("后向", "逆向", "顺向", "正方向"):
-        assert wrong not in text, f"{wrong}: the two directions are 正向 and 反向"
-    assert not re.search(r"前向(?!传播|计算|调用|过程|运行)", text), "前向 is the forward pass; the direction is 正向"
+        if wrong in text:
+            return f"{wrong}: the two directions are 正向 and 反向"
+    if re.search(r"前向(?!传播|计算|调用|过程|运行)", text):
+        return "前向 is the forward pass; the direction is 正向"
     # and the other way round: the results of the forward pass are not "正向值" (the forward direction's values)
-    assert not re.search(r"正向(?:值|结果|传播|计算|调用|过程)", text), "the forward pass is 前向计算/前向传播"
+    if re.search(r"正向(?:值|结果|传播|计算|调用|过程)", text):
+        return "the forward pass is 前向计算/前向传播"
+    return None
+
+
+@pytest.mark.parametrize("catalog", CATALOGS)
+def test_direction_terms(catalog):
+    check(catalog, wrong_direction_term, "one term per direction and for the forward pass")
 
 
 def sentence(value: str) -> str:
@@ -75,20 +98,28 @@ HALF_WIDTH = re.compile(
 )
 
 
-@pytest.mark.parametrize("name,key,value", STRINGS, ids=IDS)
-def test_full_width_punctuation(name, key, value):
+def half_width_punctuation(value: str) -> str | None:
     text = sentence(value)
     if not re.search(CJK, text):
-        return  # a symbol or a name only (h_n, LSTM): nothing Chinese to punctuate
+        return None  # a symbol or a name only (h_n, LSTM): nothing Chinese to punctuate
     bad = HALF_WIDTH.search(text.replace("P(正面)", "P\u2063"))
-    assert not bad, f"ASCII punctuation in Chinese text: …{text[max(bad.start() - 8, 0):bad.end() + 8]}…"
+    return bad and f"…{text[max(bad.start() - 8, 0):bad.end() + 8]}…"
 
 
-@pytest.mark.parametrize("name,key,value", STRINGS, ids=IDS)
-def test_no_space_inside_chinese_words(name, key, value):
-    """Chinese has no spaces between characters: "另一个 批大小" is a leftover of a mechanical replacement."""
+@pytest.mark.parametrize("catalog", CATALOGS)
+def test_full_width_punctuation(catalog):
+    check(catalog, half_width_punctuation, "ASCII punctuation in Chinese text (use ，：；！？（）)")
+
+
+def space_inside_chinese(value: str) -> str | None:
     bad = re.search(rf"{CJK} +{CJK}", prose(value))
-    assert not bad, f"space between Chinese characters: …{value[max(bad.start() - 8, 0):bad.end() + 8]}…"
+    return bad and f"…{value[max(bad.start() - 8, 0):bad.end() + 8]}…"
+
+
+@pytest.mark.parametrize("catalog", CATALOGS)
+def test_no_space_inside_chinese_words(catalog):
+    """Chinese has no spaces between characters: "另一个 批大小" is a leftover of a mechanical replacement."""
+    check(catalog, space_inside_chinese, "space between Chinese characters")
 
 
 def english_words(value: str) -> set[str]:
@@ -107,10 +138,10 @@ def english_words(value: str) -> set[str]:
     return words
 
 
-@pytest.mark.parametrize("name,key,value", STRINGS, ids=IDS)
-def test_no_english_words(name, key, value):
-    words = english_words(value)
-    assert not words, f"English words left in zh: {sorted(words)}"
+@pytest.mark.parametrize("catalog", CATALOGS)
+def test_no_english_words(catalog):
+    check(catalog, lambda value: english_words(value) and str(sorted(english_words(value))),
+          "English words left in zh (translate, put in a code span, or add a name to ALLOWED_WORDS)")
 
 
 def test_one_set_of_terms():
@@ -180,10 +211,10 @@ def test_broken_bold_is_recognised():
     assert not broken_bold("在**最后一步**，梯度")
 
 
-@pytest.mark.parametrize("name,key,value", STRINGS, ids=IDS)
-def test_bold_renders(name, key, value):
-    assert not broken_bold(value), "move the punctuation outside the ** (e.g. **标题**。): " + "; ".join(
-        broken_bold(value))
+@pytest.mark.parametrize("catalog", CATALOGS)
+def test_bold_renders(catalog):
+    check(catalog, lambda value: "; ".join(broken_bold(value)),
+          "bold that shows its asterisks: move the punctuation outside the ** (e.g. **标题**。)")
 
 
 def test_tables_and_blocks_stand_alone_as_in_english():

@@ -103,7 +103,7 @@ def term(v: float) -> str:
 
 
 def bptt_step_key(T: int) -> str:
-    """Session key of the step selector (one per sequence length: its options are T-1 … 0)."""
+    """Session key of the step selector (one per sequence length: its options are 0 … T-1)."""
     return f"bptt_t_{T}"
 
 
@@ -130,7 +130,7 @@ RNN_EQUATION = r"\delta h_{t-1} = W_{hh}^{\top}\big(\delta h_t \odot (1 - h_t^2)
 
 @st.fragment
 def render_bptt(lstm_bw, rnn_bw, *, has_proj: bool = False, num_layers: int = 1) -> None:
-    """The stepped backward lesson: equations, a step selector T-1 … 0, the per-unit table and the plugged-in
+    """The stepped backward lesson: equations, a step selector 0 … T-1 (starting at T-1), the per-unit table and the plugged-in
     cell line for one unit. Numbers come from `lessons.bptt` (tested equal to autograd). A fragment: a step
     (or a unit) reruns this lesson only, not the page's three charts above it."""
     T, H = lstm_bw.T, lstm_bw.hidden_size
@@ -151,11 +151,13 @@ def render_bptt(lstm_bw, rnn_bw, *, has_proj: bool = False, num_layers: int = 1)
     key = bptt_step_key(T)
     c0, c1, c2 = st.columns([1, 6, 1], vertical_alignment="bottom")
     now = st.session_state.get(key, T - 1)
-    c0.button(t("gradients.bptt.later_label"), key="bptt_later", on_click=_move, args=(key, 1, T),
-              help=t("gradients.bptt.later"), disabled=now >= T - 1)
-    c2.button(t("gradients.bptt.earlier_label"), key="bptt_earlier", on_click=_move, args=(key, -1, T),
+    # time runs left to right here as on every chart above: the loss sits at the right end, going back in
+    # time moves left (the earlier-step button is on the left, the later-step one on the right)
+    c0.button(t("gradients.bptt.earlier_label"), key="bptt_earlier", on_click=_move, args=(key, -1, T),
               help=t("gradients.bptt.earlier"), disabled=now <= 0)
-    step = c1.select_slider(t("gradients.bptt.step"), options=list(range(T - 1, -1, -1)), value=T - 1, key=key,
+    c2.button(t("gradients.bptt.later_label"), key="bptt_later", on_click=_move, args=(key, 1, T),
+              help=t("gradients.bptt.later"), disabled=now >= T - 1)
+    step = c1.select_slider(t("gradients.bptt.step"), options=list(range(T)), value=T - 1, key=key,
                             help=t("gradients.bptt.step_help", last=T - 1))
     back = T - 1 - step
     st.markdown(t("gradients.bptt.at_step", t=step, back=back))
@@ -210,11 +212,6 @@ def render_bptt(lstm_bw, rnn_bw, *, has_proj: bool = False, num_layers: int = 1)
 
 # ---------------------------------------------------------------- the sentences, chosen by the numbers
 
-def _ratio(curve) -> float:
-    last = float(curve[-1])
-    return float(curve[0]) / last if last else 0.0
-
-
 def relation_text(lstm_ratio: float, rnn_ratio: float) -> str:
     """"far above / above / about the same as / below the RNN's", chosen by `claims.relation` of the two
     step-0 ratios (never a fixed comparison in the catalog)."""
@@ -222,15 +219,6 @@ def relation_text(lstm_ratio: float, rnn_ratio: float) -> str:
 
     q = f"{lstm_ratio / rnn_ratio:.2g}" if rnn_ratio else "∞"
     return t(f"gradients.rel.{claims.relation(lstm_ratio, rnn_ratio)}", q=q)
-
-
-def callout_numbers(lstm, rnn, shift: float, T: int, ratio_text) -> dict:
-    """The placeholders of the callouts: mean f, ∏f, both step-0 ratios as the metrics show them, and the
-    comparison of the two ratios in words."""
-    return dict(shift=f"{shift:g}", f=f"{lstm.forget[:, 0].mean():.2f}", T=T,
-                prod=f"{lstm.forget_product[0, 0].mean():.1e}", lstm=ratio_text(lstm.dL_dh[:, 0]),
-                rnn=ratio_text(rnn.dL_dh[:, 0]),
-                relation=relation_text(_ratio(lstm.dL_dh[:, 0]), _ratio(rnn.dL_dh[:, 0])))
 
 
 @st.cache_data(max_entries=24, show_spinner=False)

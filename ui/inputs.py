@@ -53,16 +53,20 @@ def _lengths_input(cfg) -> str:
     return st.session_state.get("input_lengths", "")
 
 
-def _csv_text() -> str | None:
-    """Uploaded file (if any) else the typed text; None when nothing was given yet."""
-    upload = st.session_state.get("csv_file")
+def csv_text(upload: bytes | None, typed: str) -> str | None:
+    """The CSV to use: the uploaded file's text (decoded by parse.csv_file), else the typed text; None when
+    nothing was given yet. A file that cannot be read raises ValueError with the translated message."""
     if upload is not None:
-        got = parse.csv_file(upload.getvalue())
+        got = parse.csv_file(upload)
         if not got.ok:
             raise ValueError(got.problem)  # already translated: shown as it is
         return got.value
-    typed = st.session_state.get("csv_text", "")
     return typed if typed else None
+
+
+def _csv_text() -> str | None:
+    upload = st.session_state.get("csv_file")
+    return csv_text(None if upload is None else upload.getvalue(), st.session_state.get("csv_text", ""))
 
 
 def _example_csv() -> None:
@@ -72,12 +76,87 @@ def _example_csv() -> None:
     st.session_state["csv_text"] = src.batch_to_csv(data, lengths=[data.shape[1], max(1, data.shape[1] - 2)])
 
 
+def batch_for(kind: str, spec: tuple, cfg) -> InputBatch:
+    """The batch of one source choice, checked against the limits (raises what the panel turns into a message
+    with `problem_text`): the one path every source takes, also the one tests/fuzz drives."""
+    batch = _build(kind, spec, cfg.batch_size, cfg.seq_len, cfg.lstm.input_size, cfg.seed)
+    limits.check_limits(cfg.lstm, batch.batch_size, batch.seq_len)
+    return batch
+
+
+def problem_text(problem: Exception) -> str:
+    """What the panel shows for a refused input: a ValueError carries an already translated message."""
+    return str(problem) if type(problem) is ValueError else error_text(problem)
+
+
+def _random_spec(cfg) -> tuple:
+    st.caption(t("inputs.random_help", batch_size=cfg.batch_size, seq_len=cfg.seq_len,
+                 input_size=cfg.lstm.input_size, seed=cfg.seed))
+    return (_lengths_input(cfg),)
+
+
+def _sine_spec(cfg) -> tuple:
+    c1, c2, c3 = st.columns(3)
+    lists = []
+    for col, key in zip((c1, c2, c3), ("sine_freq", "sine_phase", "sine_noise"), strict=True):
+        p = BY_KEY[key]
+        typed = state.draw(col, p, t(f"inputs.{key}"), help=t(f"inputs.{key}_help"))
+        got = parse.number_list_text(typed, p.max_len, non_negative=p.non_negative)
+        if not got.ok:
+            raise ValueError(got.problem)
+        lists.append(tuple(got.value))
+    st.caption(t("inputs.sine_help", batch_size=cfg.batch_size, seq_len=cfg.seq_len))
+    return (*lists, _lengths_input(cfg))
+
+
+def _text_spec(cfg) -> tuple:
+    st.text_area(t("inputs.text"), key="input_text", help=t("inputs.text_help"), height=90)
+    text = st.session_state["input_text"]
+    tokens = src.text_tokens(text)
+    if tokens:
+        st.caption(t("inputs.tokens", tokens=" | ".join(" ".join(tl) for tl in tokens)))
+    return (text,)
+
+
+def _csv_spec(cfg) -> tuple | None:
+    """The CSV widgets; None while nothing was typed or uploaded."""
+    st.markdown(t("inputs.csv_help", input_size=cfg.lstm.input_size, max_seq=limits.MAX_SEQ_LEN,
+                  max_batch=limits.MAX_BATCH_SIZE))
+    c1, c2 = st.columns([3, 2])
+    c1.text_area(t("inputs.csv_text"), key="csv_text", height=140, placeholder="0.1, -0.2, ...\n0.3, 0.5, ...")
+    # no `type=` filter (Streamlit raises on a forged name) and room above the cap, so that
+    # parse.csv_file names what is wrong in the learner's language
+    c2.file_uploader(t("inputs.csv_file"), key="csv_file", max_upload_size=UPLOAD_WIDGET_MB)
+    c2.button(t("inputs.csv_example"), on_click=_example_csv, key="csv_example")
+    text = _csv_text()
+    if text is None:
+        st.info(t("inputs.csv_waiting"))
+        return None
+    return (text,)
+
+
+SPECS = {"random": _random_spec, "sine": _sine_spec, "text": _text_spec, "csv": _csv_spec}
+
+
+def _keep(kind: str, spec: tuple, batch: InputBatch | None, problem: Exception | None) -> None:
+    """Store the new batch (or show why not and keep the previous one)."""
+    if problem is not None:
+        st.error(t("inputs.kept_previous", error=problem_text(problem)), icon="⚠️")
+    elif kind == "waiting":
+        pass  # nothing typed or uploaded yet: keep whatever was in use
+    elif kind == "random" and batch.lengths is None:
+        st.session_state.pop("input_batch", None)  # get_input() follows the sidebar
+    else:
+        st.session_state["input_batch"] = batch
+        if kind == "text":  # the tokens of every sentence, to label the time axis per batch element
+            st.session_state["input_tokens"] = {batch_key(batch): src.text_tokens(spec[0])}
+
+
 def input_panel(expanded: bool = False) -> InputBatch:
     """Draw the panel; returns the batch now in use (also ``ui.state.get_input()``)."""
     cfg = get_config()
     st.session_state.setdefault("input_source", "random")  # unbound widgets: value from the session
     st.session_state.setdefault("input_text", DEFAULT_TEXT)
-    input_size = cfg.lstm.input_size
     with st.expander(t("inputs.title"), expanded=expanded):
         brought = model_source.active_input(cfg.lstm)
         if brought is not None:  # the active model's own input wins; the choices below wait for random weights
@@ -87,62 +166,17 @@ def input_panel(expanded: bool = False) -> InputBatch:
                                     format_func={s: t(f"inputs.src.{s}") for s in SOURCES}.__getitem__,
                                     required=True) or "random"
         spec: tuple = ()
-        problem = None
+        batch, problem = None, None
         try:
-            if kind == "random":
-                st.caption(t("inputs.random_help", batch_size=cfg.batch_size, seq_len=cfg.seq_len,
-                             input_size=input_size, seed=cfg.seed))
-                spec = (_lengths_input(cfg),)
-            elif kind == "sine":
-                c1, c2, c3 = st.columns(3)
-                lists = []
-                for col, key in zip((c1, c2, c3), ("sine_freq", "sine_phase", "sine_noise"), strict=True):
-                    p = BY_KEY[key]
-                    typed = state.draw(col, p, t(f"inputs.{key}"), help=t(f"inputs.{key}_help"))
-                    got = parse.number_list_text(typed, p.max_len, non_negative=p.non_negative)
-                    if not got.ok:
-                        raise ValueError(got.problem)
-                    lists.append(tuple(got.value))
-                st.caption(t("inputs.sine_help", batch_size=cfg.batch_size, seq_len=cfg.seq_len))
-                spec = (*lists, _lengths_input(cfg))
-            elif kind == "text":
-                st.text_area(t("inputs.text"), key="input_text", help=t("inputs.text_help"), height=90)
-                text = st.session_state["input_text"]
-                spec = (text,)
-                tokens = src.text_tokens(text)
-                if tokens:
-                    st.caption(t("inputs.tokens", tokens=" | ".join(" ".join(tl) for tl in tokens)))
+            drawn = SPECS.get(kind, _csv_spec)(cfg)
+            if drawn is None:
+                kind = "waiting"
             else:
-                st.markdown(t("inputs.csv_help", input_size=input_size, max_seq=limits.MAX_SEQ_LEN,
-                              max_batch=limits.MAX_BATCH_SIZE))
-                c1, c2 = st.columns([3, 2])
-                c1.text_area(t("inputs.csv_text"), key="csv_text", height=140,
-                             placeholder="0.1, -0.2, ...\n0.3, 0.5, ...")
-                # no `type=` filter (Streamlit raises on a forged name) and room above the cap, so that
-                # parse.csv_file names what is wrong in the learner's language
-                c2.file_uploader(t("inputs.csv_file"), key="csv_file", max_upload_size=UPLOAD_WIDGET_MB)
-                c2.button(t("inputs.csv_example"), on_click=_example_csv, key="csv_example")
-                text = _csv_text()
-                if text is None:
-                    st.info(t("inputs.csv_waiting"))
-                    kind = "waiting"
-                spec = (text,)
-            if kind != "waiting":
-                batch = _build(kind, spec, cfg.batch_size, cfg.seq_len, input_size, cfg.seed)
-                limits.check_limits(cfg.lstm, batch.batch_size, batch.seq_len)
-        except Exception as err:  # noqa: BLE001 - a user value: InputError, LimitError, torch's, ... -> message
+                spec = drawn
+                batch = batch_for(kind, spec, cfg)
+        except Exception as err:  # a user value: InputError, LimitError, torch's, ... -> a message
             problem = err
-        if problem is not None:
-            text = str(problem) if type(problem) is ValueError else error_text(problem)  # ValueError: translated
-            st.error(t("inputs.kept_previous", error=text), icon="⚠️")
-        elif kind == "waiting":
-            pass  # nothing typed or uploaded yet: keep whatever was in use
-        elif kind == "random" and batch.lengths is None:
-            st.session_state.pop("input_batch", None)  # get_input() follows the sidebar
-        else:
-            st.session_state["input_batch"] = batch
-            if kind == "text":  # the tokens of every sentence, to label the time axis per batch element
-                st.session_state["input_tokens"] = {batch_key(batch): src.text_tokens(spec[0])}
+        _keep(kind, spec, batch, problem)
         current = get_input()
         lengths = current.lengths
         st.caption(t("inputs.summary", batch_size=current.batch_size, seq_len=current.seq_len,

@@ -20,7 +20,9 @@ cache-key digest (tensors, arrays, dicts, sequences, anything with a stable repr
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -34,6 +36,8 @@ KINDS = ("random", "trained", "uploaded")
 ARCH_KEYS = ("input_size", "hidden_size", "num_layers", "bias", "bidirectional", "proj_size")
 _STORE = "_model_store"  # {"trained": Stored, "uploaded": Stored}
 _SAVED = "_random_sidebar"  # the learner's architecture widget values, restored when back to random
+WEIGHTS_ENV = "LSTM_EXPLORER_WEIGHTS"  # `lstm-explorer open FILE` (lstm_explorer/cli.py) names FILE here
+_OPENED = "_opened_weights"  # per session: None once FILE's weights are the uploaded model, else why not
 MAX_SESSION_BYTES = 32 * 2**20  # models + input one session may hold (the largest LSTM in limits: ~1.6 MB)
 
 
@@ -135,6 +139,7 @@ def stored(kind: str) -> Stored | None:
 
 
 def current() -> str:
+    open_from_env()  # `lstm-explorer open FILE`: a session's first question about the model loads FILE
     kind = st.session_state.get(SOURCE, "random")
     return kind if kind in KINDS and (kind == "random" or stored(kind) is not None) else "random"
 
@@ -164,8 +169,29 @@ def _on_switch() -> None:
     activate(st.session_state.get(SOURCE, "random"))
 
 
+def open_from_env() -> None:
+    """``lstm-explorer open FILE``: at a session's first run, FILE becomes the uploaded model, active on every page
+    — the Learn page's upload path (ui.parse.weights_file: same checks, same messages), read once per session."""
+    path, ss = os.environ.get(WEIGHTS_ENV), st.session_state
+    if not path or _OPENED in ss:
+        return
+    from ui import parse  # ui.parse -> lessons.weight_files; imported here, only when a file was named
+
+    try:
+        got = parse.weights_file(Path(path).read_bytes(), Path(path).name)
+    except OSError as err:
+        got = parse.bad(t("notebook.cli.unreadable", path=path, error=err.strerror or str(err)))
+    name = Path(path).name
+    ss[_OPENED] = (t("notebook.cli.refused", path=name, reason=got.problem) if not got.ok
+                   else store("uploaded", got.value.state_dict, got.value.config, name))
+    if ss[_OPENED] is None:
+        activate("uploaded")
+
+
 def render_switch(sb) -> None:
     """The sidebar radio "random weights / trained on <task> / uploaded <file>" (only when there is a choice)."""
+    if st.session_state.get(_OPENED):  # `lstm-explorer open FILE` refused FILE: which file, the upload's message
+        sb.error(st.session_state[_OPENED], icon="⛔")
     options = [k for k in KINDS if k == "random" or stored(k) is not None]
     if st.session_state.get(SOURCE) not in options:
         st.session_state[SOURCE] = "random"

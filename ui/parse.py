@@ -132,7 +132,7 @@ def proof_case(raw: str | None) -> Parsed:
     except limits.LimitError as err:
         limit = t("proof.limit_traced") if err.limit == "traced values" else err.limit
         return bad(t("proof.case_too_big", case=quoted, value=err.value, limit=limit, maximum=err.maximum))
-    except Exception as err:  # noqa: BLE001 - a user value: any refusal is explained, never raised
+    except Exception as err:  # a user value: any refusal is explained, never raised
         return bad(t("proof.case_bad", case=quoted, error=shown(err, MAX_REASON)))
 
 
@@ -153,11 +153,6 @@ def csv_file(data: bytes | None) -> Parsed:
     if not got.ok:
         return got
     return guard(lambda: src.decode_csv_bytes(data))
-
-
-def csv_input(text: str, input_size: int) -> Parsed:
-    """CSV text -> InputBatch (values within float32's range), or the message naming the bad row/value."""
-    return guard(lambda: src.csv_batch(text, input_size))
 
 
 def weights_file(data: bytes | None, filename: str) -> Parsed:
@@ -189,5 +184,5 @@ def guard(compute: Callable[[], Any]) -> Parsed:
     """
     try:
         return ok(compute())
-    except Exception as err:  # noqa: BLE001 - the boundary between user data and the page
+    except Exception as err:  # the boundary between user data and the page
         return bad(message(err))

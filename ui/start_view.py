@@ -1,6 +1,7 @@
 """Start page presentation: the stop selector (bound to ``?stop=``), one live view per stop, links onward.
 
-Numbers come from `lessons.start` (cached here); text from ``assets/locales/<lang>/start.json`` under
+Numbers come from `lessons.start` (cached here); stops 1-5 draw the views of ``ui/figures/chain.py`` (through
+`ui.chain_view`) from the engine's trace of a sentence; text from ``assets/locales/<lang>/start.json`` under
 ``start.<stop>.{title,body,try,link}``. Links to deeper pages are plain same-tab anchors carrying the whole
 configuration in the query string, so the page opens exactly as described whatever this session held.
 """
@@ -13,7 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from lessons import start as lesson
-from ui import errata_view
+from ui import chain_view, errata_view
+from ui.figures import chain as fc
 from ui.figures import start as figures
 from ui.i18n import current_lang, t
 
@@ -74,6 +76,31 @@ def page_shortcuts() -> None:
             cols[n % 5].page_link(f"pages/{name}.py", label=t(f"{name}.page_title"))
 
 
+def your_model() -> None:
+    """Beyond one cell on the learner's own configuration (the sidebar's model and input): the three views of
+    `ui.chain_view` for a chosen layer, direction and step — the same call the Stepper page makes."""
+    from ui.stepper_view import current_trace  # the Stepper's cached trace of the current model and input
+
+    with st.expander(t("start.own.title"), icon="🔭"):
+        st.caption(t("start.own.intro"))
+        try:
+            trn, batch, _ = current_trace()
+        except (ValueError, RuntimeError) as err:  # a LimitError or torch's complaint about the input
+            st.error(t("start.failed", error=str(err)), icon="⛔")
+            return
+        cfg = trn.config
+        c1, c2, c3 = st.columns(3)
+        layer = c1.selectbox(t("start.own.layer"), list(range(cfg.num_layers)), key="start_own_layer")
+        names = [t(f"chain.dir{d}") for d in range(cfg.num_directions)]
+        direction = c2.selectbox(t("start.own.direction"), list(range(cfg.num_directions)), key="start_own_dir",
+                                 format_func=names.__getitem__)
+        unit = c3.selectbox(t("start.own.unit"), list(range(cfg.hidden_size)), key="start_own_unit")
+        step = st.slider(t("start.step"), 0, max(trn.T - 1, 1), min(2, trn.T - 1), key="start_own_t",
+                         disabled=trn.T == 1)
+        chain_view.render(trn, int(layer or 0), int(direction or 0), 0, min(step, trn.T - 1), batch.labels,
+                          unit=int(unit or 0), key="start_own_view")
+
+
 def presets() -> None:
     st.subheader(t("start.presets.header"))
     st.markdown(t("start.presets.intro"))
@@ -88,9 +115,15 @@ def _vanishing():
     return lesson.vanishing()
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def _cell(x: float, h: float, c: float):
     return lesson.one_cell(x, h, c)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _demo(text: str, num_layers: int = 1, bidirectional: bool = False):
+    """The engine's trace of one of the tour's sentences (shared read-only by every session)."""
+    return lesson.demo(text, num_layers=num_layers, bidirectional=bidirectional)
 
 
 @st.cache_data(max_entries=2, show_spinner=False)
@@ -109,49 +142,82 @@ def _fmt(v: float) -> str:
 
 
 # ---- the stops' live views --------------------------------------------------------------------------------
+# Stops 1-5 show before they tell: the picture first, then the stop's few sentences and its numbers.
+PICTURE_FIRST = ("glance", "cell", "time", "layers", "directions")
 
-def view_why() -> None:
-    v = _vanishing()
-    labels = {k: t(f"start.why.{k}") for k in ("rnn", "lstm", "lstm_bias", "x", "y")}
-    st.plotly_chart(figures.vanishing_figure(v, labels), key="start_fig_why", config=_CHART)
-    r = v.ratios
-    st.markdown(t("start.why.numbers", T=v.seq_len, rnn=_fmt(r["rnn"]), lstm=_fmt(r["lstm"]),
-                  lstm_bias=_fmt(r["lstm_bias"]), shift=f"{v.bias_shift:g}"))
+
+def _chain(stop: str, view: str, demo, default: int) -> int:
+    """The stop's picture with, under it, a slider over the sentence's timesteps (each named by its token)
+    choosing which cell the picture lights; returns the step. The picture comes first on the page."""
+    picture = st.container()
+    tokens = demo.tokens
+    step = st.select_slider(t("start.step"), options=list(range(len(tokens))), value=default,
+                            key=f"start_t_{stop}", format_func=lambda s: f"t = {s} · {tokens[s]}")
+    with picture:
+        chain_view.draw(view, demo.trace, 0, 0, 0, step, tokens)
+    return step
+
+
+def _body(stop: str) -> None:
+    st.markdown(t(f"start.{stop}.body"))
+
+
+def view_glance() -> None:
+    d = _demo(lesson.SHORT_TEXT)
+    step = _chain("glance", "time", d, 3)
+    _body("glance")
+    lt = d.trace[0, 0]
+    st.markdown(t("start.glance.numbers", t=step, token=d.tokens[step], f=f"{lt.f[step, 0, 0]:.2f}",
+                  i=f"{lt.i[step, 0, 0]:.2f}", c=f"{lt.c[step, 0, 0]:.2f}", h=f"{lt.h[step, 0, 0]:.2f}"))
 
 
 def view_cell() -> None:
+    picture = st.container()  # the cell first, its three inputs' sliders under it
     c1, c2, c3 = st.columns(3)
-    x = c1.slider("x_t", -2.0, 2.0, 1.0, 0.1, key="start_x")
-    h = c2.slider("h_{t-1}", -1.0, 1.0, 0.0, 0.1, key="start_h")
-    c = c3.slider("c_{t-1}", -2.0, 2.0, 0.5, 0.1, key="start_c")
+    x = c1.slider(t("start.cell.slider_x"), -2.0, 2.0, 1.0, 0.1, key="start_x")
+    h = c2.slider(t("start.cell.slider_h"), -1.0, 1.0, 0.0, 0.1, key="start_h")
+    c = c3.slider(t("start.cell.slider_c"), -2.0, 2.0, 0.5, 0.1, key="start_c")
     cell = _cell(round(x, 4), round(h, 4), round(c, 4))
-    labels = {n: t(f"start.cell.{n}") for n in ("i", "f", "g", "o", "c", "h")}
-    st.plotly_chart(figures.gates_figure(cell, labels), key="start_fig_cell", config=_CHART)
+    with picture:
+        chain_view.show(fc.cell_svg(cell.trace, 0, 0, 0, chain_view.chain_text()))
+    _body("cell")
     g = cell.gates
     st.markdown(t("start.cell.numbers", f=f"{g['f']:.3f}", c_prev=f"{cell.c_prev:.3f}", i=f"{g['i']:.3f}",
                   g=f"{g['g']:.3f}", c=f"{cell.c:.3f}", o=f"{g['o']:.3f}", h=f"{cell.h:.3f}"))
 
 
 def view_time() -> None:
+    d = _demo(lesson.LONG_TEXT)
+    _chain("time", "time", d, 6)
+    _body("time")
     tt = _static()["time"]
-    rows = [{"seq_len": T, t("start.time.col_params"): n} for T, n in tt.counts.items()]
-    st.table(pd.DataFrame(rows))
     st.markdown(t("start.time.numbers", I=tt.input_size, H=tt.hidden_size, formula=tt.formula,
-                  delta=_fmt(tt.same_weights)))
+                  lens=", ".join(str(n) for n in tt.counts), delta=_fmt(tt.same_weights)))
+    # the "why" of the c highway: how much of a last-step loss reaches each earlier step
+    st.markdown(t("start.time.why_body"))
+    v = _vanishing()
+    labels = {k: t(f"start.time.{k}") for k in ("rnn", "lstm", "lstm_bias", "x", "y")}
+    st.plotly_chart(figures.vanishing_figure(v, labels), key="start_fig_why", config=_CHART)
+    r = v.ratios
+    st.markdown(t("start.time.why_numbers", T=v.seq_len, rnn=_fmt(r["rnn"]), lstm=_fmt(r["lstm"]),
+                  lstm_bias=_fmt(r["lstm_bias"]), shift=f"{v.bias_shift:g}"))
 
 
 def view_layers() -> None:
+    d = _demo(lesson.SHORT_TEXT, num_layers=2)
+    _chain("layers", "layers", d, 2)
+    _body("layers")
     s = _static()["layers"]
-    rows = [{t("start.layers.col_layer"): k, "weight_ih": str(shape),
-             t("start.layers.col_c"): _fmt(s.c_in_layer[k])} for k, shape in enumerate(s.weight_ih_shapes)]
-    st.table(pd.DataFrame(rows))
     st.markdown(t("start.layers.numbers", up=_fmt(s.input_is_h_below), differs=f"{s.c_differs:.3f}"))
 
 
 def view_directions() -> None:
-    d = _static()["directions"]
-    st.markdown(t("start.directions.numbers", H=d.hidden_size, shape=str(d.output_shape),
-                  fwd=_fmt(d.forward_last), bwd=_fmt(d.backward_first), wrong=f"{d.backward_last:.3f}"))
+    d = _demo(lesson.SHORT_TEXT, bidirectional=True)
+    _chain("directions", "directions", d, 2)
+    _body("directions")
+    r = _static()["directions"]
+    st.markdown(t("start.directions.numbers", H=r.hidden_size, shape=str(r.output_shape),
+                  fwd=_fmt(r.forward_last), bwd=_fmt(r.backward_first), wrong=f"{r.backward_last:.3f}"))
 
 
 def view_shapes() -> None:
@@ -182,7 +248,7 @@ def view_training() -> None:
     errata_view.render_cards(("seed004_pack_long",))
 
 
-VIEWS = {"why": view_why, "cell": view_cell, "time": view_time, "layers": view_layers,
+VIEWS = {"glance": view_glance, "cell": view_cell, "time": view_time, "layers": view_layers,
          "directions": view_directions, "shapes": view_shapes, "outputs": view_outputs, "training": view_training}
 
 
@@ -190,7 +256,8 @@ def render_stop(stop: str) -> None:
     n = lesson.STOPS.index(stop) + 1
     with st.container(border=True):
         st.subheader(f"{n}. {t(f'start.{stop}.title')}")
-        st.markdown(t(f"start.{stop}.body"))
+        if stop not in PICTURE_FIRST:
+            _body(stop)
         try:
             VIEWS[stop]()
         except Exception as err:  # never a traceback on the page

@@ -33,7 +33,7 @@ import torch
 
 from lessons.code import torch_call  # noqa: F401  (re-exported for the views)
 from lessons.sources import InputBatch, random_batch
-from lstm_core import LSTMConfig, limits
+from lstm_core import LSTMConfig, engine_name, limits
 from ui import model_source, parse
 from ui.i18n import LANG_NAMES, LANGS, browser_lang, t
 from ui.model_source import fingerprint  # noqa: F401  (the one cache fingerprint, re-exported for pages)
@@ -273,6 +273,7 @@ def render_sidebar() -> AppConfig:
         ss[_LAST_VALID] = candidate
     cfg = get_config()
     sb.code(torch_call(cfg.lstm), language="python", wrap_lines=True)
+    sb.caption(t("shell.engine", engine=engine_name()))  # which path computes every number
     return cfg
 
 

@@ -15,11 +15,12 @@ Stepping happens in the browser (``ui/components/stepper/``): the server sends o
 from __future__ import annotations
 
 import time
+
 import streamlit as st
 
 from lessons import stepper as lesson
 from lstm_core import trace
-from ui import model_source, parse
+from ui import chain_view, model_source, parse
 from ui.figures import stepper as fs
 from ui.i18n import current_lang, t
 from ui.inputs import batch_key, error_text
@@ -142,6 +143,10 @@ def render() -> None:
         data = _payload(trn, batch, key, layer, d, b)
         report = STEPPER(key="stepper_view", data=data, default={"view": None}, on_view_change=lambda: None)
         _remember(report, trn.T, trn.config.hidden_size, d, b)
+        # beyond one cell: the chain through time, the stack, the two directions, at the step the component
+        # reported (its k-th visited step, in real time order for the pictures)
+        chain_view.render(trn, layer, d, b, trn[layer, d].visit_order[ss["timestep"]], _labels(batch, b),
+                          unit=ss["unit"])
         ss["_stepper_fragment_ms"] = 1000 * (time.perf_counter() - start)  # read by benchmarks
 
     stepper()

@@ -19,8 +19,9 @@ Fixtures:
 * ``page`` (function): a fresh context (1400×1000, English locale) and page; closed after the test.
 * ``goto(page_path, **query)``: open ``/<page_path>?<query>`` on ``page`` and wait until the app is idle.
   ``page_path`` is the page name from app.py (``"shapes"``) or ``""`` for the default page.
-* ``wait_idle(page, timeout=30_000)``: wait until the script finished running
-  (``[data-testid=stApp][data-test-script-state=notRunning]``) and no element is stale, steadily for 0.6 s.
+* ``wait_idle(page, timeout=30_000)``: wait until the app is idle — connected, the script not running
+  (``[data-testid=stApp][data-test-script-state=notRunning]``), nothing stale, and every rerun the page asked
+  for finished (the websocket watch ``RUN_WATCH``, installed in every context by the ``browser`` fixture).
 * ``assert_no_exception(page)``: fail, with the exception text, if any ``stException`` element is shown.
 * ``screenshot(page, name)``: full-length PNG of the app under test-artifacts/; returns its Path.
 """
@@ -79,25 +80,73 @@ def page(browser):
     context.close()
 
 
-def _wait_idle(page, timeout: float = 30_000, quiet_ms: int = 600) -> None:
-    """Wait until the script is not running and nothing is stale, continuously for `quiet_ms`.
+# Installed in every browser context (tests/conftest.py's `browser` fixture) before the app's own scripts: it
+# watches Streamlit's websocket and counts, from the protobuf messages themselves, the rerun requests the page
+# sends (BackMsg.rerun_script, field 11: its first byte is 0x5A) and the script runs the server starts
+# (ForwardMsg.new_session, field 4) and ends (ForwardMsg.script_finished, field 6, except FINISHED_EARLY_FOR_RERUN
+# = 2, which another run follows: st.rerun, st.switch_page).
+RUN_WATCH = """(() => {
+  if (window.__stRuns) return;
+  const runs = window.__stRuns = {requested: -1, started: -1, finished: -1};
+  const Native = window.WebSocket;
+  const send = Native.prototype.send;
+  Native.prototype.send = function (data) {
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data)
+      : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+    if (bytes && bytes[0] === 0x5a) runs.requested = performance.now();
+    return send.call(this, data);
+  };
+  const varint = (b, at) => {
+    let v = 0, m = 1, x;
+    do { x = b[at.i++]; v += (x & 127) * m; m *= 128; } while (x & 128);
+    return v;
+  };
+  const inspect = (data) => {
+    if (!(data instanceof ArrayBuffer)) return;
+    const b = new Uint8Array(data), at = {i: 0};
+    while (at.i < b.length) {
+      const tag = varint(b, at), field = Math.floor(tag / 8), wire = tag & 7;
+      if (wire === 0) {
+        const value = varint(b, at);
+        if (field === 6 && value !== 2) runs.finished = performance.now();
+      } else if (wire === 2) {
+        const n = varint(b, at);
+        if (field === 4) runs.started = performance.now();
+        at.i += n;
+      } else if (wire === 1) at.i += 8; else if (wire === 5) at.i += 4; else return;
+    }
+  };
+  window.WebSocket = function (...args) {
+    const ws = new Native(...args);
+    ws.addEventListener("message", (event) => inspect(event.data));
+    return ws;
+  };
+  window.WebSocket.prototype = Native.prototype;
+  Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+})();"""
 
-    The quiet period covers the gap between an action and the rerun it triggers, and back-to-back reruns
-    (st.rerun), where the app is briefly "notRunning" between two runs.
-    """
-    page.wait_for_function(
-        """([idle, quiet]) => {
-            const calm = document.querySelector(idle) && !document.querySelector('[data-stale=true]');
-            const now = performance.now();
-            if (!calm) { window.__calmSince = undefined; return false; }
-            if (window.__calmSince === undefined) window.__calmSince = now;
-            return now - window.__calmSince >= quiet;
-        }""",
-        arg=[IDLE, quiet_ms],
-        timeout=timeout,
-        polling=100,
-    )
-    page.evaluate("() => { window.__calmSince = undefined; }")
+IDLE_NOW = """(idle) => {
+  const app = document.querySelector(idle);
+  if (!app || document.querySelector('[data-stale=true]')) return false;
+  if (app.closest('[data-test-connection-state]')?.dataset.testConnectionState !== 'CONNECTED') return false;
+  const runs = window.__stRuns;
+  // every rerun the page asked for and every run the server started has finished since
+  return !runs || (runs.finished > runs.started && runs.finished > runs.requested);
+}"""
+
+
+def watch_runs(context) -> None:
+    """Let ``_wait_idle`` see the app's script runs on pages of `context` (call before opening a page)."""
+    context.add_init_script(RUN_WATCH)
+
+
+def _wait_idle(page, timeout: float = 30_000) -> None:
+    """Wait until the app is idle: connected, its script not running, nothing stale, and every rerun the page
+    requested and every run the server started finished (seen on the websocket, RUN_WATCH). No fixed pause:
+    two animation frames first, so that an event the test just sent has reached the app's handlers (a widget
+    sends its rerun request from React's effects, after the event), then the condition."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    page.wait_for_function(IDLE_NOW, arg=IDLE, timeout=timeout)
 
 
 @pytest.fixture

@@ -66,7 +66,8 @@ def test_code_page_copy_and_download(page, goto, assert_no_exception, screenshot
     with page.expect_download() as info:
         page.get_by_role("button", name="Download lstm_snippet.py").click()
     content = open(info.value.path(), encoding="utf-8").read()
-    assert content.startswith('"""LSTM Explorer') and "load_state_dict" in content
+    assert content.startswith('"""LSTM Explorer') and "def cell_step(" in content  # standalone: the cell inside
+    assert "import lstm_core" not in content and "from lstm_core" not in content
     screenshot(page, "code-en")
     goto("code", lang="zh", **CONFIG)
     assert_no_exception(page)

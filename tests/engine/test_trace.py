@@ -8,7 +8,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
-from lstm_core import LimitError, LSTMConfig, trace
+from lstm_core import Clamp, LimitError, LSTMConfig, trace
 
 from .strategies import cases
 
@@ -138,3 +138,35 @@ def test_trace_records_the_input_share_of_each_pre_activation():
         b = getattr(model, f"bias_ih_{sfx}") + getattr(model, f"bias_hh_{sfx}")
         torch.testing.assert_close(lt.x_proj, lt.x @ w_ih.T + b, rtol=0, atol=1e-12)
         torch.testing.assert_close(lt.pre - lt.x_proj, lt.h_prev @ w_hh.T, rtol=0, atol=1e-12)
+
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else []) + (
+    ["mps"] if torch.backends.mps.is_available() else [])
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.float16, torch.bfloat16])
+def test_trace_runs_in_every_dtype_and_device_and_equals_the_forward(device, dtype):
+    cfg = LSTMConfig(3, 4, num_layers=2, bidirectional=True, proj_size=2)
+    model = cfg.build(0).to(device=device, dtype=dtype)
+    x = torch.nn.utils.rnn.pack_padded_sequence(torch.randn(5, 2, 3).to(device=device, dtype=dtype),
+                                                torch.tensor([5, 3]), enforce_sorted=False)
+    out, (h_n, c_n) = model(x)
+    tr = trace(model, x)
+    assert torch.equal(tr.output.data, out.data) and torch.equal(tr.h_n, h_n) and torch.equal(tr.c_n, c_n)
+    lt = tr[1, 1]
+    assert lt.c.dtype == dtype and lt.c.device.type == device
+    assert torch.isnan(lt.c[3:, 1].float()).all() and not torch.isnan(lt.c[:3, 1].float()).any()
+
+
+def test_trace_with_clamps_forces_the_gate_and_changes_what_follows():
+    cfg = LSTMConfig(3, 4)
+    model = cfg.build(1, dtype=torch.float64)
+    x = torch.randn(6, 2, 3, dtype=torch.float64)
+    base = trace(model, x)
+    clamped = trace(model, x, clamps=[Clamp("f", 1.0, units=[2], steps=[3, 4])])
+    assert torch.equal(clamped[0, 0].f[3:5, :, 2], torch.ones(2, 2, dtype=torch.float64))
+    assert torch.equal(clamped[0, 0].pre[:4], base[0, 0].pre[:4]) and torch.equal(clamped[0, 0].c[:3], base[0, 0].c[:3])
+    assert not torch.equal(clamped[0, 0].c[3:, :, 2], base[0, 0].c[3:, :, 2])
+    want = clamped[0, 0].c_prev[3] * 1.0 + clamped[0, 0].i[3] * clamped[0, 0].g[3]  # c = f ⊙ c_prev + i ⊙ g
+    torch.testing.assert_close(clamped[0, 0].c[3, :, 2], want[:, 2], rtol=0, atol=1e-15)

@@ -318,3 +318,113 @@ def test_a_pickle_from_before_the_weight_lists_still_loads():
     assert old._flat_weights_names == names == ref._flat_weights_names
     x = torch.randn(5, 2, 3, dtype=torch.float64)
     _close(old(x)[0], ref(x)[0])
+
+
+# ---- test_nn.py: test_LSTM_grad_and_gradgrad (second order), with batched gradients (vmap) on
+def _functional(model):
+    names = [n for n, _ in model.named_parameters()]
+
+    def fn(x, h0, c0, *weights):
+        out, (h, c) = torch.func.functional_call(model, dict(zip(names, weights, strict=True)), (x, (h0, c0)))
+        return out, h, c
+
+    return fn
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"proj_size": 2, "bidirectional": True, "num_layers": 2}])
+def test_gradcheck_and_gradgradcheck_with_batched_grad(kwargs):
+    ours, _ = _pair(input_size=2, hidden_size=3, **kwargs)
+    d = 2 if kwargs.get("bidirectional") else 1
+    layers = kwargs.get("num_layers", 1)
+    gen = torch.Generator().manual_seed(5)
+    x = torch.randn(3, 2, 2, dtype=torch.float64, generator=gen, requires_grad=True)
+    h0 = torch.randn(layers * d, 2, kwargs.get("proj_size") or 3, dtype=torch.float64, generator=gen,
+                     requires_grad=True)
+    c0 = torch.randn(layers * d, 2, 3, dtype=torch.float64, generator=gen, requires_grad=True)
+    inputs = (x, h0, c0, *ours.parameters())
+    assert torch.autograd.gradcheck(_functional(ours), inputs, check_batched_grad=True)
+    assert torch.autograd.gradgradcheck(_functional(ours), inputs, check_batched_grad=True)
+
+
+def test_double_backward_with_create_graph_equals_torch():
+    """A gradient penalty (as MAML and WGAN-GP use): backward through ∂L/∂x, same numbers as nn.LSTM."""
+    ours, ref = _pair(input_size=3, hidden_size=4, num_layers=2, bidirectional=True, proj_size=2)
+    x = torch.randn(5, 2, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    results = []
+    for model in (ours, ref):
+        xg = x.clone().requires_grad_(True)
+        out, (h, c) = model(xg)
+        (dx,) = torch.autograd.grad((out ** 2).sum() + h.sum() + c.sum(), xg, create_graph=True)
+        assert dx.requires_grad
+        penalty = (dx ** 2).sum()
+        penalty.backward()
+        results.append([dx.detach(), xg.grad, *(p.grad for p in model.parameters())])
+    for a, b in zip(*results, strict=True):
+        _close(a, b, tol=1e-10)
+    assert all(float(g.abs().max()) > 0 for g in results[0])
+
+
+# ---- torch.func: vmap over a batch of sequences, grad of the parameters, jacrev of the input
+def test_vmap_over_sequences_equals_a_python_loop_and_torch():
+    ours, ref = _pair(input_size=3, hidden_size=4, num_layers=2, proj_size=2)
+    xs = torch.randn(6, 5, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(3))  # 6 × (T=5, I=3)
+    out, (h, c) = torch.func.vmap(ours)(xs)
+    assert out.shape == (6, 5, 2) and h.shape == (6, 2, 2) and c.shape == (6, 2, 4)
+    for k in range(6):
+        want, (want_h, want_c) = ref(xs[k])  # unbatched, one sequence at a time
+        _close(out[k], want), _close(h[k], want_h), _close(c[k], want_c)
+
+
+def test_func_grad_of_the_parameters_equals_torch():
+    ours, ref = _pair(input_size=3, hidden_size=4, num_layers=2, bidirectional=True)
+    x = torch.randn(5, 2, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
+    params = {n: p.detach() for n, p in ours.named_parameters()}
+    grads = torch.func.grad(lambda p: torch.func.functional_call(ours, p, (x,))[0].tanh().sum())(params)
+    ref(x)[0].tanh().sum().backward()
+    for name, p in ref.named_parameters():
+        _close(grads[name], p.grad)
+    # and per-sample gradients: vmap of grad, each equal to that sample alone
+    per_sample = torch.func.vmap(torch.func.grad(
+        lambda p, xb: torch.func.functional_call(ours, p, (xb,))[0].tanh().sum()), in_dims=(None, 1))(params, x)
+    for b in range(2):
+        ref.zero_grad()
+        ref(x[:, b])[0].tanh().sum().backward()
+        for name, p in ref.named_parameters():
+            _close(per_sample[name][b], p.grad)
+
+
+def test_jacrev_of_the_output_equals_torch():
+    ours, ref = _pair(input_size=2, hidden_size=3, proj_size=1)
+    x = torch.randn(4, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(6))
+    jac = torch.func.jacrev(lambda inp: ours(inp)[0])(x)
+    want = torch.autograd.functional.jacobian(lambda inp: ref(inp)[0], x)
+    assert jac.shape == (4, 1, 4, 2)
+    _close(jac, want)
+
+
+# ---- test_nn.py: the half-precision forwards (CPU): float16 and bfloat16 against torch in the same dtype,
+# and against torch in float32 on the same (rounded) weights
+@pytest.mark.parametrize("dtype,tol", [(torch.float16, 5e-3), (torch.bfloat16, 4e-2)])
+def test_half_precision_forward_and_backward(dtype, tol):
+    ours, ref = _pair(dtype=dtype, input_size=3, hidden_size=8, num_layers=2, bidirectional=True, proj_size=4)
+    x = torch.randn(6, 2, 3, generator=torch.Generator().manual_seed(7)).to(dtype)
+    out, (h, c) = ours(x)
+    assert out.dtype == h.dtype == c.dtype == dtype
+    for value, expected in zip((out, h, c), (ref(x)[0], *ref(x)[1]), strict=True):
+        _close(value.float(), expected.float(), tol=tol)
+    ref32 = ours.to_torch().float()
+    out32, (h32, c32) = ref32(x.float())
+    for value, expected in ((out, out32), (h, h32), (c, c32)):
+        _close(value.float(), expected, tol=tol)
+    out.float().sum().backward()
+    assert all(p.grad is not None and p.grad.dtype == dtype and torch.isfinite(p.grad).all()
+               for p in ours.parameters())
+
+
+# ---- test_nn.py: input_size=0 (torch 2.13 refuses it in the constructor)
+def test_input_size_zero_raises_torchs_error():
+    with pytest.raises(ValueError) as expected:
+        nn.LSTM(0, 4)
+    with pytest.raises(ValueError) as got:
+        LSTM(0, 4)
+    assert str(got.value) == str(expected.value) == "input_size must be greater than zero"

@@ -73,9 +73,7 @@ def _figures():
                                                     translate("zh", "weights.axis_hidden_full"),
                                                     translate("zh", "weights.axis_proj"))
     v = SimpleNamespace(rnn=np.geomspace(1e-9, 1, 6), lstm=np.geomspace(1e-4, 1, 6), lstm_bias=np.ones(6))
-    yield "start.why", start.vanishing_figure(v, zh("rnn", "lstm", "lstm_bias", "x", "y", prefix="start.why."))
-    cell = SimpleNamespace(gates=dict(i=0.5, f=0.6, g=-0.2, o=0.7), c=0.3, h=0.2)
-    yield "start.cell", start.gates_figure(cell, zh(*"ifgoch", prefix="start.cell."))
+    yield "start.time", start.vanishing_figure(v, zh("rnn", "lstm", "lstm_bias", "x", "y", prefix="start.time."))
     training = SimpleNamespace(losses=[1.0, 0.5, 0.2], baseline=0.9)
     yield "start.training", start.loss_figure(training, zh("loss", "baseline", "x", "y", prefix="start.training."))
     keys = ("t", "unit", "feature", "unclamped", "clamped", "unit_title", "q_i", "q_f", "q_g", "q_o", "q_c", "q_h")

@@ -17,9 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lessons import sources as src
-from lstm_core import limits
+from lessons.sources import InputBatch
+from lstm_core import LSTMConfig, limits
 from tests.fuzz.values import NASTY, nasty_text, pickled, weight_files
-from ui import parse, state
+from ui import inputs, parse, state
+from ui.state import AppConfig
 
 
 def fast(n: int):
@@ -78,50 +80,74 @@ cells = st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(repr), st.s
                   st.sampled_from(["1e300", "3.5e38", "-3.5e38", "3.4e38", "", " ", "1e-320"]))
 
 
+def panel_csv(upload: bytes | None, typed: str = "", input_size: int = 2,
+              hidden_size: int = 3) -> tuple[InputBatch | None, str | None]:
+    """What the input panel does with a CSV (ui/inputs.py, the path the app takes): the text of the upload
+    (else the typed text), the batch of that text through the panel's one builder with the limits checked, or
+    the message the panel shows. Exactly one of the two is not None (None, None: nothing given yet)."""
+    cfg = AppConfig(LSTMConfig(input_size=input_size, hidden_size=hidden_size), batch_size=2, seq_len=5, seed=0)
+    try:
+        text = inputs.csv_text(upload, typed)
+        if text is None:
+            return None, None
+        return inputs.batch_for("csv", (text,), cfg), None
+    except Exception as err:  # what input_panel catches
+        return None, inputs.problem_text(err)
+
+
+def _is_shown_message(text: str | None) -> bool:
+    return isinstance(text, str) and bool(text.strip()) and "⟦" not in text and "Traceback" not in text
+
+
 @fast(200)
 @given(text=st.one_of(csv_like(cells), st.text(max_size=300)),
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "latin-1", "cp1252", "gb18030", "raw"]),
-       input_size=st.integers(1, 5))
-def test_csv_bytes_in_any_encoding_give_a_batch_or_a_message(text, encoding, input_size):
-    data = text.encode("utf-8", "surrogatepass") if encoding == "raw" else text.encode(encoding, "replace")
-    decoded = parse.csv_file(data)
-    if not decoded.ok:
-        assert _is_message(decoded)
-        return
-    got = parse.csv_input(decoded.value, input_size)
-    if got.ok:
-        batch = got.value
+       input_size=st.integers(1, 5), typed=st.booleans())
+def test_csv_in_any_encoding_gives_a_batch_or_a_message(text, encoding, input_size, typed):
+    if typed:  # typed into the text area
+        batch, problem = panel_csv(None, text, input_size)
+        if not text:
+            assert batch is None and problem is None  # waiting for input
+            return
+    else:
+        data = text.encode("utf-8", "surrogatepass") if encoding == "raw" else text.encode(encoding, "replace")
+        batch, problem = panel_csv(data, "", input_size)
+    if batch is not None:
+        assert problem is None
         assert batch.data.shape[-1] == input_size and torch.isfinite(batch.data).all()
         assert batch.batch_size <= limits.MAX_BATCH_SIZE and batch.seq_len <= limits.MAX_SEQ_LEN
     else:
-        assert _is_message(got)
+        assert _is_shown_message(problem), problem
 
 
 @fast(60)
 @given(data=st.binary(max_size=4000))
 def test_random_bytes_as_csv(data):
-    decoded = parse.csv_file(data)
-    assert decoded.ok or _is_message(decoded)
-    if decoded.ok:
-        got = parse.csv_input(decoded.value, 2)
-        assert got.ok or _is_message(got)
+    batch, problem = panel_csv(data)
+    assert (batch is None) != (problem is None) and (batch is not None or _is_shown_message(problem))
 
 
 def test_csv_at_and_over_the_size_cap():
     row = b"0.5,0.25\n"
     at_cap = row * (limits.MAX_UPLOAD_BYTES // len(row))
-    got = parse.csv_file(at_cap)
-    assert got.ok and len(got.value) == len(at_cap)
-    assert "sequence has" in parse.csv_input(got.value, 2).problem  # too many rows: named, not a crash
-    over = parse.csv_file(at_cap + b"x" * (len(row) + 1))
-    assert not over.ok and "20 MB" in over.problem
+    batch, problem = panel_csv(at_cap)
+    assert batch is None and "sequence has" in problem  # read, then too many rows: named, not a crash
+    batch, problem = panel_csv(at_cap + b"x" * (len(row) + 1))
+    assert batch is None and "20 MB" in problem  # refused before reading
 
 
 def test_ragged_blocks_and_nan_rows():
-    got = parse.csv_input("1,2\n3,4\n\n5,6\n", 2)
-    assert got.ok and got.value.lengths == [2, 1]
-    bad = parse.csv_input("1,2\nnan,4\n", 2)
-    assert not bad.ok and "Row 2, column 1" in bad.problem
+    batch, _ = panel_csv(None, "1,2\n3,4\n\n5,6\n")
+    assert batch.lengths == [2, 1] and batch.data.shape[-1] == 2
+    batch, problem = panel_csv(None, "1,2\nnan,4\n")
+    assert batch is None and "Row 2, column 1" in problem
+
+
+def test_the_limits_are_checked_on_the_csv_batch():
+    batch, problem = panel_csv(None, "1,2\n3,4\n", hidden_size=limits.MAX_HIDDEN_SIZE + 1)
+    assert batch is None and "hidden_size" in problem and str(limits.MAX_HIDDEN_SIZE) in problem
+    big = "\n".join("0.5,0.5" for _ in range(limits.MAX_SEQ_LEN + 1))
+    assert "sequence has" in panel_csv(None, big)[1]
 
 
 # --------------------------------------------------------------------------------------------------- text

@@ -1,20 +1,31 @@
-"""The code page's snippet really runs: generated for many configurations, executed in a subprocess from the
-repository root, it prints the shapes the app shows and its own comparison with lstm_core passes."""
+"""The code page's snippet is standalone and really runs: generated for many configurations, executed by a
+fresh interpreter in an empty folder with no PYTHONPATH (so this project cannot be imported), it prints the
+shapes the app shows and its own from-scratch LSTM agrees with torch.nn.LSTM."""
 
 from __future__ import annotations
 
+import inspect
 import json
+import os
 import subprocess
 import sys
-from pathlib import Path
 
+import pytest
 import torch
 
+import lstm_core
 from lessons import code as codegen
 from lessons import layout, proof
 from lstm_core.lstm import LSTMConfig
 
-ROOT = Path(__file__).resolve().parents[2]
+PYTHON = "/work/venv/bin/python" if os.path.exists("/work/venv/bin/python") else sys.executable
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+
+def _run_fresh(args, tmp_path, **kwargs) -> subprocess.CompletedProcess:
+    """A fresh interpreter in an empty folder, no PYTHONPATH: only installed packages can be imported."""
+    return subprocess.run([PYTHON, *args], capture_output=True, text=True, cwd=tmp_path, env=CLEAN_ENV,
+                          timeout=300, **kwargs)
 
 # Runs each snippet in a fresh namespace (as `python snippet.py` would), capturing its stdout.
 RUNNER = r"""
@@ -61,7 +72,7 @@ def _cases() -> list[tuple[proof.Case, torch.Tensor | None]]:
     return cases
 
 
-def test_generated_snippets_run_print_shapes_and_agree():
+def test_generated_snippets_run_print_shapes_and_agree(tmp_path):
     cases = _cases()
     flags = {(c.config.bidirectional, c.config.batch_first, c.config.proj_size > 0) for c, _ in cases}
     assert len(cases) >= 12 and len(flags) >= 5
@@ -74,6 +85,7 @@ def test_generated_snippets_run_print_shapes_and_agree():
         code = codegen.generate(case.config, seed=case.seed, x_bm=x, lengths=case.lengths, unbatched=unbatched,
                                 batch_size=case.batch_size, seq_len=case.seq_len)
         compile(code, "snippet.py", "exec")
+        assert "lstm_core" not in code.replace("lstm_core/", "") and "sys.path" not in code  # standalone
         assert f"torch.manual_seed({case.seed})" in code
         for key, value in case.config.kwargs().items():
             assert f"    {key}={value!r},\n" in code  # every argument of nn.LSTM(...) spelled out
@@ -86,11 +98,11 @@ def test_generated_snippets_run_print_shapes_and_agree():
         assert app_lines == _torch_shapes(case, x_app)  # what the app shows is what torch gives
         expected.append(app_lines)
 
-    # the snippet's own assert is real: with lstm_core's weights nudged after loading, the same snippet fails
-    wrong = snippets[0].replace("ours.eval()", "ours.eval()\nwith torch.no_grad():\n    ours.weight_hh_l0.add_(0.01)")
+    # the snippet's own assert is real: with a weight nudged after torch ran, the from-scratch LSTM disagrees
+    call = "    ours = lstm_from_scratch(lstm, x_time_major, lengths)"
+    wrong = snippets[0].replace(call, "    lstm.weight_hh_l0.add_(0.01)\n" + call)
     assert wrong != snippets[0]
-    proc = subprocess.run([sys.executable, "-c", RUNNER], input=json.dumps(snippets + [wrong]), capture_output=True,
-                          text=True, cwd=ROOT, timeout=300)
+    proc = _run_fresh(["-c", RUNNER], tmp_path, input=json.dumps(snippets + [wrong]))
     assert proc.returncode == 0, proc.stderr
     results = json.loads(proc.stdout.strip().splitlines()[-1])
     assert len(results) == len(cases) + 1
@@ -104,15 +116,41 @@ def test_generated_snippets_run_print_shapes_and_agree():
         assert diff < 1e-5, case.encode()
 
 
-def test_snippet_runs_as_a_file_from_the_repo_root(tmp_path):
-    case = proof.Case(LSTMConfig(3, 4, 2, True, True, 0.2, True, 2), 2, 5, "packed", (5, 3), 4)
-    path = tmp_path / "snippet.py"
-    path.write_text(codegen.generate(case.config, case.seed, case.input().float(), case.lengths),
-                    encoding="utf-8")
-    proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+FILE_CASES = [
+    proof.Case(LSTMConfig(3, 4, 2, True, True, 0.2, True, 2), 2, 5, "packed", (5, 3), 4),  # everything at once
+    proof.Case(LSTMConfig(3, 5, bidirectional=True), 3, 6, "batched", None, 1),
+    proof.Case(LSTMConfig(2, 4, num_layers=2), 2, 4, "batched", None, 2),
+    proof.Case(LSTMConfig(4, 6, proj_size=3), 2, 5, "batched", None, 3),
+    proof.Case(LSTMConfig(3, 4, batch_first=True), 2, 5, "batched", None, 5),
+    proof.Case(LSTMConfig(2, 3, bias=False), 1, 4, "unbatched", None, 6),
+]
+
+
+@pytest.mark.parametrize("case", FILE_CASES, ids=["packed-all", "bidirectional", "2layers", "proj", "batch_first",
+                                                  "unbatched-nobias"])
+def test_snippet_runs_as_a_file_in_an_empty_folder(case, tmp_path):
+    path = tmp_path / "lstm_snippet.py"
+    unbatched = case.form == "unbatched"
+    path.write_text(codegen.generate(case.config, case.seed, case.input().float(), case.lengths,
+                                     unbatched=unbatched), encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir()] == ["lstm_snippet.py"]
+    proc = _run_fresh([str(path)], tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[:5] == codegen.printed_shapes(case.config, 2, 5, case.lengths)
-    assert proc.stdout.splitlines()[-1] == codegen.OK_LINE
+    lines = proc.stdout.splitlines()
+    want = codegen.printed_shapes(case.config, case.batch_size, case.seq_len, case.lengths, unbatched)
+    assert lines[: len(want)] == want
+    assert lines[-1] == codegen.OK_LINE
+    diff = float(lines[-2].split(":")[-1])
+    assert lines[-2] == codegen.DIFF_LINE.format(diff=f"{diff:.3g}") and diff < 1e-5
+
+
+def test_snippet_carries_the_engines_own_cell_and_loop():
+    """The snippet's LSTM is the engine's code as its modules hold it (read with inspect), not a copy."""
+    code = codegen.generate(LSTMConfig(2, 3), seed=0)
+    for obj in (lstm_core.cell.cell_step, lstm_core.cell.CellStep, lstm_core.recurrence.run_direction):
+        assert inspect.getsource(obj) in code
+    for line in ("    i = torch.sigmoid(pre_i)", "    c = f * c_prev + i * g", "    h_full = o * torch.tanh(c)"):
+        assert line in code
 
 
 def test_tensor_literal_roundtrip():
@@ -137,4 +175,6 @@ def test_snippet_loads_trained_weights_next_to_it(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines()[-1] == codegen.OK_LINE
     for name, value in trained.state_dict().items():
         assert torch.equal(namespace["lstm"].state_dict()[name], value), name
-        assert torch.equal(namespace["ours"].state_dict()[name], value), name
+    with torch.no_grad():  # the from-scratch LSTM ran with these weights: it gives the trained model's output
+        want = trained(namespace["x"])
+    assert torch.allclose(namespace["ours"][0], want[0], atol=1e-6) and torch.allclose(namespace["ours"][1], want[1][0])

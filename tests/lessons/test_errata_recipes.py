@@ -155,8 +155,7 @@ def test_training_without_a_readout_has_a_floor():
 def test_every_erratum_has_its_texts_and_quote():
     import json
 
-    from ui.i18n import LOCALES_DIR
-
+    LOCALES_DIR = Path(__file__).resolve().parents[2] / "assets" / "locales"
     for lang in ("en", "zh"):
         cat = json.loads((LOCALES_DIR / lang / "errata.json").read_text(encoding="utf-8"))
         for key in errata.KEYS:

@@ -61,3 +61,26 @@ def test_shapes_and_readings_are_torch_shapes():
 def test_tiny_training_learns():
     tr = lesson.tiny_training(steps=30)
     assert len(tr.losses) == 30 and tr.losses[-1] < 0.2 * tr.baseline
+
+
+def test_one_cell_keeps_the_engine_trace_it_reports():
+    cell = lesson.one_cell(-1.0, 0.4, 0.9)
+    lt = cell.trace[0, 0]
+    assert cell.trace.T == 1 and lt.h_prev[0, 0, 0] == 0.4 and lt.c_prev[0, 0, 0] == 0.9
+    assert (cell.c, cell.h) == (lt.c[0, 0, 0], lt.h[0, 0, 0])
+
+
+@pytest.mark.parametrize(("num_layers", "bidirectional"), [(1, False), (2, False), (1, True)])
+def test_demo_trace_is_torch_lstm_on_the_sentence(num_layers, bidirectional):
+    from lessons.sources import text_batch
+
+    d = lesson.demo(lesson.SHORT_TEXT, num_layers=num_layers, bidirectional=bidirectional)
+    assert d.tokens == ["the", "movie", "was", "not", "good"]
+    torch.manual_seed(0)  # the weights nn.LSTM(4, 6, ...) gets from seed 0
+    ref = torch.nn.LSTM(4, 6, num_layers=num_layers, bidirectional=bidirectional)
+    x = text_batch(lesson.SHORT_TEXT, 4, 0).data.transpose(0, 1)  # (T, 1, 4) time-major
+    with torch.no_grad():
+        out, (h_n, c_n) = ref(x)
+    assert d.trace.output_padded == pytest.approx(out.numpy(), abs=1e-5)
+    assert d.trace.h_n == pytest.approx(h_n.numpy(), abs=1e-5)
+    assert d.trace.c_n == pytest.approx(c_n.numpy(), abs=1e-5)

@@ -225,3 +225,19 @@ def test_other_recurrent_modules_are_named(module, name):
 @pytest.mark.parametrize("kw", CONFIGS)
 def test_no_lstm_is_mistaken_for_another_module(kw):
     assert load_weights(pt_bytes(torch_lstm(**kw).state_dict()), "lstm.pt").config == LSTMConfig(**kw)
+
+
+def test_a_pickle_that_runs_a_shell_command_is_named_not_corrupt():
+    """torch refuses ``os.system`` as a blocked module ("unsupported GLOBAL posix.system whose module posix is
+    blocked"): the upload names what it found instead of calling the file corrupt."""
+    import os
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("true",))
+
+    buf = io.BytesIO()
+    torch.save({"weight_ih_l0": Evil()}, buf)
+    with pytest.raises(WeightsError) as err:
+        load_weights(buf.getvalue(), "evil.pt")
+    assert err.value.code == "not_plain" and "system" in err.value.details["found"]

@@ -364,3 +364,16 @@ def test_the_explanation_states_the_measured_spectrum_and_paths(run_app, assert_
     assert paths.cell > paths.h  # random weights: the cell path carries what is left
     assert catalog(lang)["gradients.paths.cell"].format(T=60, full=f"{paths.full:.1e}", cell=f"{paths.cell:.1e}",
                                                        h=f"{paths.h:.1e}", seed=0) in text
+
+
+def test_bptt_step_slider_runs_left_to_right_like_the_charts(run_app, assert_app_ok):
+    """Time grows to the right on the charts and on the step slider: 0 … T-1, starting at the loss (right end);
+    the earlier-step button sits left of the later-step one."""
+    at = run_app(page="gradients")
+    assert_app_ok(at)
+    slider = at.select_slider(key="bptt_t_60")
+    assert [int(o) for o in slider.options] == list(range(60)) and slider.value == 59
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert fig["layout"]["xaxis"].get("autorange") != "reversed"  # the chart above also runs left to right
+    keys = [b.key for b in at.button if b.key in ("bptt_earlier", "bptt_later")]
+    assert keys == ["bptt_earlier", "bptt_later"]

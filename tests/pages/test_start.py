@@ -4,6 +4,8 @@ links that carry the configuration, numbers on the page equal to an independent 
 import ast
 import json
 import math
+import re
+import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -73,29 +75,79 @@ def test_bad_stop_in_the_url_falls_back_to_the_first(run_app, assert_app_ok):
     assert at.subheader[0].value.startswith("1. ")
 
 
-def test_cell_sliders_drive_the_gate_bars(run_app, assert_app_ok):
+def pictures(at, last: bool = False) -> dict:
+    """The chain views drawn on the page (st.markdown SVG), by view name, parsed: the first of each name (the
+    stop's own picture), or with `last` the last one (the "your model" expander below the stop)."""
+    out = {}
+    for md in at.markdown:
+        if 'class="lstm-chain"' in md.value:
+            root = ET.fromstring(md.value)
+            if last or root.get("data-view") not in out:
+                out[root.get("data-view")] = root
+    return out
+
+
+def svg_cells(root, cls="chain-cell") -> list:
+    return [e for e in root.iter() if e.tag.endswith("}g") and e.get("class") == cls]
+
+
+def test_cell_sliders_drive_the_cell_picture(run_app, assert_app_ok):
     at = run_app(PAGE, query={"stop": 2})
     at.slider(key="start_x").set_value(-1.5).run()
     at.slider(key="start_c").set_value(2.0).run()
     assert_app_ok(at)
-    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
-    bars = fig["data"][0]["y"]
+    assert [s.label for s in at.slider if s.key in ("start_x", "start_h", "start_c")] == [
+        "input $x_t$", "previous hidden state $h_{t-1}$", "previous cell state $c_{t-1}$"]  # rendered as math
+    (cell,) = svg_cells(pictures(at)["cell"])
+    drawn = {q: float(cell.get(f"data-{q}")) for q in ("i", "f", "g", "o", "c", "h")}
     # independent: torch.nn.LSTMCell with the same seed-0 weights
     torch.manual_seed(0)
     ref = torch.nn.LSTM(1, 1, dtype=torch.float64)  # the lesson builds in float64
-    cell = torch.nn.LSTMCell(1, 1).double()
-    cell.load_state_dict({k[:-3]: v for k, v in ref.state_dict().items()})
+    lstm_cell = torch.nn.LSTMCell(1, 1).double()
+    lstm_cell.load_state_dict({k[:-3]: v for k, v in ref.state_dict().items()})
     x, h0, c0 = torch.tensor([[-1.5]]).double(), torch.tensor([[0.0]]).double(), torch.tensor([[2.0]]).double()
     with torch.no_grad():
-        h1, c1 = cell(x, (h0, c0))
+        h1, c1 = lstm_cell(x, (h0, c0))
         pre = x @ ref.weight_ih_l0.T + h0 @ ref.weight_hh_l0.T + ref.bias_ih_l0 + ref.bias_hh_l0
     i, f, g, o = pre[0].chunk(4)
-    expected = [torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o), c1, h1]
-    assert bars == pytest.approx([float(v) for v in expected], abs=1e-12)
+    expected = dict(i=torch.sigmoid(i), f=torch.sigmoid(f), g=torch.tanh(g), o=torch.sigmoid(o), c=c1, h=h1)
+    assert drawn == pytest.approx({k: float(v) for k, v in expected.items()}, abs=1e-12)
+    assert float(cell.get("data-x")) == -1.5 and float(cell.get("data-c-prev")) == 2.0
 
 
-def test_why_shows_the_gradient_ratios(run_app, assert_app_ok):
-    at = run_app(PAGE, query={"stop": 1})
+# stop -> (view drawn, num_layers, bidirectional, sentence): what each of stops 1, 3, 4, 5 pictures
+CHAIN_STOPS = {1: ("unrolled", 1, False, lesson.SHORT_TEXT), 3: ("unrolled", 1, False, lesson.LONG_TEXT),
+               4: ("stacked", 2, False, lesson.SHORT_TEXT), 5: ("bidirectional", 1, True, lesson.SHORT_TEXT)}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("n", sorted(CHAIN_STOPS))
+def test_chain_stops_draw_the_engine_trace_and_follow_the_step(run_app, assert_app_ok, n, lang):
+    view, L, bi, text = CHAIN_STOPS[n]
+    stop = lesson.STOPS[n - 1]
+    at = run_app(PAGE, query={"stop": n}, lang=lang, timeout=60)
+    assert_app_ok(at)
+    step = at.select_slider(key=f"start_t_{stop}")
+    at = step.set_value(4).run()
+    assert_app_ok(at)
+    root = pictures(at)[view]
+    # independent of the page: the engine's trace of the same sentence and model
+    trn = lesson.demo(text, num_layers=L, bidirectional=bi).trace
+    drawn = svg_cells(root)
+    assert drawn and {int(c.get("data-t")) for c in drawn if c.get("data-current")} == {4}
+    for c in drawn:
+        layer, d, s = int(c.get("data-layer")), int(c.get("data-direction")), int(c.get("data-t"))
+        assert float(c.get("data-c")) == trn[layer, d].c[s, 0, 0]
+        assert float(c.get("data-h")) == trn[layer, d].h[s, 0, 0]
+    if n == 5:  # h_n for each direction where it really is, rows layer·D + direction
+        finals = {int(f.get("data-row")): int(f.get("data-at")) for f in svg_cells(root, "chain-final")}
+        assert finals == {0: trn.T - 1, 1: 0}
+    text_shown = " ".join(m.value for m in at.markdown)
+    assert "⟦" not in text_shown and "_{" not in re.sub(r"\$[^$]*\$", "", text_shown)
+
+
+def test_time_stop_shows_the_gradient_ratios_as_its_why(run_app, assert_app_ok):
+    at = run_app(PAGE, query={"stop": 3})
     assert_app_ok(at)
     fig = json.loads(at.get("plotly_chart")[0].proto.spec)
     curves = {tr["meta"]: tr["y"] for tr in fig["data"]}
@@ -104,6 +156,14 @@ def test_why_shows_the_gradient_ratios(run_app, assert_app_ok):
     assert ratio["rnn"] < 1e-4 and ratio["lstm"] < 1e-4  # both vanish with random weights
     assert ratio["lstm_bias"] > 1e3 * ratio["lstm"]  # forget gates near 1 keep it
     assert math.isfinite(ratio["lstm_bias"])
+    legend, x_title = fig["layout"]["legend"], fig["layout"]["xaxis"]["title"]
+    assert legend["yanchor"] == "bottom" and legend["y"] > 1 and x_title  # the legend clears the axis title
+
+
+def test_first_stop_opens_on_a_picture_not_a_chart(run_app, assert_app_ok):
+    at = run_app(PAGE)
+    assert_app_ok(at)
+    assert "unrolled" in pictures(at) and not at.get("plotly_chart")
 
 
 def test_presets_fit_the_limits_and_the_url_names():
@@ -144,3 +204,48 @@ def test_errata_cards_on_their_stops(run_app, assert_app_ok, app_text, lang):
     assert "(10, 24, 16)" in text
     at = run_app(PAGE, query={"stop": 8}, lang=lang)
     assert "must have the same dtype" in app_text(at)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_your_model_beyond_one_cell_is_the_sidebar_model(run_app, assert_app_ok, app_text, lang):
+    """chain_view.render on the learner's own configuration: each of the three views draws torch's numbers
+    for the sidebar's model (nn.LSTM with the same seed) on the sidebar's input."""
+    from lessons.sources import random_batch
+
+    cfg = {"input_size": 3, "hidden_size": 4, "num_layers": 2, "bidirectional": True, "seq_len": 9, "seed": 3}
+    at = run_app(PAGE, query=cfg, lang=lang, timeout=60)
+    assert_app_ok(at)
+    torch.manual_seed(3)
+    ref = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+    x = random_batch(2, 9, 3, 3).data.transpose(0, 1)  # the app's seeded input, time-major
+    with torch.no_grad():
+        out, (h_n, _) = ref(x)
+    at.selectbox(key="start_own_unit").set_value(2).run()
+    at.slider(key="start_own_t").set_value(7).run()
+    # through time, top layer, backward: the cells' h are torch's output[t, 0, H + unit]
+    at.selectbox(key="start_own_layer").set_value(1).run()
+    at.selectbox(key="start_own_dir").set_value(1).run()
+    cells = svg_cells(pictures(at, last=True)["unrolled"])
+    assert {int(c.get("data-t")) for c in cells if c.get("data-current")} == {7}
+    for c in cells:
+        assert float(c.get("data-h")) == pytest.approx(float(out[int(c.get("data-t")), 0, 4 + 2]), abs=1e-5)
+    # layers: the h_n rows layer·D + direction hold torch's h_n
+    at.segmented_control(key="start_own_view").set_value("layers").run()
+    assert_app_ok(at)
+    finals = svg_cells(pictures(at, last=True)["stacked"], "chain-final")
+    assert [int(f.get("data-row")) for f in finals] == [1, 3]
+    for f in finals:
+        assert float(f.get("data-h")) == pytest.approx(float(h_n[int(f.get("data-row")), 0, 2]), abs=1e-5)
+    # directions: output[t] = [h→_t ; h←_t]
+    at.segmented_control(key="start_own_view").set_value("directions").run()
+    assert_app_ok(at)
+    for g in svg_cells(pictures(at, last=True)["bidirectional"], "chain-concat"):
+        s = int(g.get("data-t"))
+        assert float(g.get("data-h-fwd")) == pytest.approx(float(out[s, 0, 2]), abs=1e-5)
+        assert float(g.get("data-h-bwd")) == pytest.approx(float(out[s, 0, 6]), abs=1e-5)
+    # one direction only: the directions view says what to switch on instead of drawing nothing
+    at = run_app(PAGE, query={"num_layers": 1}, lang=lang)
+    at.segmented_control(key="start_own_view").set_value("directions").run()
+    from ui.i18n import translate
+
+    assert translate(lang, "chain.one_direction") in [i.value for i in at.info]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -316,9 +317,73 @@ def test_payload_at_the_largest_configuration_is_under_two_megabytes():
                      num_layers=limits.MAX_NUM_LAYERS, bidirectional=True)
     batch = src.random_batch(1, limits.MAX_SEQ_LEN, limits.MAX_INPUT_SIZE, 0)
     tr = trace(cfg.build(seed=0), batch.model_input(cfg)).numpy()
-    data = trace_export.view_payload(tr, limits.MAX_NUM_LAYERS - 1, 1, 0)
+    from ui.figures.stepper import stepper_data
+
+    data = stepper_data(tr, limits.MAX_NUM_LAYERS - 1, 1, 0, lang="zh")  # all of it: view, strings, svg, code
     size = trace_export.payload_bytes(data)
     print(f"stepper payload at the largest view: {size / 1e6:.2f} MB")
     assert size <= 2_000_000
     lt = tr[limits.MAX_NUM_LAYERS - 1, 1]
-    close(decoded(data, "c"), lt.c[:, 0].astype(np.float32))
+    close(decoded(data["view"], "c"), lt.c[:, 0].astype(np.float32))
+
+
+# ---------------------------------------------------------------- the code view: the engine's own cell (#20)
+READABLE_CELL = '''\
+def cell_step(x, h_prev, c_prev, weight_ih, weight_hh, bias_ih=None, bias_hh=None, weight_hr=None):
+    """One timestep, one line per equation."""
+    H = c_prev.shape[-1]
+    pre = x @ weight_ih.T + h_prev @ weight_hh.T  # (B, 4H)
+    if bias_ih is not None:
+        pre = pre + bias_ih + bias_hh
+    i = torch.sigmoid(pre[:, 0 * H:1 * H])  # (B, H)
+    f = torch.sigmoid(pre[:, 1 * H:2 * H])
+    g = torch.tanh(pre[:, 2 * H:3 * H])
+    o = torch.sigmoid(pre[:, 3 * H:4 * H])
+    c = f * c_prev + i * g
+    h_full = o * torch.tanh(c)
+    h: Tensor = h_full if weight_hr is None else (
+        h_full @ weight_hr.T)
+    return CellStep(pre, i, f, g, o, c, h_full, h)
+'''
+
+
+def test_quantity_lines_follow_the_assignments_of_a_readable_cell():
+    got = trace_export.quantity_lines(READABLE_CELL)
+    assert got == {"pre": [5], "i": [6], "f": [7], "g": [8], "o": [9], "c": [10], "h_full": [11], "h": [12, 13]}
+    # tuple targets, and a quantity assigned twice is shown where it gets its final value
+    src = "def step(a):\n    i, f, g, o = a.chunk(4, 1)\n    i = i.sigmoid()\n    return i\n"
+    assert trace_export.quantity_lines(src) == {"i": [2], "f": [1], "g": [1], "o": [1]}
+    assert trace_export.quantity_lines("def nothing():\n    return 1\n") == {}
+
+
+def test_code_view_reads_a_function_from_its_file(tmp_path, monkeypatch):
+    (tmp_path / "fake_cell.py").write_text("import torch\n\n\n" + READABLE_CELL, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import fake_cell
+
+    view = trace_export.code_view(fake_cell.cell_step)
+    assert view["lines"] == READABLE_CELL.splitlines() and view["start"] == 4 and view["name"] == "cell_step"
+    assert view["values"] == {"pre": 5, "i": 6, "f": 7, "g": 8, "o": 9, "c": 10, "h_full": 11, "h": 12}
+    first = view["lines"][0]
+    assert [first[s:e] for s, e, _ in view["spans"][0]] == ["def", "cell_step", "None", "None", "None"]
+    assert ["kw", "def"] == [k for *_, k in view["spans"][0][:2]]
+    assert view["spans"][1] == [[4, len(view["lines"][1]), "str"]]  # the docstring
+    assert [k for *_, k in view["spans"][3]][-1] == "com"  # "# (B, 4H)"
+
+
+def test_code_view_is_the_engines_real_cell_source(run_app, assert_app_ok):
+    import inspect
+
+    from lstm_core import cell
+
+    at = run_app(page="stepper", query=SMALL)
+    assert_app_ok(at)
+    code = component(at)["code"]
+    lines, start = inspect.getsourcelines(cell.cell_step)
+    assert code["lines"] == [line.rstrip("\n") for line in lines] and code["start"] == start
+    assert code["file"] == "lstm_core/cell.py" and code["name"] == "cell_step"
+    assert code["lines_of"] and set(code["lines_of"]) <= set(trace_export.CELL_QUANTITIES)
+    for q, where in code["lines_of"].items():  # every mapped line assigns that name
+        statement = " ".join(code["lines"][n] for n in where)
+        assert re.search(rf"(^|[\s,(]){q}\s*(,[^=]*)?(:[^=]*)?=", statement.split("==")[0]), (q, statement)
+    assert len(code["spans"]) == len(code["lines"])

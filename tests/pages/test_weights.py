@@ -85,3 +85,24 @@ def test_no_bias_no_projection_first_layer(run_app, assert_app_ok, app_text):
     np.testing.assert_allclose(_arr(figs[0]["data"][3]["z"]), sd["weight_ih_l0"][9:12], rtol=1e-6)
     text = app_text(at)
     assert "没有偏置向量" in text and "**4 列** = input_size" in text
+
+
+def test_every_gate_heatmap_has_a_colour_bar_with_the_value_range(run_app, assert_app_ok):
+    """A colour key under each block: the gate's own colour scale, ticks at −max|W|, 0, +max|W| of the whole
+    stacked matrix (torch's numbers), and the bar sits under its own subplot."""
+    at = run_app(page="weights", query=CONFIG)
+    assert_app_ok(at)
+    sd = _torch_params(**CONFIG)
+    ih, hh = _figs(at)[:2]
+    for fig, name in ((ih, "weight_ih_l0"), (hh, "weight_hh_l0")):
+        zmax = float(np.abs(sd[name]).max())
+        for k, (gate, trace) in enumerate(zip("ifgo", fig["data"], strict=True)):
+            assert trace["showscale"] is True
+            bar = trace["colorbar"]
+            assert bar["orientation"] == "h"
+            np.testing.assert_allclose(bar["tickvals"], [-zmax, 0.0, zmax], rtol=1e-6)
+            assert bar["ticktext"] == [f"−{zmax:.2g}", "0", f"{zmax:.2g}"]
+            assert (trace["zmin"], trace["zmax"]) == (bar["tickvals"][0], bar["tickvals"][2])
+            lo, hi = fig["layout"][f"xaxis{k + 1 if k else ''}"]["domain"]
+            assert lo <= bar["x"] <= hi and bar["len"] == hi - lo
+            assert trace["colorscale"][-1][1] == GATE_COLORS[gate]

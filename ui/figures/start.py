@@ -9,12 +9,12 @@ from collections.abc import Mapping
 
 import plotly.graph_objects as go
 
-from lstm_core import GATES
 from ui.figures.gradients import LSTM_COLOR, RNN_COLOR, log_values
 from ui.palette import GATE_COLORS
 
-_LAYOUT = dict(height=260, margin=dict(l=10, r=10, t=30, b=10),
-               legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
+# The legend sits above the plot, clear of the x axis's title (below, it ran into it).
+_LAYOUT = dict(height=300, margin=dict(l=10, r=10, t=60, b=10),
+               legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
 
 
 def vanishing_figure(v, labels: Mapping[str, str]) -> go.Figure:
@@ -25,19 +25,8 @@ def vanishing_figure(v, labels: Mapping[str, str]) -> go.Figure:
         fig.add_scatter(x=list(range(len(y))), y=log_values(y), name=labels[meta], meta=meta, mode="lines",
                         line=dict(color=color, dash=dash, width=2),
                         hovertemplate=labels["x"] + " = %{x}<br>%{y:.2e}<extra>" + labels[meta] + "</extra>")
-    fig.update_layout(**_LAYOUT, xaxis_title=labels["x"], yaxis_title=labels["y"], yaxis_type="log")
-    return fig
-
-
-def gates_figure(cell, labels: Mapping[str, str]) -> go.Figure:
-    """The four gate values of one step and the new c and h, as bars."""
-    names = [*GATES, "c", "h"]
-    values = [cell.gates[g] for g in GATES] + [cell.c, cell.h]
-    fig = go.Figure(go.Bar(x=[labels[n] for n in names], y=values, meta="gates",
-                           marker_color=[GATE_COLORS[n] for n in names],
-                           text=[f"{v:+.3f}" for v in values], textposition="outside",
-                           hovertemplate="%{x}: %{y:.4f}<extra></extra>"))
-    fig.update_layout(**_LAYOUT, yaxis_range=[-1.15, 1.15], showlegend=False)
+    fig.update_layout(**_LAYOUT, xaxis_title=labels["x"], yaxis_title=labels["y"], yaxis_type="log",
+                      yaxis_exponentformat="power")  # 10⁻⁶, not "1μ"
     return fig
 
 

@@ -42,6 +42,24 @@ def _int_ticks(n: int) -> dict:
     return dict(tickmode="linear", tick0=0, dtick=1 if n <= 12 else max(1, round(n / 8)))
 
 
+COLORBAR_SPACE = 46  # px under the x axis title for each heatmap's colour bar
+
+
+def _colorbar(fig: go.Figure, k: int, zmax: float) -> dict:
+    """A horizontal colour bar under subplot k (its width, its gate colour), ticks at −max, 0, +max: the value
+    range shared by the four blocks. Placed from the figure's bottom edge, clear of the axis title."""
+    lo, hi = fig.layout[f"xaxis{k + 1 if k else ''}"].domain
+    return dict(orientation="h", thickness=10, len=hi - lo, lenmode="fraction", x=(lo + hi) / 2, xanchor="center",
+                y=0.0, yref="container", yanchor="bottom", ypad=6, outlinewidth=0,
+                tickvals=[-zmax, 0.0, zmax], ticktext=[tick(-zmax), "0", tick(zmax)], tickangle=0,
+                tickfont=dict(size=12))
+
+
+def tick(v: float) -> str:
+    """A colour bar's end label: two significant digits, a real minus sign (fits a phone-wide bar)."""
+    return f"{v:.2g}".replace("-", "−")
+
+
 def gate_blocks_figure(weight: np.ndarray, name: str, hidden_size: int, kind: str,
                        x_title: str, y_title: str) -> go.Figure:
     """Four heatmaps (W_·i, W_·f, W_·g, W_·o) of one stacked (4H, in) weight, one colour range for all.
@@ -61,7 +79,7 @@ def gate_blocks_figure(weight: np.ndarray, name: str, hidden_size: int, kind: st
         fig.add_trace(go.Heatmap(
             z=block, x=list(range(cols)), y=list(range(lo, lo + hidden_size)), name=sl,
             colorscale=signed_scale(GATE_COLORS[gate]), zmin=-zmax, zmax=zmax, zmid=0.0,
-            showscale=False, xgap=1, ygap=1,
+            showscale=True, colorbar=_colorbar(fig, k, zmax), xgap=1, ygap=1,
             hovertemplate=(f"<b>{block_symbol(kind, gate)}</b> · {sl}<br>{name}[%{{y}}, %{{x}}]"
                            " = %{z:.5f}<extra></extra>"),
         ), row=1, col=k + 1)
@@ -69,7 +87,8 @@ def gate_blocks_figure(weight: np.ndarray, name: str, hidden_size: int, kind: st
                          **_int_ticks(hidden_size))
         fig.update_xaxes(title_text=x_title, row=1, col=k + 1, **_int_ticks(cols))
     fig.update_annotations(font_size=12)
-    fig.update_layout(height=min(160 + 22 * hidden_size, 700), margin=dict(l=40, r=10, t=50, b=40))
+    height = min(160 + 22 * hidden_size, 700) + COLORBAR_SPACE
+    fig.update_layout(height=height, margin=dict(l=40, r=10, t=50, b=40 + COLORBAR_SPACE))
     return fig
 
 

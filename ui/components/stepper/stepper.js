@@ -1,93 +1,25 @@
 // The LSTM stepper, in the browser: one selection's trace arrives once (float32, base64); every step after that
-// is drawn here — cursor on the heatmaps and the unit's lines, the cell diagram, the six equations, the
-// explanation, output[t] for two directions, the projection — with no server round trip.
+// is drawn here with no server round trip. This module wires the parts together: the cell diagram (diagram.js),
+// the equations (equations.js), the engine's code (code.js), the heatmaps (heatmap.js), the keys (controls.js).
 // The step and the unit are reported back (debounced) only so the server can keep them in the URL.
-// Plain JS, no library, nothing loaded from outside.
+// Plain JS, no library, nothing loaded from outside. ui/figures/stepper.component_files joins the modules.
+
+import { fmt, fmtFit, tr, esc, decode, matrix, vecText, clamp } from "./util.js";
+import { renderMarkup, plainMarkup } from "./markup.js";
+import { range, keyGradient } from "./colour.js";
+import { makeHeatmap, heatImage } from "./heatmap.js";
+import { makeDiagram } from "./diagram.js";
+import { equationsHtml, GATES } from "./equations.js";
+import { codeHtml, lineValues } from "./code.js";
+import { stepForKey, keyBelongsElsewhere } from "./controls.js";
+import { explainStep } from "./explain.js";
+import { lineChart, projBars } from "./charts.js";
 
 const QUANTS = ["f", "i", "g", "o", "c", "h"];
 const LINE_ORDER = ["f", "i", "o", "g", "c", "h"];
-const GATES = ["i", "f", "g", "o"];
 const REPORT_MS = 400;
-
-function decode(entry) {
-  const bin = atob(entry.b64);
-  const bytes = new Uint8Array(bin.length);
-  for (let n = 0; n < bin.length; n++) bytes[n] = bin.charCodeAt(n);
-  const [rows, cols] = entry.shape.length === 2 ? entry.shape : [entry.shape[0], 1];
-  return { v: new Float32Array(bytes.buffer), rows, cols, at(t, j) { return this.v[t * this.cols + j]; },
-           row(t) { return this.v.subarray(t * this.cols, (t + 1) * this.cols); } };
-}
-
-export function fmt(v, nd = 3) {
-  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
-  const s = Number(v).toFixed(nd);
-  return s === "-" + (0).toFixed(nd) ? (0).toFixed(nd) : s;  // the same text as ui/figures/stepper.fmt
-}
-const par = (v) => { const s = fmt(v); return s.startsWith("-") ? `(${s})` : s; };
-const signed = (v) => (v >= 0 ? "+" : "−") + Math.abs(v).toFixed(3);
-
-function tr(strings, key, args = {}) {
-  const s = strings[key] ?? key;
-  return s.replace(/\{\{/g, "\u0001").replace(/\}\}/g, "\u0002")
-    .replace(/\{(\w+)\}/g, (m, k) => (k in args ? String(args[k]) : m))
-    .replace(/\u0001/g, "{").replace(/\u0002/g, "}");
-}
-const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
-const md = (s) => esc(s).replace(/\*\*(.+?)\*\*/g, "<b>$1</b>").replace(/`(.+?)`/g, "<code>$1</code>");
-
-function hexRgb(h) { return [1, 3, 5].map((k) => parseInt(h.slice(k, k + 2), 16)); }
-function mix(a, b, w) { return a.map((x, n) => Math.round(x + (b[n] - x) * w)); }
-
-// colour of value v on the quantity's scale (ui/palette.py: white->colour for gates, grey-white-colour signed)
-function colour(q, v, lo, hi, pal) {
-  if (!Number.isFinite(v)) return null;
-  const top = hexRgb(pal.colors[q]);
-  if (pal.sigmoid.includes(q)) return mix([255, 255, 255], top, Math.min(1, Math.max(0, (v - lo) / (hi - lo))));
-  const w = Math.min(1, Math.max(0, (v - lo) / (hi - lo)));
-  return w < 0.5 ? mix(hexRgb(pal.negative), [255, 255, 255], w / 0.5) : mix([255, 255, 255], top, (w - 0.5) / 0.5);
-}
-
-function range(q, arr, pal) {
-  if (pal.sigmoid.includes(q)) return [0, 1];
-  let m = 0;
-  for (const x of arr.v) if (Number.isFinite(x)) m = Math.max(m, Math.abs(x));
-  if (q === "g" || (q === "h" && m <= 1)) return [-1, 1];
-  m = Math.max(m || 1, 1e-6);
-  return [-m, m];
-}
-
-// an offscreen canvas with the whole (time x units) map, one pixel per cell; NaN (padding) stays blank
-function heatImage(q, arr, pal) {
-  const [lo, hi] = range(q, arr, pal);
-  const cv = document.createElement("canvas");
-  cv.width = arr.rows; cv.height = arr.cols;
-  const ctx = cv.getContext("2d");
-  const img = ctx.createImageData(arr.rows, arr.cols);
-  for (let t = 0; t < arr.rows; t++) for (let j = 0; j < arr.cols; j++) {
-    const c = colour(q, arr.at(t, j), lo, hi, pal);
-    const p = 4 * (j * arr.rows + t);
-    if (c) { img.data[p] = c[0]; img.data[p + 1] = c[1]; img.data[p + 2] = c[2]; img.data[p + 3] = 255; }
-  }
-  ctx.putImageData(img, 0, 0);
-  return { cv, lo, hi };
-}
-
-function setupCanvas(canvas, cssHeight) {
-  // The backing store is reallocated only when the size changes (a resize per step cost several ms per
-  // canvas at the largest view); the width is the one `draw` read before it wrote to the DOM (no reflow).
-  const w = Math.max(200, canvas.__cssWidth || canvas.clientWidth || 600);
-  const dpr = window.devicePixelRatio || 1;
-  const W = Math.round(w * dpr), H = Math.round(cssHeight * dpr);
-  if (canvas.width !== W || canvas.height !== H) {
-    canvas.width = W; canvas.height = H;
-    canvas.style.height = cssHeight + "px";
-  }
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(1, 0, 0, 1, 0, 0);
-  ctx.clearRect(0, 0, W, H);
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  return { ctx, w, h: cssHeight };
-}
+// which heatmap a highlighted quantity lights up
+const HEAT_OF = { f: "f", i: "i", g: "g", o: "o", c: "c", c_prev: "c", fc: "f", ig: "i", tanhc: "c", h: "h", h_full: "h" };
 
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
@@ -102,17 +34,22 @@ export default function (component) {
   const $ = (role) => root.querySelector(`[data-role="${role}"]`);
   const A = Object.fromEntries(Object.entries(V.arrays).map(([k, e]) => [k, decode(e)]));
   const T = V.T, H = V.H, P = V.P, order = V.order;
-  const hq = (q) => A[q === "h" ? "h" : q];
-  // where to start: the last step shown for this payload (the component was re-created), else the URL's
+  const back = V.direction === 1;
+  const prevIdx = back ? "t+1" : "t−1";
+  const reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   const last = root.__lstepLast && root.__lstepLast.id === data.id ? root.__lstepLast : data.start;
-  const state = { k: Math.min(Math.max(last.k | 0, 0), T - 1), unit: Math.min(Math.max(last.unit | 0, 0), H - 1),
-                  playing: false, timer: null, report: null, raf: null };
-  root.dataset.steps = String(T); root.dataset.id = data.id;
+  const state = { k: clamp(last.k | 0, 0, T - 1), unit: clamp(last.unit | 0, 0, H - 1), playing: false, timer: null,
+                  report: null, raf: null, hl: null, drawnK: null };
+  root.dataset.steps = String(T); root.dataset.id = data.id; root.dataset.direction = String(V.direction);
+  const sep = data.lang === "zh" ? "" : " ";  // between sentences: a space in English, none in Chinese
+  const labelOf = (t) => (V.labels && V.labels[t] ? V.labels[t] : "");
+  const qName = (q) => plainMarkup(tr(S, "stepper.q." + q, { c_prev: `c_{${prevIdx}}`, h_prev: `h_{${prevIdx}}` }));
 
   // ---------------------------------------------------------------- controls (labels in the page's language)
   const prev = $("prev"), next = $("next"), slider = $("slider"), play = $("play"), speed = $("speed"), unitSel = $("unit");
-  prev.setAttribute("aria-label", S["stepper.prev"]); prev.title = S["stepper.prev"];
-  next.setAttribute("aria-label", S["stepper.next"]); next.title = S["stepper.next"];
+  const present = $("present");
+  prev.setAttribute("aria-label", S["stepper.prev"]); prev.title = S["stepper.prev"] + " (←)";
+  next.setAttribute("aria-label", S["stepper.next"]); next.title = S["stepper.next"] + " (→)";
   slider.setAttribute("aria-label", S["stepper.timestep"]); slider.title = S["stepper.timestep_help"];
   slider.max = String(T - 1); slider.disabled = T === 1;
   play.textContent = "▷ " + S["stepper.play"];
@@ -120,162 +57,106 @@ export default function (component) {
   $("speed-label").textContent = S["stepper.speed"]; speed.setAttribute("aria-label", S["stepper.speed"]);
   $("unit-label").textContent = S["stepper.unit"]; unitSel.setAttribute("aria-label", S["stepper.unit"]);
   $("controls").setAttribute("aria-label", S["stepper.controls"]);
+  present.textContent = S["stepper.present"]; present.title = plainMarkup(S["stepper.present_help"]);
   unitSel.innerHTML = Array.from({ length: H }, (_, j) => `<option value="${j}">${j}</option>`).join("");
+  $("keys").innerHTML = renderMarkup(S["stepper.keys_list"]);
   root.setAttribute("aria-label", S["stepper.keys_help"]);
-  root.tabIndex = 0;
+  root.tabIndex = -1;
 
-  // ---------------------------------------------------------------- static pictures (built once per payload)
+  // ---------------------------------------------------------------- static parts (built once per payload)
+  const svgCaption = $("svg-caption");
+  const diag = makeDiagram($("diagram"), data.svg, { prev: prevIdx, pal, proj: V.proj,
+    aria: plainMarkup(tr(S, "stepper.svg_aria", { prev: prevIdx })) });
+  $("eq-title").textContent = S["stepper.eq_title"];
+  $("eq-caption").innerHTML = renderMarkup(tr(S, "stepper.eq_parts", { h_prev: `h_{${prevIdx}}` }));
+  const code = data.code;
+  $("codebox").hidden = !code;
+  if (code) {
+    $("code-title").innerHTML = renderMarkup(tr(S, "stepper.code_title", { file: code.file, name: code.name }));
+    $("code").innerHTML = codeHtml(code);
+    $("code-caption").textContent = S["stepper.code_caption"];
+  }
+  const codeVals = code ? [...$("code").querySelectorAll(".cv")] : [];
+
   $("heat-title").textContent = S["stepper.heatmaps"];
   const heats = $("heats");
-  heats.innerHTML = QUANTS.map((q) => `<figure><figcaption>${esc(tr(S, "stepper.range." + q + (q === "h" && V.proj ? "_proj" : ""), { name: S["stepper.q." + q] }))}</figcaption>` +
-    `<canvas data-heat="${q}" role="img" aria-label="${esc(S["stepper.q." + q])}"></canvas></figure>`).join("");
-  const images = Object.fromEntries(QUANTS.map((q) => [q, heatImage(q, hq(q), pal)]));
+  const hq = (q) => A[q];
+  const timeLabel = (t) => labelOf(t) || String(t);
+  const axis = { time: S["stepper.axis_time"], unit: S["stepper.axis_unit"] };
+  const ranges = Object.fromEntries(QUANTS.map((q) => [q, range(q, hq(q).v, pal)]));
+  heats.innerHTML = QUANTS.map((q) => {
+    const [lo, hi] = ranges[q];
+    const name = tr(S, "stepper.range." + q + (q === "h" && V.proj ? "_proj" : ""), { name: S["stepper.q." + q] });
+    return `<figure data-q="${q}" data-heatfig="${q}"><figcaption><span>${esc(name)}</span>` +
+      `<span class="lstep-key" title="${esc(S["stepper.key_help"])}"><span>${esc(fmtFit(lo, 6))}</span>` +
+      `<i style="background:${keyGradient(q, lo, hi, pal)}"></i><span>${esc(fmtFit(hi, 6))}</span></span></figcaption>` +
+      `<canvas data-heat="${q}" tabindex="0" role="img" aria-label="${esc(name + " — " + S["stepper.heat_help"])}"></canvas></figure>`;
+  }).join("");
+  const heatmaps = Object.fromEntries(QUANTS.map((q) => {
+    const [lo, hi] = ranges[q];
+    return [q, makeHeatmap(heats.querySelector(`[data-heat="${q}"]`), heatImage(q, hq(q), lo, hi, pal), T, hq(q).cols, timeLabel, axis)];
+  }));
   const legend = $("legend");
   const lineNames = { ...Object.fromEntries(QUANTS.map((q) => [q, S["stepper.q." + q]])), ...(V.proj ? { h: S["stepper.q.h_full"] } : {}) };
-  legend.innerHTML = LINE_ORDER.map((q) => `<span style="--c:${pal.colors[q]}">${esc(lineNames[q])}</span>`).join("");
+  legend.innerHTML = LINE_ORDER.map((q) => `<span style="--c:${pal.colors[q]}" data-q="${q === "h" ? "h_full" : q}">${esc(lineNames[q])}</span>`).join("");
 
   const concat = $("concat");
-  let concatImg = null;
+  let concatMap = null;
   if (V.D === 2) {
     concat.hidden = false;
     $("concat-title").textContent = S["stepper.concat_title"];
     const what = V.last_layer ? S["stepper.concat_output"] : tr(S, "stepper.concat_next", { next: V.layer + 1 });
-    $("concat-text").innerHTML = md(tr(S, "stepper.concat_text", { p: P, what }));
+    $("concat-text").innerHTML = renderMarkup(tr(S, "stepper.concat_text", { p: P, what }));
     const both = new Float32Array(T * 2 * P);
     for (let t = 0; t < T; t++) { both.set(A.h_dir0.row(t), t * 2 * P); both.set(A.h_dir1.row(t), t * 2 * P + P); }
-    concatImg = heatImage("h", { v: both, rows: T, cols: 2 * P, at(t, j) { return both[t * 2 * P + j]; } }, pal);
+    const m = matrix(both, T, 2 * P), [lo, hi] = range("h", both, pal);
+    concatMap = makeHeatmap($("concat-canvas"), heatImage("h", m, lo, hi, pal), T, 2 * P, timeLabel, axis);
   } else concat.hidden = true;
   const proj = $("proj");
   proj.hidden = !V.proj;
   if (V.proj) {
     $("proj-title").textContent = tr(S, "stepper.proj_title", { p: V.proj, h: H });
-    $("proj-text").innerHTML = md(tr(S, "stepper.proj_text", { p: V.proj, h: H }));
+    $("proj-text").innerHTML = renderMarkup(tr(S, "stepper.proj_text", { p: V.proj, h: H }));
   }
-  $("eq-caption").textContent = S["stepper.eq_parts"];
 
-  // ---------------------------------------------------------------- one step
-  const labelOf = (t) => (V.labels && V.labels[t] ? V.labels[t] : "");
+  // ---------------------------------------------------------------- one step's numbers
   function values(t, j) {
-    const v = {};
+    const v = { proj: V.proj };
     for (const q of GATES) v[q] = A[q].at(t, j);
     GATES.forEach((q, n) => { v["pre_" + q] = A.pre.at(t, n * H + j); v["xin_" + q] = A.x_proj.at(t, n * H + j);
                               v["rec_" + q] = v["pre_" + q] - v["xin_" + q]; });
     v.c = A.c.at(t, j); v.c_prev = A.c_prev.at(t, j); v.h_full = A.h_full.at(t, j);
     v.h_unit = V.proj ? v.h_full : A.h.at(t, j);
+    v.fc = v.f * v.c_prev; v.ig = v.i * v.g; v.tanhc = Math.tanh(v.c);
     return v;
   }
-  const vec = (arr, t, width) => {
-    const r = Array.from(arr.row(t)).map((x) => fmt(x, 2));
-    return `[${r.join(", ")}${width > r.length ? ", …" : ""}]`;
-  };
+  const vectors = (t) => ({ x: { row: A.x.row(t), width: V.input_width }, h_prev: { row: A.h_prev.row(t), width: P },
+                            h: { row: A.h.row(t), width: P } });
+  // a quantity's value as text (the tooltip's and the screen reader's)
+  function valueText(q, v, t) {
+    if (q === "x") return vecText(A.x.row(t), V.input_width);
+    if (q === "h_prev") return vecText(A.h_prev.row(t), P);
+    if (q === "h") return V.proj ? vecText(A.h.row(t), P) : fmt(v.h_unit);
+    if (q === "pre") return `[${GATES.map((g) => fmt(v["pre_" + g])).join(", ")}]`;
+    return fmt(v[q]);
+  }
+  const SYMBOL = { fc: `f ⊙ c_${prevIdx}`, ig: "i ⊙ g", tanhc: "tanh(c)", pre: "pre (i, f, g, o)", proj: "W_hr h" };
+  const nameOf = (q) => SYMBOL[q] || qName(q);
 
-  function diagram(v, t, j) {
-    const op = (x) => (Number.isFinite(x) ? Math.min(1, Math.abs(x)) : 0);
-    const sub = { caption: tr(S, "stepper.svg_caption", { t, unit: j, layer: V.layer, direction: S["stepper.dir" + V.direction] }),
-                  proj_note: V.proj ? tr(S, "stepper.svg_proj", { p: V.proj }) : "" };
-    for (const q of GATES) {
-      sub["v_" + q] = fmt(v[q]); sub["op_" + q] = (0.08 + 0.85 * op(v[q])).toFixed(3);
-      sub["w_" + q] = (56 * op(v[q])).toFixed(1); sub["sw_" + q] = (1 + 5 * op(v[q])).toFixed(2);
+  const lineSeries = LINE_ORDER.map((q) => [q, (q === "h" && V.proj) ? A.h_full : A[q]]);
+  const drawLines = (t, j) => lineChart($("lines"), lineSeries, T, t, j, pal, labelOf, state.hl ? HEAT_OF[state.hl] : null);
+  const drawProj = (t) => projBars($("proj-canvas"), A.h_full.row(t), A.h.row(t), pal,
+                                  [S["stepper.proj_before"], S["stepper.proj_after"]]);
+
+  function drawHeats(t, j, tf, tb) {
+    for (const q of QUANTS) {
+      const rows = hq(q).cols;
+      heatmaps[q].draw([[t, 0, 1, false]], j < rows ? j : null, state.hl !== null && HEAT_OF[state.hl] === q);
     }
-    Object.assign(sub, { v_c_prev: fmt(v.c_prev), v_c: fmt(v.c), v_fc: fmt(v.f * v.c_prev), v_ig: fmt(v.i * v.g),
-      sw_fc: (1 + 5 * op(v.f)).toFixed(2), sw_ig: (1 + 5 * op(v.i * v.g)).toFixed(2), v_tanhc: fmt(Math.tanh(v.c)),
-      v_h: fmt(v.h_unit), v_h_prev: vec(A.h_prev, t, P), v_x: vec(A.x, t, V.input_width) });
-    return data.svg.replace(/\$(\w+)/g, (m, k) => (k in sub ? esc(sub[k]) : m));
+    if (concatMap) concatMap.draw([[tf, 0, 0.5, false], [tb, 0.5, 1, true]], null, false);
   }
 
-  function equations(v, t) {
-    const fn = { i: "σ", f: "σ", g: "tanh", o: "σ" };
-    const rows = GATES.map((q) =>
-      `<p class="lstep-eq" data-eq="${q}"><i>${q}</i><sub>t</sub> = ${fn[q]}(W<sub>i${q}</sub>x<sub>t</sub> + b<sub>i${q}</sub> + ` +
-      `W<sub>h${q}</sub>h<sub>t−1</sub> + b<sub>h${q}</sub>) = ${fn[q]}(<span class="share" data-part="x">` +
-      `<span class="num">${fmt(v["xin_" + q])}</span><small>x<sub>t</sub></small></span> + <span class="share" data-part="h">` +
-      `<span class="num">${par(v["rec_" + q])}</span><small>h<sub>t−1</sub></small></span>) = ${fn[q]}(${fmt(v["pre_" + q])}) = ` +
-      `<span class="val">${fmt(v[q])}</span></p>`);
-    rows.push(`<p class="lstep-eq" data-eq="c"><i>c</i><sub>t</sub> = f<sub>t</sub> ⊙ c<sub>t−1</sub> + i<sub>t</sub> ⊙ g<sub>t</sub> = ` +
-      `${par(v.f)} × ${par(v.c_prev)} + ${par(v.i)} × ${par(v.g)} = <span class="val">${fmt(v.c)}</span></p>`);
-    rows.push(`<p class="lstep-eq" data-eq="h"><i>h</i><sub>t</sub> = o<sub>t</sub> ⊙ tanh(c<sub>t</sub>) = ${par(v.o)} × tanh(${fmt(v.c)}) = ` +
-      `<span class="val">${fmt(v.h_full)}</span></p>`);
-    if (V.proj) {
-      const r = Array.from(A.h.row(t).slice(0, 6)).map((x) => fmt(x));
-      rows.push(`<p class="lstep-eq" data-eq="proj"><i>h</i><sub>t</sub> ← W<sub>hr</sub> h<sub>t</sub> = [${r.join(", ")}${P > 6 ? ", …" : ""}]` +
-        ` (proj_size = ${V.proj})</p>`);
-    }
-    return rows.join("");
-  }
-
-  function explain(v, j, t, first) {
-    const { f, i, g, o, c, c_prev: cp, h_full: h } = v;
-    if (![f, i, g, o, c].every(Number.isFinite)) return null;
-    const parts = [];
-    if (first) parts.push(tr(S, "stepper.ex.first", { t }));
-    let band = cp === 0 ? "empty" : f >= 0.8 ? "high" : f <= 0.2 ? "low" : "mid";
-    parts.push(tr(S, "stepper.ex.f_" + band, { f: fmt(f), unit: j, pct: Math.round(100 * f), c_prev: fmt(cp), kept: fmt(f * cp) }));
-    band = i >= 0.8 ? "high" : i <= 0.2 ? "low" : "mid";
-    parts.push(tr(S, "stepper.ex.i_" + band, { i: fmt(i), g: fmt(g), ig: signed(i * g), direction: S[g >= 0 ? "stepper.ex.up" : "stepper.ex.down"] }));
-    parts.push(tr(S, "stepper.ex.c_change", { c_prev: fmt(cp), c: fmt(c), delta: signed(c - cp) }));
-    band = o >= 0.8 ? "high" : o <= 0.2 ? "low" : "mid";
-    parts.push(tr(S, "stepper.ex.o_" + band, { o: fmt(o), h: fmt(h), tanh_c: fmt(Math.tanh(c)) }));
-    if (Math.abs(c) > 2) parts.push(tr(S, "stepper.ex.c_big", { c: fmt(c) }));
-    return parts.join(" ");
-  }
-
-  function drawHeat(canvas, img, cursors, unit, rows) {
-    const { ctx, w, h } = setupCanvas(canvas, Math.min(180, Math.max(60, rows * 6)));
-    ctx.imageSmoothingEnabled = false;
-    ctx.fillStyle = "#fafafa"; ctx.fillRect(0, 0, w, h);
-    ctx.drawImage(img.cv, 0, 0, w, h);
-    const cw = w / T;
-    ctx.lineWidth = 2;
-    for (const [t, y0, y1, dash] of cursors) {
-      ctx.strokeStyle = "#111"; ctx.setLineDash(dash ? [4, 3] : []);
-      ctx.beginPath(); ctx.moveTo((t + 0.5) * cw, y0 * h); ctx.lineTo((t + 0.5) * cw, y1 * h); ctx.stroke();
-      if (unit !== null) { ctx.setLineDash([]); ctx.strokeRect(t * cw, unit * h / rows, cw, h / rows); }
-    }
-    ctx.setLineDash([]);
-  }
-
-  function drawLines(t, j) {
-    const canvas = $("lines");
-    const { ctx, w, h } = setupCanvas(canvas, 220);
-    const series = LINE_ORDER.map((q) => [q, (q === "h" && V.proj) ? A.h_full : A[q]]);
-    let lo = -1, hi = 1;
-    for (const [, arr] of series) for (let s = 0; s < T; s++) { const x = arr.at(s, j); if (Number.isFinite(x)) { lo = Math.min(lo, x); hi = Math.max(hi, x); } }
-    const pad = 24, X = (s) => pad + (w - 2 * pad) * (T === 1 ? 0.5 : s / (T - 1)), Y = (x) => 8 + (h - 24) * (1 - (x - lo) / (hi - lo));
-    ctx.clearRect(0, 0, w, h);
-    ctx.strokeStyle = "#ddd"; ctx.lineWidth = 1;
-    ctx.beginPath(); ctx.moveTo(pad, Y(0)); ctx.lineTo(w - pad, Y(0)); ctx.stroke();
-    ctx.fillStyle = "#666"; ctx.font = "11px sans-serif";
-    ctx.fillText(hi.toFixed(1), 0, 14); ctx.fillText(lo.toFixed(1), 0, h - 18); ctx.fillText("0", 8, Y(0) + 4);
-    for (const [q, arr] of series) {
-      ctx.strokeStyle = pal.colors[q]; ctx.lineWidth = 2; ctx.beginPath();
-      let on = false;
-      for (let s = 0; s < T; s++) { const x = arr.at(s, j); if (!Number.isFinite(x)) { on = false; continue; }
-        if (on) ctx.lineTo(X(s), Y(x)); else ctx.moveTo(X(s), Y(x)); on = true; }
-      ctx.stroke();
-    }
-    ctx.strokeStyle = "#111"; ctx.lineWidth = 1.5; ctx.beginPath(); ctx.moveTo(X(t), 4); ctx.lineTo(X(t), h - 16); ctx.stroke();
-    for (const [q, arr] of series) { const x = arr.at(t, j); if (!Number.isFinite(x)) continue;
-      ctx.fillStyle = pal.colors[q]; ctx.beginPath(); ctx.arc(X(t), Y(x), 4, 0, 2 * Math.PI); ctx.fill(); }
-    ctx.fillStyle = "#666";
-    const every = Math.max(1, Math.ceil(T / 12));
-    for (let s = 0; s < T; s += every) ctx.fillText(labelOf(s) ? `${s}:${labelOf(s)}` : String(s), X(s) - 4, h - 3);
-  }
-
-  function drawProj(t) {
-    const { ctx, w, h } = setupCanvas($("proj-canvas"), 160);
-    ctx.clearRect(0, 0, w, h);
-    const parts = [[A.h_full.row(t), pal.colors.o, S["stepper.proj_before"], 0, 0.6], [A.h.row(t), pal.colors.h, S["stepper.proj_after"], 0.62, 0.38]];
-    for (const [row, col, title, x0, frac] of parts) {
-      let m = 1e-6; for (const x of row) if (Number.isFinite(x)) m = Math.max(m, Math.abs(x));
-      const left = x0 * w, width = frac * w, bw = width / row.length, mid = 18 + (h - 22) / 2;
-      ctx.fillStyle = "#333"; ctx.font = "12px sans-serif"; ctx.fillText(title, left, 12);
-      ctx.fillStyle = col;
-      row.forEach((x, n) => { if (!Number.isFinite(x)) return; const bh = (x / m) * (h - 26) / 2;
-        ctx.fillRect(left + n * bw + 1, bh >= 0 ? mid - bh : mid, Math.max(1, bw - 2), Math.abs(bh)); });
-      ctx.strokeStyle = "#999"; ctx.beginPath(); ctx.moveTo(left, mid); ctx.lineTo(left + width, mid); ctx.stroke();
-    }
-  }
-
+  let current = null;  // this step's numbers (tooltips read them)
   function draw() {
     const began = performance.now();
     state.raf = null;
@@ -283,41 +164,95 @@ export default function (component) {
     const k = state.k, j = state.unit, t = order[k];
     const valid = V.valid[t];
     const token = labelOf(t) ? ` «${labelOf(t)}»` : "";
-    $("where").innerHTML = md(tr(S, "stepper.where", { k, t, token, layer: V.layer, direction: S["stepper.dir" + V.direction], b: V.b, unit: j }));
+    $("where").innerHTML = renderMarkup(tr(S, "stepper.where", { k, t, token, layer: V.layer, direction: S["stepper.dir" + V.direction], b: V.b, unit: j }));
     const tf = k, tb = T - 1 - k;
     $("cursors").textContent = V.D === 2 ? tr(S, "stepper.cursors", { tf, tb }) : "";
     slider.value = String(k); slider.setAttribute("aria-valuetext", `${k} (t = ${t})`);
     unitSel.value = String(j);
     root.dataset.k = String(k); root.dataset.t = String(t); root.dataset.unit = String(j);
     const v = values(t, j);
-    $("diagram").innerHTML = diagram(v, t, j);
+    current = { v, t, j };
+    svgCaption.innerHTML = renderMarkup(tr(S, "stepper.svg_caption", { t, unit: j, layer: V.layer, direction: S["stepper.dir" + V.direction], prev: prevIdx }) +
+      (V.proj ? sep + tr(S, "stepper.svg_proj", { p: V.proj }) : "") + (back ? sep + S["stepper.svg_back"] : ""));
+    diag.update(v, vectors(t), (q) => `${nameOf(q)} = ${valueText(q, v, t)}`);
+    root.classList.toggle("lstep--padding", !valid);
     const ex = $("explain");
     if (!valid) {
       $("equations").innerHTML = "";
-      ex.textContent = tr(S, "stepper.ex.padding", { t }); ex.classList.add("padding");
+      ex.innerHTML = renderMarkup(tr(S, "stepper.ex.padding", { t })); ex.classList.add("padding");
+      for (const el of codeVals) el.textContent = "";
     } else {
-      $("equations").innerHTML = equations(v, t);
-      const first = k === 0 || (V.direction === 1 && t === V.length - 1);
-      ex.textContent = explain(v, j, t, first); ex.classList.remove("padding");
+      $("equations").innerHTML = equationsHtml(v, prevIdx, V.proj ? { row: Array.from(A.h.row(t)), size: V.proj } : null);
+      const first = k === 0 || (back && t === V.length - 1);
+      ex.innerHTML = renderMarkup(explainStep(S, v, { unit: j, t, first, prev: prevIdx, sep })); ex.classList.remove("padding");
+      if (code) {
+        const lv = lineValues(code, v, A.h.row(t));
+        for (const el of codeVals) { const s = lv[el.dataset.line] || ""; if (el.textContent !== s) el.textContent = s.replace(/-(?=\d)/g, "−"); }
+      }
     }
-    for (const q of QUANTS) {
-      const rows = hq(q).cols;
-      drawHeat(heats.querySelector(`[data-heat="${q}"]`), images[q], [[t, 0, 1, false]], q === "h" && V.proj ? (j < rows ? j : null) : j, rows);
-    }
+    if (state.hl) light(state.hl);
+    drawHeats(t, j, tf, tb);
     $("lines-title").textContent = tr(S, "stepper.lines", { unit: j });
     drawLines(t, j);
     if (V.D === 2) {
-      drawHeat($("concat-canvas"), concatImg, [[tf, 0, 0.5, false], [tb, 0.5, 1, true]], null, 2 * P);
       const row = (arr) => { const r = Array.from(arr.row(t).slice(0, 3)).map((x) => fmt(x)); return r.join(", ") + (P > 3 ? ", …" : ""); };
       const lhs = V.last_layer ? `output[${t}]` : `x<sup>(${V.layer + 1})</sup><sub>${t}</sub>`;
       $("concat-eq").innerHTML = `${lhs} = [h→<sub>${t}</sub> ; h←<sub>${t}</sub>] = [${row(A.h_dir0)} | ${row(A.h_dir1)}]`;
       $("concat-pending").textContent = (t <= tf && t >= tb) ? "" : tr(S, "stepper.concat_pending", { t });
     }
     if (V.proj) drawProj(t);
+    if (state.drawnK !== null && state.drawnK !== k && valid && !reduced) animateStep();
+    state.drawnK = k;
     root.dataset.drawn = String((Number(root.dataset.drawn) || 0) + 1);
     root.dataset.drawMs = (performance.now() - began).toFixed(2);  // read by benchmarks.browser
   }
 
+  // ---------------------------------------------------------------- motion: what changes on a step
+  let codeAnims = [];
+  function animateStep() {
+    diag.animate();
+    for (const a of codeAnims) a.cancel();
+    codeAnims = [];
+    if (!code) return;
+    const lines = Object.values(code.values).sort((a, b) => a - b);
+    lines.forEach((n, idx) => {
+      const el = codeVals[n];
+      if (!el || !el.animate) return;
+      codeAnims.push(el.animate([{ backgroundColor: "rgba(255, 214, 0, 0.75)" }, { backgroundColor: "rgba(255, 214, 0, 0)" }],
+        { duration: 500, delay: idx * 90, fill: "none" }));
+    });
+  }
+
+  // ---------------------------------------------------------------- linked views: one quantity lit everywhere
+  const tip = $("tip");
+  function light(q) {
+    for (const el of root.querySelectorAll(".hl")) el.classList.remove("hl");
+    if (!q) return;
+    for (const el of root.querySelectorAll(`[data-q~="${q}"], [data-q2~="${q}"]`)) el.classList.add("hl");
+    const heat = HEAT_OF[q];
+    if (heat) root.querySelector(`[data-heatfig="${heat}"]`)?.classList.add("hl");
+  }
+  function highlight(q) {
+    if (q === state.hl) return;
+    state.hl = q; root.dataset.hl = q || "";
+    light(q);
+    if (current) { drawHeats(current.t, current.j, state.k, T - 1 - state.k); drawLines(current.t, current.j); }
+  }
+  function showTip(text, x, y) {  // above the point, so that it never hides the value it names
+    tip.textContent = text; tip.hidden = false;
+    const box = root.getBoundingClientRect();
+    tip.style.left = `${clamp(x - box.left - 20, 0, Math.max(0, box.width - tip.offsetWidth))}px`;
+    tip.style.top = `${Math.max(0, y - box.top - tip.offsetHeight - 14)}px`;
+  }
+  function hideTip() { tip.hidden = true; }
+  function tipFor(q) {
+    if (!current) return "";
+    return `${nameOf(q)} = ${valueText(q, current.v, current.t).replace(/-(?=\d)/g, "−")} · ${tr(S, "stepper.tip_where", { t: current.t, unit: current.j })}`;
+  }
+  const quantityAt = (el) => { const host = el && el.closest ? el.closest("[data-q]") : null;
+    return host && root.contains(host) && !host.matches("canvas") ? host.dataset.q.split(" ")[0] : null; };
+
+  // ---------------------------------------------------------------- stepping
   function remember() { root.__lstepLast = { id: data.id, k: state.k, unit: state.unit }; }
   function schedule() { if (state.raf === null) state.raf = requestAnimationFrame(draw); }
   function report() {
@@ -325,15 +260,28 @@ export default function (component) {
     state.report = setTimeout(() => setStateValue("view", { timestep: state.k, unit: state.unit }), REPORT_MS);
   }
   function go(k) {  // every press counts: the state moves now, the drawing follows in the next frame
-    const kk = Math.min(Math.max(k, 0), T - 1);
+    const kk = clamp(k, 0, T - 1);
     if (kk === state.k) return;
     state.k = kk; remember(); schedule(); report();
   }
+  function setUnit(j) { const jj = clamp(j, 0, H - 1); if (jj === state.unit) return; state.unit = jj; remember(); schedule(); report(); }
   function setPlaying(on) {
     state.playing = on; clearInterval(state.timer);
     play.textContent = on ? "❚❚ " + S["stepper.pause"] : "▷ " + S["stepper.play"]; play.setAttribute("aria-pressed", String(on));
     play.setAttribute("aria-label", S[on ? "stepper.pause" : "stepper.play"]);
     if (on) state.timer = setInterval(() => go(state.k + 1 >= T ? 0 : state.k + 1), Number(speed.value));
+  }
+  const eqbox = root.querySelector(".lstep-eqbox"), work = root.querySelector(".lstep-work"), side = root.querySelector(".lstep-side");
+  function setPresent(on) {
+    root.classList.toggle("lstep--present", on);
+    // on a projector the equations sit beside the cell, under the explanation
+    if (on) side.appendChild(eqbox); else work.insertBefore(eqbox, work.firstChild);
+    present.setAttribute("aria-pressed", String(on));
+    present.textContent = on ? "✕ " + S["stepper.present_exit"] : S["stepper.present"];
+    const doc = root.ownerDocument;
+    if (on && root.requestFullscreen && !doc.fullscreenElement) root.requestFullscreen().catch(() => {});
+    if (!on && doc.fullscreenElement === root) doc.exitFullscreen().catch(() => {});
+    schedule();
   }
 
   const ac = new AbortController(), sig = { signal: ac.signal };
@@ -342,19 +290,71 @@ export default function (component) {
   slider.addEventListener("input", () => go(Number(slider.value)), sig);
   play.addEventListener("click", () => setPlaying(!state.playing), sig);
   speed.addEventListener("change", () => { if (state.playing) setPlaying(true); }, sig);
-  unitSel.addEventListener("change", () => { state.unit = Number(unitSel.value); remember(); schedule(); report(); }, sig);
-  root.addEventListener("keydown", (e) => {
-    if (e.target.tagName === "SELECT") return;
-    const to = { ArrowRight: state.k + 1, ArrowLeft: state.k - 1, Home: 0, End: T - 1 }[e.key];
+  unitSel.addEventListener("change", () => setUnit(Number(unitSel.value)), sig);
+  present.addEventListener("click", () => setPresent(!root.classList.contains("lstep--present")), sig);
+  const doc = root.ownerDocument, win = doc.defaultView;
+  // the keys work anywhere on the page as soon as the stepper is drawn, unless something else wants them
+  doc.addEventListener("keydown", (e) => {
+    if (!root.isConnected) return;
+    if (e.key === "Escape" && root.classList.contains("lstep--present")) { setPresent(false); return; }
+    // data.keys: true (the page's keys step it), "focus" (only keys pressed inside it: a notebook with several
+    // widgets), false (none)
+    if (data.keys === false || keyBelongsElsewhere(e, root) || (data.keys === "focus" && !root.contains(e.target))) return;
+    const to = stepForKey(e.key, state.k, T);
     if (to === undefined) return;
     e.preventDefault(); go(to);
   }, sig);
+  doc.addEventListener("fullscreenchange", () => {
+    if (doc.fullscreenElement !== root && root.classList.contains("lstep--present") && root.__wasFull) setPresent(false);
+    root.__wasFull = doc.fullscreenElement === root;
+  }, sig);
+  root.addEventListener("pointerover", (e) => {  // the tip sits above the element it names (or the pointer)
+    const q = quantityAt(e.target);
+    if (!q) return;
+    highlight(q);
+    const host = e.target.closest("[data-q]"), r = host.getBoundingClientRect();
+    showTip(tipFor(q), r.height < 120 ? r.left + 10 : e.clientX, r.height < 120 ? r.top : e.clientY);
+  }, sig);
+  root.addEventListener("pointerout", (e) => { if (quantityAt(e.target) && !quantityAt(e.relatedTarget)) { highlight(null); hideTip(); } }, sig);
+  root.addEventListener("focusin", (e) => { const q = quantityAt(e.target); if (q) { highlight(q); const r = e.target.getBoundingClientRect(); showTip(tipFor(q), r.left, r.top); } }, sig);
+  root.addEventListener("focusout", (e) => { if (!quantityAt(e.relatedTarget)) { highlight(null); hideTip(); } }, sig);
+  // heatmaps: hover names the cell, a click (or Enter on the focused map) goes to that step and unit
+  function heatEvent(e) {
+    const canvas = e.target.closest && e.target.closest("canvas[data-heat]");
+    if (!canvas) return null;
+    const q = canvas.dataset.heat, r = canvas.getBoundingClientRect(), cell = heatmaps[q].hit(e.clientX - r.left, e.clientY - r.top);
+    return cell ? { q, ...cell } : null;
+  }
+  heats.addEventListener("pointermove", (e) => {
+    const c = heatEvent(e);
+    if (!c) { hideTip(); return; }
+    highlight(c.q);
+    const token = labelOf(c.t) ? ` «${labelOf(c.t)}»` : "";
+    showTip(tr(S, "stepper.tip_cell", { name: S["stepper.q." + c.q], t: c.t, token, unit: c.j, value: fmt(hq(c.q).at(c.t, c.j)) }), e.clientX, e.clientY);
+  }, sig);
+  heats.addEventListener("pointerleave", () => { highlight(null); hideTip(); }, sig);
+  heats.addEventListener("click", (e) => {
+    const c = heatEvent(e);
+    if (!c) return;
+    const k = order.indexOf(c.t);
+    if (c.j < H) setUnit(c.j);
+    go(k);
+  }, sig);
+  heats.addEventListener("keydown", (e) => {  // a focused heatmap: ↑/↓ choose the unit (←/→ step, as everywhere)
+    if (!e.target.matches("canvas[data-heat]")) return;
+    const d = { ArrowUp: -1, ArrowDown: 1 }[e.key];
+    if (d) { e.preventDefault(); setUnit(state.unit + d); }
+  }, sig);
+  for (const canvas of heats.querySelectorAll("canvas")) canvas.addEventListener("focus", () => highlight(canvas.dataset.heat), sig);
   let resizeTimer = null;
-  window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(schedule, 150); }, sig);
+  win.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(schedule, 150); }, sig);
 
   const cleanup = () => {
-    ac.abort(); clearInterval(state.timer); clearTimeout(state.report);
+    ac.abort(); clearInterval(state.timer); clearTimeout(state.report); clearTimeout(resizeTimer);
     if (state.raf !== null) cancelAnimationFrame(state.raf);
+    diag.stop(); for (const a of codeAnims) a.cancel();
+    root.classList.remove("lstep--present");
+    if (eqbox.parentElement !== work) work.insertBefore(eqbox, work.firstChild);
     root.__lstep = null;
   };
   root.__lstep = { id: data.id, cleanup, go: (k) => go(k), state };

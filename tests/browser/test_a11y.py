@@ -1,0 +1,76 @@
+"""Accessibility, checked by an external standard: axe-core (Deque's WCAG rule engine, vendored from the npm
+registry in tests/browser/vendor/axe-core) runs in Chromium over every page of the menu in both languages at
+1366×768. No critical or serious violation may remain; the moderate and minor ones are listed at the end of the
+run."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+BLOCKING = ("critical", "serious")
+
+
+def menu_pages() -> list[str]:
+    """The page names of app.py's PAGES, in menu order (read from the source: importing app.py runs it)."""
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "PAGES":
+            return [entry.elts[0].value for entry in node.value.elts]
+    raise AssertionError("app.py has no PAGES list")
+
+
+PAGES = menu_pages()
+
+
+def test_every_page_of_the_menu_is_checked():
+    assert len(PAGES) >= 14 and {p.stem for p in (ROOT / "pages").glob("*.py")} == set(PAGES)
+
+
+def describe(violation: dict) -> list[str]:
+    return [f"{violation['impact']:>8} {violation['id']}: {violation['help']} — {' '.join(map(str, node['target']))}"
+            + (f" ({node['failureSummary'].splitlines()[-1].strip()})" if node.get("failureSummary") else "")
+            for node in violation["nodes"]]
+
+
+@pytest.fixture
+def wide_page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US")
+    context.set_default_timeout(60_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("name", PAGES)
+def test_no_critical_or_serious_violation(request, wide_page, server_url, wait_idle, assert_no_exception, name,
+                                          lang):
+    page = wide_page
+    page.goto(f"{server_url}/{name}?{urlencode({'lang': lang})}")
+    page.wait_for_selector("[data-testid=stMain] h1")
+    wait_idle(page, timeout=240_000)  # Sentiment and Learn train on their first visit
+    assert_no_exception(page)
+    # every chart has drawn its SVG and the Stepper its first step (axe checks what a learner sees, not a
+    # placeholder: the component labels its controls when it draws)
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
+        .every(chart => chart.querySelector('.main-svg'))
+        && [...document.querySelectorAll('[data-testid=lstm-stepper]')].every(s => s.dataset.k !== undefined)""")
+    page.add_script_tag(content=AXE)
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(n => ({target: n.target, failureSummary: n.failureSummary}))}));
+    }""")
+    blocking = [line for v in result if v["impact"] in BLOCKING for line in describe(v)]
+    rest = [line for v in result if v["impact"] not in BLOCKING for line in describe(v)]
+    # listed at the end of the run (tests/conftest.py's terminal summary), also under xdist
+    request.node.user_properties.extend(("a11y", f"{name} [{lang}] {line}") for line in rest)
+    assert not blocking, f"{name} [{lang}]: {len(blocking)} critical/serious axe-core violation(s):\n" + "\n".join(
+        blocking)
