@@ -49,9 +49,18 @@ def home() -> None:
     st.switch_page(target, query_params=state.clean_query()[0])
 
 
-# expanded: all fourteen entries, without Streamlit's untranslated "View 4 more" / "View less" buttons
-page = st.navigation([st.Page(home, title="LSTM Explorer", default=True, visibility="hidden"), *pages.values()],
-                     expanded=True)
+# The menu in sections (Learn the cell / Use nn.LSTM / Train), so that at 768 px tall the sidebar's nn.LSTM
+# settings start above the fold; expanded: every entry, without Streamlit's untranslated "View more" button.
+SECTIONS = {
+    "": ("start",),
+    "shell.nav.cell": ("stepper", "weights", "whatif", "gradients", "gru"),
+    "shell.nav.use": ("shapes", "heads", "pitfalls", "quiz", "code", "proof"),
+    "shell.nav.train": ("learn", "sentiment"),
+}
+assert sorted(n for names in SECTIONS.values() for n in names) == sorted(pages), "every page in one section"
+menu = {(t(key) if key else ""): [pages[n] for n in names] for key, names in SECTIONS.items()}
+menu[""].insert(0, st.Page(home, title="LSTM Explorer", default=True, visibility="hidden"))
+page = st.navigation(menu, position="top")
 if not page.url_path:
     page.run()  # the root only redirects
 state.check_url(page)  # once per session, before any widget

@@ -1,8 +1,10 @@
-"""Four tutorial errors, each refuted live: our own snippet, run through the real ``torch.nn.LSTM``, with
-torch's actual output or error message — torch + numpy only, no UI.
+"""Tutorial errors, each refuted live: the tutorial's code (adapted only as much as needed to run), run through
+the real ``torch.nn.LSTM``, with torch's actual output or error message — torch + numpy only, no UI.
 
-Each function returns an `Erratum`: the seed and its claim (as data), the snippet we run, and what torch
-really produced (shapes, values, or the message of the exception it raised).
+Each function returns an `Erratum`: the tutorial (its number; its title is ``ui.tutorials.tutorial_title``) and
+its claim (as data), the snippet we run, what torch really produced (shapes, values, or the message of the
+exception it raised) and the fix. The first four are here; the tutorials' recipes (multivariate series, IMDB,
+variants, bidirectional by hand, ...) are in `lessons.errata_recipes`. `compute(key)` runs one.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-KEYS = ("seed000_shapes", "seed003_h0", "seed004_pack_long", "seed004_unsqueeze")
+KEYS = ("seed000_shapes", "seed003_h0", "seed004_pack_long", "seed004_unsqueeze", "seed000_bidir_shapes",
+        "seed004_shared_weight", "seed004_torchtext", "seed004_variants", "seed001_two_lstm", "seed002_previous_layer",
+        "exploding", "seed002_param_count", "seed004_hierarchical", "seed001_training", "seed004_tbptt")
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class Erratum:
     claimed: dict = field(default_factory=dict)  # what the tutorial says
     actual: dict = field(default_factory=dict)  # what torch gives
     error: str | None = None  # "<ExceptionType>: <torch's message>", when torch raises
+    fix: str = ""  # the corrected code, when the fix is code
 
 
 def _seeded_lstm(*args, seed: int = 0, **kwargs) -> nn.LSTM:
@@ -95,27 +100,52 @@ def seed004_pack_long() -> Erratum:
 
 
 def seed004_unsqueeze(vocab: int = 20, embed: int = 4, hidden: int = 3, seed: int = 0) -> Erratum:
-    """Seed 004's predict_sentiment does tensor.unsqueeze(1) — (seq_len, 1) — for a batch_first model, which
-    then reads a batch of seq_len one-token sentences. Nothing raises; the prediction is different."""
-    snippet = ("tokens = torch.tensor([5, 9, 2, 7])          # one sentence of 4 tokens\n"
-               "wrong = tokens.unsqueeze(1)                   # (4, 1): batch_first reads 4 sentences of 1 token\n"
-               "right = tokens.unsqueeze(0)                   # (1, 4): 1 sentence of 4 tokens\n"
-               "output, (h_n, c_n) = lstm(embedding(x))       # lstm: batch_first=True")
+    """Tutorial 004's predict_sentiment does tensor.unsqueeze(1) — (seq_len, 1) — for a batch_first model,
+    which then reads a batch of seq_len one-token sentences: for any sentence longer than one token the
+    tutorial's own ``prediction.item()`` raises (one prediction per token); the layer's numbers differ too."""
+    from .errata_recipes import _sentiment_model
+
+    snippet = ("tensor = torch.LongTensor(indexed)            # one sentence of 4 tokens\n"
+               "tensor = tensor.unsqueeze(1)                  # (4, 1): batch_first reads 4 sentences of 1 token\n"
+               "prediction = torch.sigmoid(model(tensor))     # model: LSTMSentiment(..., batch_first=True)\n"
+               "return prediction.item()")
+    model = _sentiment_model(seed)
+    indexed = torch.tensor([5, 9, 2, 7])
+    with torch.no_grad():
+        prediction = torch.sigmoid(model(indexed.unsqueeze(1)))
+        one_token = torch.sigmoid(model(indexed[:1].unsqueeze(1))).item()  # one token: (1, 1) works either way
+        right = torch.sigmoid(model(indexed.unsqueeze(0))).item()
+    message = _raised(prediction.item)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         embedding = nn.Embedding(vocab, embed)
     lstm = _seeded_lstm(embed, hidden, batch_first=True, seed=seed)
-    tokens = torch.tensor([5, 9, 2, 7])
+    tokens = indexed
     with torch.no_grad():
         out_w, (h_w, _) = lstm(embedding(tokens.unsqueeze(1)))
         out_r, (h_r, _) = lstm(embedding(tokens.unsqueeze(0)))
     return Erratum("seed004_unsqueeze", "004", snippet,
                    claimed={"input": tuple(tokens.unsqueeze(1).shape), "output": tuple(out_w.shape),
-                            "h_n": tuple(h_w.shape), "h_last": [round(float(v), 4) for v in h_w[-1, -1]]},
+                            "h_n": tuple(h_w.shape), "h_last": [round(float(v), 4) for v in h_w[-1, -1]],
+                            "prediction": tuple(prediction.shape)},
                    actual={"input": tuple(tokens.unsqueeze(0).shape), "output": tuple(out_r.shape),
                            "h_n": tuple(h_r.shape), "h_last": [round(float(v), 4) for v in h_r[-1, 0]],
-                           "delta": float((h_w[-1, -1] - h_r[-1, 0]).abs().max())})
+                           "delta": float((h_w[-1, -1] - h_r[-1, 0]).abs().max()), "right": round(right, 4),
+                           "one_token": round(one_token, 4)},
+                   error=message, fix="tensor = tensor.unsqueeze(0)   # (1, seq_len): one sentence, batch first")
+
+
+def _functions() -> dict:
+    from . import errata_recipes
+
+    return {f.__name__: f for f in (seed000_shapes, seed003_h0, seed004_pack_long, seed004_unsqueeze,
+                                    *errata_recipes.RECIPES)}
+
+
+def compute(key: str) -> Erratum:
+    """The erratum ``key`` (one of `KEYS`), computed now."""
+    return _functions()[key]()
 
 
 def all_errata() -> dict[str, Erratum]:
-    return {e.key: e for e in (seed000_shapes(), seed003_h0(), seed004_pack_long(), seed004_unsqueeze())}
+    return {key: compute(key) for key in KEYS}

@@ -100,11 +100,43 @@ def random_question(seed: int) -> Question:
     proj_size = 0
     if rng.random() < 0.3:
         proj_size = rng.choice([p for p in range(1, hidden_size) if p not in (batch_size, seq_len)] or [1])
-    cfg = LSTMConfig(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers,
-                     bias=rng.random() < 0.85, batch_first=rng.random() < 0.5,
-                     dropout=rng.choice((0.0, 0.0, 0.2)) if num_layers > 1 else 0.0,
-                     bidirectional=bidirectional, proj_size=proj_size)
-    return Question(seed, cfg, batch_size, seq_len, unbatched=rng.random() < 0.15)
+    bias, batch_first = rng.random() < 0.85, rng.random() < 0.5
+    dropout = rng.choice((0.0, 0.0, 0.2)) if num_layers > 1 else 0.0
+    unbatched = rng.random() < 0.15
+    level = level_of(seed)  # the same draws at every level; the lower levels switch the harder arguments off
+    if level < 4:
+        proj_size, unbatched, bias = 0, False, True
+    if level < 3:
+        num_layers, dropout = 1, 0.0
+    if level < 2:
+        bidirectional, batch_first = False, False
+    if level < 4:  # keep h_n's (num_layers·D, B, ·) unambiguous for the simplified arguments too
+        while batch_size in (num_layers * (2 if bidirectional else 1), input_size, hidden_size, seq_len):
+            batch_size += 1
+    cfg = LSTMConfig(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers, bias=bias,
+                     batch_first=batch_first, dropout=dropout, bidirectional=bidirectional, proj_size=proj_size)
+    return Question(seed, cfg, batch_size, seq_len, unbatched=unbatched)
+
+
+# Easy to hard: a question's level is its seed modulo LEVELS (so a seed alone reproduces it); the page moves a
+# learner up one level every two answered questions.
+LEVELS = 4  # 1: one layer, one direction, time-major · 2: + batch_first, bidirectional · 3: + layers, dropout
+#             4: + proj_size, bias=False, unbatched input
+
+
+def level_of(seed: int) -> int:
+    return seed % LEVELS + 1
+
+
+def level_after(answered: int) -> int:
+    """The level of the next question after ``answered`` answered ones."""
+    return min(LEVELS, 1 + answered // 2)
+
+
+def seed_for(level: int, rng: random.Random | None = None) -> int:
+    """A random question seed of ``level``."""
+    rng = rng or random.Random()
+    return rng.randrange((MAX_SEED + 1) // LEVELS) * LEVELS + (level - 1)
 
 
 def true_shapes(q: Question) -> dict[str, tuple[int, ...]]:

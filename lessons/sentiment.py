@@ -41,12 +41,26 @@ class Split:
     test: list
 
 
+@lru_cache(maxsize=1)
+def held_out_marks() -> tuple[bool, ...]:
+    """Per item of the corpus: held out by the corpus itself (``"split": "test"``, structures never trained on
+    among them; `scripts/make_sentiment_corpus.py`)."""
+    items = json.loads(CORPUS.read_text(encoding="utf-8"))["items"]
+    return tuple(it.get("split") == "test" for it in items)
+
+
 def split(seed: int = 0, held_out: float = 0.2) -> Split:
-    """A seeded train / held-out split; the vocabulary comes from the training part only."""
+    """The corpus's own train / held-out split when it has one (else a seeded random one); the vocabulary comes
+    from the training part only."""
     items = list(load())
-    order = torch.randperm(len(items), generator=torch.Generator().manual_seed(seed)).tolist()
-    n_test = int(len(items) * held_out)
-    test_items, train_items = [items[i] for i in order[:n_test]], [items[i] for i in order[n_test:]]
+    marks = held_out_marks()
+    if any(marks):
+        test_items = [it for it, m in zip(items, marks, strict=True) if m]
+        train_items = [it for it, m in zip(items, marks, strict=True) if not m]
+    else:
+        order = torch.randperm(len(items), generator=torch.Generator().manual_seed(seed)).tolist()
+        n_test = int(len(items) * held_out)
+        test_items, train_items = [items[i] for i in order[:n_test]], [items[i] for i in order[n_test:]]
     vocab = {PAD: 0, UNK: 1}
     for text, *_ in train_items:
         for tok in tokenize(text.lower()):

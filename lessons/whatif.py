@@ -13,7 +13,7 @@ import numpy as np
 
 from lstm_core.trace import Clamp, Trace, trace
 
-__all__ = ["WhatIf", "what_if", "make_clamps"]
+__all__ = ["WhatIf", "what_if", "make_clamps", "Spread", "spread"]
 
 
 @dataclass(frozen=True)
@@ -58,3 +58,23 @@ def make_clamps(values: Mapping[str, float], layer: int = 0, direction: int = 0,
     units = None if units is None else tuple(int(u) for u in units)
     steps = None if steps is None else tuple(int(t) for t in steps)
     return [Clamp(gate, float(v), layer, direction, units, steps) for gate, v in values.items()]
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Where a clamp's change reached, in the clamped layer and direction of one sequence: the steps whose h
+    is exactly unchanged and those it changed (real time order)."""
+
+    still: tuple[int, ...]
+    moved: tuple[int, ...]
+    direction: int
+
+
+def spread(w: WhatIf, layer: int = 0, direction: int = 0, b: int = 0) -> Spread:
+    """The steps at which Δh (layer, direction, sequence b) is exactly 0 and those where it is not. The
+    forward direction reaches a clamp from the left, so the steps before the first clamped step stay still;
+    the backward direction reaches it from the right, so the steps after the last clamped step stay still."""
+    delta = np.nan_to_num(np.abs(w.delta("h", layer, direction)[:, b]))  # (T, H_out)
+    moved = delta.max(axis=1) > 0
+    return Spread(tuple(int(t) for t in np.flatnonzero(~moved)), tuple(int(t) for t in np.flatnonzero(moved)),
+                  direction)

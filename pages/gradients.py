@@ -12,7 +12,7 @@ from lstm_core import limits
 from ui import model_source
 from ui.figures.gradients import forget_product_figure, gradient_figure
 from ui.gradients_callout import shift_control, show_metrics_and_callout
-from ui.gradients_view import backward_steps, curves_csv, gradient_flows, model_key, render_bptt
+from ui.gradients_view import backward_steps, curves_csv, explain_text, gradient_flows, model_key, render_bptt
 from ui.i18n import t
 from ui.state import get_config, get_model
 
@@ -71,7 +71,7 @@ st.plotly_chart(forget_product_figure(lstm, labels), key="grad_fig_forget")
 st.download_button(t("gradients.download"), curves_csv(flows), "gradient_flow.csv", "text/csv", key="grad_download")
 
 with st.expander(t("gradients.explain_title"), expanded=True):
-    st.markdown(t("gradients.explain"))
+    st.markdown(explain_text(lstm_cfg.kwargs(), cfg.seed, T))
 
 try:
     bptt_lstm, bptt_rnn = backward_steps(weights_key, model, cfg.seed, T, float(shift), k, f_open)

@@ -12,8 +12,9 @@ ss = st.session_state
 
 
 def new_question(seed: int | None = None) -> None:
-    """Move to another question: a fresh seed (or the given one); its answer fields start empty."""
-    ss["quiz_seed"] = seed if seed is not None else random.randrange(1_000_000)
+    """Move to another question: a fresh seed of the learner's level (or the given one); empty answer fields."""
+    answered = ss.get("quiz_score", {}).get("answered", 0)
+    ss["quiz_seed"] = seed if seed is not None else quiz.seed_for(quiz.level_after(answered), random.Random())
     ss.pop("quiz_feedback", None)
 
 
@@ -34,7 +35,10 @@ left, right = st.columns([3, 1])
 right.metric(t("quiz.score"), f"{score['correct']} / {score['answered']}", help=t("quiz.score_help"))
 right.button(t("quiz.new"), on_click=new_question, key="quiz_new", icon="🎲")
 with left:
-    st.markdown(t("quiz.question", seed=seed))
+    level = quiz.level_of(seed)
+    st.markdown(t("quiz.question", n=score["answered"] + 1, level=level, levels=quiz.LEVELS,
+                  about=t(f"quiz.level.{level}")))
+    st.caption(t("quiz.reproduce", seed=seed))
     st.code("import torch\nfrom torch import nn\n\n" + q.code(), language="python", wrap_lines=True)
 
 with st.form("quiz_form"):

@@ -56,4 +56,4 @@ view.render_heatmaps(w, layer, direction, b, steps, units)
 
 unit = st.selectbox(t("whatif.unit"), list(range(H)), index=units[0], key="whatif_unit")
 view.render_unit(w, layer, direction, b, unit, list(values), steps)
-st.markdown(t("whatif.explain"))
+st.markdown(view.explain_text(w, layer, direction, b))

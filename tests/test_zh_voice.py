@@ -1,5 +1,6 @@
-"""中文 in one voice: every zh catalog uses one term per idea (正向/反向 for the directions, 前向计算 for the
-forward pass, 批次/批大小/不带批次维, 钳住, the menu's page names), full-width punctuation in Chinese sentences —
+"""中文 in one voice: every zh catalog uses one term per idea (正向/反向 for the directions, 前向传播 for the
+forward pass, 批次/批大小/不带批次维, 固定 (a clamped gate), 时间在前, 细胞状态通路, the menu's page names),
+full-width punctuation in Chinese sentences —
 also next to code spans, placeholders and bold —, no spaces between Chinese characters, no English words outside
 code spans (apart from a short list of names), bold that CommonMark can open and close, and tables that stand
 on their own paragraph as in English. ``scripts/zh_fix.py`` applies the mechanical part (punctuation, direction
@@ -24,7 +25,7 @@ ALLOWED_WORDS = {
     "Inf", "BPTT", "cuDNN", "Adam", "torch", "numpy", "tanh", "sigmoid", "softmax", "safetensors", "autograd",
     "PackedSequence", "Hochreiter", "Schmidhuber", "Jozefowicz", "True", "False", "Language",
     "sin", "vs", "pt", "pth", "bin", "bfloat", "Linear", "logits", "argmax", "MSE", "NUL", "Home", "End", "unk",
-    "Karpathy", "LSTMVis",
+    "Karpathy", "LSTMVis", "IMDB",
     # nn.LSTM's own argument and output names (the sidebar shows them verbatim)
     "bias", "dropout", "bidirectional", "output", "input", "state",
 }
@@ -145,8 +146,10 @@ def test_no_english_words(catalog):
 
 def test_one_set_of_terms():
     everything = "\n".join(prose(v) for _, _, v in STRINGS)
-    for wrong, right in (("批量大小", "批大小"), ("批次大小", "批大小"), ("批量", "批次"), ("钳制", "钳住"),
-                         ("钳位", "钳住"), ("夹住", "钳住"), ("批维度", "批次维"), ("批次维度", "批次维"),
+    for wrong, right in (("批量大小", "批大小"), ("批次大小", "批大小"), ("批量", "批次"), ("钳制", "固定"),
+                         ("钳位", "固定"), ("夹住", "固定"), ("钳住", "固定"), ("时间优先", "时间在前"),
+                         ("细胞通路", "细胞状态通路"), ("亲手写出", "手工编写"), ("现场证据", "现场运行的结果"),
+                         ("批维度", "批次维"), ("批次维度", "批次维"),
                          ("单步演示", "逐步运行"), ("无批次维", "不带批次维")):
         assert wrong not in everything, f"{wrong} → {right}"
 

@@ -63,10 +63,17 @@ def callout_key(f_open: bool, shift: float, random_model: bool) -> str:
 
 
 def callout_numbers(lstm, rnn, shift: float, T: int) -> dict[str, str | int]:
-    """The numbers the callouts quote, formatted as shown."""
+    """The numbers the callouts quote, formatted as shown, and the comparison of the two ratios in words
+    (`ui.gradients_view.relation_text`: chosen by the numbers, never fixed in the catalog)."""
+    from ui.gradients_view import relation_text
+
+    def value(curve) -> float:
+        return float(curve[0]) / float(curve[-1]) if float(curve[-1]) else 0.0
+
     return dict(shift=f"{shift:g}", f=f"{lstm.forget[:, 0].mean():.2f}", T=T,
                 prod=f"{lstm.forget_product[0, 0].mean():.1e}", lstm=ratio_text(lstm.dL_dh[:, 0]),
-                rnn=ratio_text(rnn.dL_dh[:, 0]))
+                rnn=ratio_text(rnn.dL_dh[:, 0]),
+                relation=relation_text(value(lstm.dL_dh[:, 0]), value(rnn.dL_dh[:, 0])))
 
 
 def show_metrics_and_callout(lstm, rnn, shift: float, T: int, f_open: bool, random_model: bool) -> None:

@@ -208,3 +208,40 @@ def render_bptt(lstm_bw, rnn_bw, *, has_proj: bool = False, num_layers: int = 1)
              rf"(1-h_{{{step}}}^2))}}_{{\|\cdot\| = {sci(rnn_line['da'])}}}\big\| = {sci(rnn_line['prev_dh'])}"
              rf"\qquad \|\delta h_{{{step}}}\| = {sci(rnn_line['dh'])}")
     st.markdown(t("gradients.bptt.read", t=step, j=j, f=f_val, slope=f"{rnn_line['slope']:.3f}"))
+
+
+# ---------------------------------------------------------------- the sentences, chosen by the numbers
+
+def relation_text(lstm_ratio: float, rnn_ratio: float) -> str:
+    """"far above / above / about the same as / below the RNN's", chosen by `claims.relation` of the two
+    step-0 ratios (never a fixed comparison in the catalog)."""
+    from lessons.facts import claims
+
+    q = f"{lstm_ratio / rnn_ratio:.2g}" if rnn_ratio else "∞"
+    return t(f"gradients.rel.{claims.relation(lstm_ratio, rnn_ratio)}", q=q)
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def explain_numbers(config_kwargs: tuple, seed: int, seq_len: int) -> dict:
+    """What the explanation states, computed for this configuration with its random weights (seed) over
+    ``seq_len`` steps of the page's input: the matched RNN's ‖W_hh‖₂ and spectral radius, and ‖∂L/∂x₀‖
+    through all paths, the cell path alone and the h paths alone (layer 0 of the LSTM)."""
+    from lessons.facts import claims
+    from lstm_core import LSTMConfig
+
+    cfg = LSTMConfig(**dict(config_kwargs))
+    spectrum = claims.whh_spectrum(matched_rnn(cfg, seed).state_dict()["weight_hh_l0"])
+    paths = claims.gradient_paths(cfg.build(seed).state_dict(), seeded_input(seq_len, cfg.input_size, seed))
+    return {"spectrum": spectrum, "paths": paths}
+
+
+def explain_text(config_kwargs: dict, seed: int, seq_len: int) -> str:
+    """The explanation with its two measured sentences (W_hh at torch's initialisation; which path carries
+    the LSTM's gradient), each worded by the numbers."""
+    found = explain_numbers(tuple(sorted(config_kwargs.items())), seed, seq_len)
+    s, p = found["spectrum"], found["paths"]
+    whh = t("gradients.whh.grow" if s.one_step_can_grow else "gradients.whh.shrink", norm=f"{s.norm:.2f}",
+            radius=f"{s.radius:.2f}", H=s.hidden_size)
+    paths = t(f"gradients.paths.{p.winner}", T=p.T, full=f"{p.full:.1e}", cell=f"{p.cell:.1e}", h=f"{p.h:.1e}",
+              seed=seed)
+    return "\n\n".join((t("gradients.explain"), whh, t("gradients.explain_lstm"), paths))

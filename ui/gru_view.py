@@ -18,6 +18,9 @@ def structure_section(model, sbs: G.SideBySide) -> None:
     c1, c2 = st.columns(2)
     c1.markdown(t("gru.struct.lstm_eq"))
     c2.markdown(t("gru.struct.gru_eq"))
+    H = model.config.hidden_size  # the block counts read off the real weights' shapes, not the catalog
+    st.info(t("gru.gates", lstm_blocks=sbs.lstm_params["weight_ih_l0"][0] // H,
+              gru_blocks=sbs.gru_params["weight_ih_l0"][0] // H), icon="🚪")
     m1, m2, m3 = st.columns(3)
     m1.metric(t("gru.struct.blocks"), "4 : 3")
     m2.metric(t("gru.struct.count_lstm"), f"{sbs.lstm_count:,}")

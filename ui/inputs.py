@@ -22,7 +22,8 @@ from ui.state import BY_KEY, DEFAULT_TEXT, INPUT_SOURCES, MAX_TEXT_URL, fingerpr
 __all__ = ["DEFAULT_TEXT", "batch_key", "error_text", "input_panel"]  # DEFAULT_TEXT: the panel's default
 
 SOURCES = INPUT_SOURCES
-UPLOAD_WIDGET_MB = 4 * limits.MAX_UPLOAD_BYTES // 2**20  # beyond: Streamlit's own refusal (names its size)
+# The box states the real limit ("Limit 20MB per file"); beyond it Streamlit refuses the file itself.
+UPLOAD_WIDGET_MB = limits.MAX_UPLOAD_BYTES // 2**20
 
 
 def error_text(err: Exception) -> str:

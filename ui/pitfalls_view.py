@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lessons import facts, pitfalls
+from ui import errata_view
 from ui.i18n import t
 from ui.model_source import fingerprint
 from ui.shapes_view import shape_str as fmt_shape  # (5, 2, 12), (24,): one tuple notation
@@ -119,9 +120,9 @@ def render_card(demo: pitfalls.Demo, number: int | None = None) -> None:
     with st.container(border=True, key=f"card_{demo.key}"):
         prefix = f"{number} · " if number is not None else ""
         st.markdown(f"#### {prefix}{t(key + '.title')}")
-        if is_claim:
-            st.markdown(t("pitfalls.claim_source", source=t(key + ".source")))
-            st.markdown("> " + t(key + ".quote"))
+        if is_claim:  # the tutorial's words verbatim (lessons.tutorials), then what is tested
+            errata_view.render_quote(demo.key)
+            st.caption(t(key + ".quote"))
         else:
             st.markdown(f"❌ **{t('pitfalls.myth')}** " + t(key + ".claim", **values))
         changes = demo.values.get("changes_deep", demo.changes) if demo.key == "dropout" else demo.changes

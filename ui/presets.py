@@ -54,6 +54,19 @@ def apply(name: str) -> None:
     ss[MENU] = False  # close the menu: the page it opens should be seen
 
 
+# which tutorial each preset comes from (lessons.start.PRESETS)
+TUTORIAL = {"woaizhongguo": "002", "seed002": "002", "seed003_bidir": "003"}
+
+
+def label(name: str, lang: str | None = None) -> str:
+    """A preset's label, naming its tutorial by title (``ui.tutorials.tutorial_title``)."""
+    from ui.i18n import current_lang, translate
+    from ui.tutorials import tutorial_title
+
+    lang = lang or current_lang()
+    return translate(lang, f"presets.label.{name}", tutorial=tutorial_title(TUTORIAL[name], lang))
+
+
 def render(sb) -> None:
     """The popover of presets; after a click, open the preset's page (before the sidebar's widgets are drawn)."""
     ss = st.session_state
@@ -65,5 +78,5 @@ def render(sb) -> None:
     with sb.popover(t("presets.menu"), icon="📚", width="stretch", key=MENU, on_change="rerun"):
         st.caption(t("presets.intro"))
         for name in PRESETS:
-            st.button(t(f"start.presets.{name}"), key=f"preset_{name}", on_click=apply, args=(name,),
+            st.button(label(name), key=f"preset_{name}", on_click=apply, args=(name,),
                       width="stretch")

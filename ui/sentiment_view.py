@@ -164,13 +164,16 @@ def training_section(tr: S.Trainer) -> None:
     m[0].metric(t("sentiment.train.step"), tr.step)
     m[1].metric(t("sentiment.train.acc_train"), f"{scores['train']:.1%}")
     m[2].metric(t("sentiment.train.acc_test"), f"{scores['test']:.1%}",
-                delta=f"{scores['test'] - S.TARGET:+.1%} vs {S.TARGET:.0%}")
+                delta=t("sentiment.train.vs_target", delta=f"{scores['test'] - S.TARGET:+.1%}",
+                        target=f"{S.TARGET:.0%}"),
+                help=t("sentiment.train.target_help", target=f"{S.TARGET:.0%}"))
     m[3].metric(t("sentiment.train.bow"), f"{bow['test']:.1%}", help=t("sentiment.train.bow_help"))
     st.table(pd.DataFrame({"LSTM": [f"{kinds[k]:.1%}" for k in kinds],
                            t("sentiment.train.bow_short"): [f"{bow['by_kind'][k]:.1%}" for k in kinds]},
                           index=[t(f"sentiment.kind.{k}") for k in kinds]))
     if tr.losses:
-        labels = {"title": t("sentiment.train.loss_title"), "step": t("sentiment.train.step"), "loss": "loss"}
+        labels = {"title": t("sentiment.train.loss_title"), "step": t("sentiment.train.step"),
+                  "loss": t("sentiment.train.loss_axis")}
         st.plotly_chart(loss_figure(tr.losses, labels), key="sentiment_loss_fig")
 
 

@@ -237,17 +237,24 @@ def _reassert_bound() -> None:
                 ss[p.key] = ss[p.key]
 
 
+# pages that build their own model and do not read the sidebar's nn.LSTM settings (a note in the sidebar says so)
+OWN_MODEL = ("learn", "quiz", "sentiment")
+
+
 def render_sidebar() -> AppConfig:
     """Draw the language selector and the nn.LSTM arguments from `PARAMS`; validate; keep the last valid."""
     sb, ss = st.sidebar, st.session_state
-    if ss.get("lang") not in LANGS:
-        ss["lang"] = browser_lang()
+    if ss.get("lang") not in LANGS:  # a new session, or a page switch that dropped the widget's value: the
+        asked = st.query_params.get("lang")  # address (every hand-over writes ?lang=) before the browser's
+        ss["lang"] = asked if asked in LANGS else browser_lang()
     sb.selectbox(t("shell.language"), LANGS, key="lang", format_func=LANG_NAMES.get)
     _reassert_bound()
     lock = model_source.locked()  # a trained/uploaded model fixes the architecture widgets
     for area in ("model", "input"):
         sb.subheader(t(f"shell.sidebar.{area}"))
         if area == "model":
+            if st.query_params.get("page") in OWN_MODEL:  # this page builds its own model: say so where it shows
+                sb.info(t(f"shell.sidebar.own_model.{st.query_params['page']}"), icon="ℹ️")
             model_source.render_switch(sb)  # random / trained / uploaded weights (the Learn page)
         for p in PARAMS:
             if p.area == area:

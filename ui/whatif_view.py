@@ -82,3 +82,25 @@ def render_unit(w: WhatIf, layer: int, direction: int, b: int, unit: int, gates:
                              {q: getattr(clamped, pick[q])[:, b, unit] for q in series},
                              labels, gates, steps, unit)
     st.plotly_chart(fig, key="whatif_fig_unit")
+
+
+def fmt_steps(steps) -> str:
+    """Steps as short ranges: (0, 1, 2, 5) -> "0–2, 5"; none -> "—"."""
+    steps, parts = list(steps), []
+    while steps:
+        a = b = steps.pop(0)
+        while steps and steps[0] == b + 1:
+            b = steps.pop(0)
+        parts.append(str(a) if a == b else f"{a}–{b}")
+    return ", ".join(parts) or "—"
+
+
+def explain_text(w: WhatIf, layer: int, direction: int, b: int) -> str:
+    """The explanation for the clamped direction (the forward direction reaches the clamp from the left, the
+    backward from the right), then where the change reached in this run, measured."""
+    from lessons.whatif import spread
+
+    s = spread(w, layer, direction, b)
+    measured = t("whatif.measured", layer=layer, direction=t(f"whatif.dir{direction}"), still=fmt_steps(s.still),
+                 moved=fmt_steps(s.moved))
+    return t("whatif.explain" if direction == 0 else "whatif.explain_backward") + "\n\n" + measured

@@ -207,3 +207,30 @@ def screenshot():
         return path
 
     return take
+
+
+def open_menu_page(page, name: str) -> None:
+    """Click the menu link of page ``name`` in the same session: the top navigation's section dropdowns on a wide
+    window (app.py groups the menu), the sidebar's menu on a narrow one."""
+    direct = page.locator(f"[data-testid=stSidebarNav] a[href$='/{name}'], [data-testid=stTopNavLinkContainer] "
+                          f"a[href$='/{name}']")
+    if direct.count():
+        direct.first.click()
+        return
+    for section in page.locator("[data-testid=stTopNavSection]").all():
+        section.click()
+        link = page.locator(f"[data-testid=stTopNavPopover] a[href$='/{name}']")
+        try:
+            link.first.wait_for(timeout=2_000)
+        except Exception:  # not in this section: close it, try the next
+            page.keyboard.press("Escape")
+            continue
+        link.first.click()
+        return
+    raise AssertionError(f"no menu link to {name}")
+
+
+@pytest.fixture
+def open_page():
+    """``open_page(page, "weights")``: follow the menu to another page, in the same session."""
+    return open_menu_page

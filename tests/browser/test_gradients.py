@@ -37,7 +37,7 @@ def test_whatif_page(page, goto, wait_idle, assert_no_exception, screenshot, lan
     # switch both default clamps off: a message replaces the charts
     for gate in ("f", "i"):
         label = {"en": {"f": "Clamp forget gate f", "i": "Clamp input gate i"},
-                 "zh": {"f": "钳住遗忘门 f", "i": "钳住输入门 i"}}[lang][gate]
+                 "zh": {"f": "固定遗忘门 f", "i": "固定输入门 i"}}[lang][gate]
         page.locator("[data-testid=stCheckbox]", has_text=label).locator("label").click()
         wait_idle(page)
     assert_no_exception(page)

@@ -10,6 +10,7 @@ import torch
 
 from lessons.weight_files import load_weights
 from lstm_core import LSTMConfig
+from tests.browser.conftest import open_menu_page
 
 pytestmark = pytest.mark.browser
 
@@ -91,7 +92,7 @@ def test_train_use_and_upload(page, goto, wait_idle, assert_no_exception, screen
     assert load_weights(info.value.path().read_bytes(), "back.safetensors").config == back.config
 
     # navigate in the same session (a page.goto would start a new one): the stepper shows the uploaded model
-    page.locator("[data-testid=stSidebarNav] a[href$='/stepper']").click()
+    open_menu_page(page, "stepper")
     wait_idle(page)
     assert_no_exception(page)
     assert page.url.split("?")[0].endswith("/stepper")
@@ -135,10 +136,9 @@ def test_learn_page_in_chinese(page, goto, wait_idle, assert_no_exception, scree
 
 def test_example_opens_in_the_stepper_with_the_task_unit(page, goto, wait_idle, assert_no_exception, screenshot):
     goto("learn", lang="en")
-    nav = page.locator("[data-testid=stSidebarNav]")
-    nav.locator("a[href$='/stepper']").click()  # visit the Stepper first: its widgets exist in the session
+    open_menu_page(page, "stepper")  # visit the Stepper first: its widgets exist in the session
     wait_idle(page)
-    nav.locator("a[href$='/learn']").click()
+    open_menu_page(page, "learn")
     wait_idle(page)
     train(page, wait_idle, 300)
     unit = int(re.search(r"memory unit: unit (\d+)", page.locator("[data-testid=stMain]").inner_text()).group(1))

@@ -8,7 +8,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from lessons import pitfalls, quiz
+from lessons import errata, pitfalls, quiz
+from ui.i18n import translate
+
+N_ERRORS = len(pitfalls.CLAIMS) + len(errata.KEYS)  # the claims tab counts the tutorial errors
 
 pytestmark = pytest.mark.browser
 # the machine is shared and slow at times: an element may appear seconds after the script looks idle
@@ -23,7 +26,7 @@ def test_pitfalls_page_en_and_zh(page, goto, wait_idle, assert_no_exception, scr
     card = page.locator(".st-key-card_hidden_batch")
     expect(card).to_contain_text("Expected hidden[0] size (4, 2, 5), got [4, 3, 5]")
     screenshot(page, "pitfalls-en")
-    page.get_by_role("tab", name="Seven tutorial errors").click()
+    page.get_by_role("tab", name=translate("en", "pitfalls.tab_claims", n=N_ERRORS)).click()
     wait_idle(page)
     claim = page.locator(".st-key-card_claim_batch_first_default")
     claim.scroll_into_view_if_needed()
@@ -36,9 +39,11 @@ def test_pitfalls_page_en_and_zh(page, goto, wait_idle, assert_no_exception, scr
     expect(page.locator("h1").first).to_contain_text("误区实验室")
     expect(page.locator(".st-key-card_padding")).to_contain_text("只填充不打包")
     screenshot(page, "pitfalls-zh")
-    page.get_by_role("tab", name="教程中的七处错误").click()
+    page.get_by_role("tab", name=translate("zh", "pitfalls.tab_claims", n=N_ERRORS)).click()
     wait_idle(page)
     expect(page.locator(".st-key-card_claim_batch_first_default")).to_contain_text("默认为 True")
+    for key in errata.KEYS:  # every tutorial erratum, with torch's live answer
+        expect(page.locator(f".st-key-erratum_{key}")).to_have_count(1)
     screenshot(page, "pitfalls-claims-zh")
     assert_no_exception(page)
 

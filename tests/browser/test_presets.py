@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from lessons import start as lesson
+from ui import presets
 from ui.i18n import translate
 
 pytestmark = pytest.mark.browser
@@ -21,7 +22,7 @@ def test_choose_a_preset_from_another_page(page, goto, wait_idle, assert_no_exce
     goto("weights", lang=lang, hidden_size=9)
     page.get_by_role("button", name=re.compile(translate(lang, "presets.menu"))).click()
     screenshot(page, f"presets-menu-{lang}")
-    page.get_by_role("button", name=translate(lang, "start.presets.woaizhongguo")).click()
+    page.get_by_role("button", name=presets.label("woaizhongguo", lang)).click()
     page.get_by_role("heading", name=translate(lang, "stepper.title")).wait_for()
     wait_idle(page)
     assert_no_exception(page)
@@ -34,5 +35,5 @@ def test_choose_a_preset_from_another_page(page, goto, wait_idle, assert_no_exce
     # the backward cursor starts at the last character: the stepper labels the step with it
     page.wait_for_function("() => document.querySelector('[data-testid=stMain]').innerText.includes('«国»')")
     page.get_by_role("button", name=re.compile(translate(lang, "presets.menu"))).wait_for()  # the menu closed
-    assert not page.get_by_role("button", name=translate(lang, "start.presets.seed002")).is_visible()
+    assert not page.get_by_role("button", name=presets.label("seed002", lang)).is_visible()
     screenshot(page, f"presets-woaizhongguo-{lang}")

@@ -4,6 +4,8 @@ reaches the page."""
 
 import pytest
 
+from tests.browser.conftest import open_menu_page
+
 pytestmark = pytest.mark.browser
 
 PLOTS = ".js-plotly-plot"
@@ -38,7 +40,7 @@ def test_sentiment_page(page, goto, wait_idle, assert_no_exception, screenshot, 
     page.get_by_role("button", name=use).click()
     wait_idle(page)
     assert_no_exception(page)
-    page.locator("[data-testid=stSidebarNav] a", has_text=stepper).click()
+    open_menu_page(page, "stepper")
     page.wait_for_selector(f"{STEPPER}[data-drawn]", timeout=60_000)
     wait_idle(page)
     assert_no_exception(page)

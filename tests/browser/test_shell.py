@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import streamlit_server
+from tests.browser.conftest import open_menu_page, streamlit_server
 from tests.pages.test_shell import page_names
 
 pytestmark = pytest.mark.browser
@@ -47,7 +47,7 @@ def test_root_link_forwards_and_survives_switch_and_reload(page, goto, wait_idle
     page.locator("[data-testid=stSidebar] [data-testid=stSlider]").nth(2).get_by_role("slider").press("ArrowRight")
     wait_idle(page)
     wait_for_query(page, "num_layers=2")
-    page.locator("[data-testid=stSidebarNav] a[href$='/weights']").click()
+    open_menu_page(page, "weights")
     wait_idle(page)
     assert_no_exception(page)
     assert "/weights" in wait_for_query(page, "num_layers=2", "hidden_size=8", "page=weights")
@@ -74,7 +74,7 @@ def test_language_switch_keeps_a_changed_slider(page, goto, wait_idle, assert_no
 
 def test_navigation_keeps_the_configuration(page, goto, wait_idle, assert_no_exception):
     goto("shapes", hidden_size=9, lang="en")
-    page.locator("[data-testid=stSidebarNav] a[href$='/weights']").click()
+    open_menu_page(page, "weights")
     wait_idle(page)
     assert_no_exception(page)
     url = wait_for_query(page, "page=weights", "hidden_size=9")

@@ -28,3 +28,20 @@ def test_gate_display_order_is_the_engines_gates():
     from ui.palette import GATE_DISPLAY_ORDER
 
     assert sorted(GATE_DISPLAY_ORDER) == sorted(GATES) and GATE_DISPLAY_ORDER == ("f", "i", "o", "g")
+
+
+def test_time_axes_tick_whole_steps_only():
+    """What-if's time axes never show fractional steps (2.5): ticks start at 0 and step by a whole number."""
+    import numpy as np
+
+    from ui.figures.whatif import delta_heatmap, time_axis, unit_whatif_figure
+
+    for T, want in ((5, 1), (20, 1), (21, 2), (200, 10)):
+        assert time_axis(T) == {"tick0": 0, "dtick": want, "tickformat": "d"}
+    labels = {"t": "t", "unit": "unit", "unclamped": "u", "clamped": "c", "unit_title": "Unit {j}",
+              **{f"q_{q}": q for q in "ifgoch"}}
+    heat = delta_heatmap(np.zeros((7, 3)), labels, "title", "unit", (2, 3), (0,))
+    assert heat.layout.xaxis.dtick == 1 and heat.layout.xaxis.tickformat == "d"
+    series = {q: np.zeros(7) for q in "fch"}
+    unit = unit_whatif_figure(series, series, labels, ["f"], (2, 3), 0)
+    assert all(ax.dtick == 1 and ax.tickformat == "d" for ax in (unit.layout.xaxis, unit.layout.xaxis2))

@@ -36,9 +36,21 @@ def test_seed004_pack_long_raises():
     assert e.claimed["dtype"] == "torch.int64" and e.actual["h_n"] == (1, 3, 3)
 
 
-def test_seed004_unsqueeze_is_silently_wrong():
+def test_seed004_unsqueeze_raises_at_item_for_a_longer_sentence():
+    """The tutorial's predict_sentiment: unsqueeze(1) for a batch_first model gives one prediction per token,
+    and its own `.item()` raises for any sentence longer than one token."""
+    from lessons.errata_recipes import LSTMSentiment
+
     e = errata.seed004_unsqueeze()
-    assert e.error is None
+    torch.manual_seed(0)
+    model = LSTMSentiment(50, 8, 6, 1, 2, True, 0.5, 1).eval()
+    with torch.no_grad(), pytest.raises(RuntimeError) as info:
+        torch.sigmoid(model(torch.tensor([5, 9, 2, 7]).unsqueeze(1))).item()
+    assert e.error == f"RuntimeError: {info.value}" and "4 elements" in e.error
+    assert e.claimed["prediction"] == (4, 1)
+    with torch.no_grad():  # one token: (1, 1) is both layouts, so the tutorial's call runs
+        assert e.actual["one_token"] == pytest.approx(torch.sigmoid(model(torch.tensor([[5]]))).item(), abs=1e-4)
+        assert e.actual["right"] == pytest.approx(torch.sigmoid(model(torch.tensor([[5, 9, 2, 7]]))).item(), abs=1e-4)
     assert e.claimed["input"] == (4, 1) and e.claimed["h_n"] == (1, 4, 3)
     assert e.actual["input"] == (1, 4) and e.actual["h_n"] == (1, 1, 3)
     # independent: the right layout equals running the 4 steps one by one through the same weights

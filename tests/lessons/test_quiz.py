@@ -138,3 +138,23 @@ def test_code_is_runnable_and_gives_the_true_shapes():
         got = {"output": tuple(scope["output"].shape), "h_n": tuple(scope["h_n"].shape),
                "c_n": tuple(scope["c_n"].shape)}
         assert got == quiz.true_shapes(q)
+
+
+def test_levels_go_from_easy_to_hard():
+    """Level 1: one layer, one direction, time-major, batched; each level adds arguments; level 4 is the full
+    distribution. The level is read off the seed alone, so a link reproduces the question."""
+    import random
+
+    rng = random.Random(0)
+    for level in range(1, quiz.LEVELS + 1):
+        qs = [quiz.random_question(quiz.seed_for(level, rng)) for _ in range(200)]
+        assert all(quiz.level_of(q.seed) == level for q in qs)
+        cfgs = [q.config for q in qs]
+        assert all(c.num_layers == 1 for c in cfgs) == (level < 3)
+        assert all(not c.bidirectional and not c.batch_first for c in cfgs) == (level < 2)
+        simple = [c.proj_size == 0 and c.bias and not q.unbatched for c, q in zip(cfgs, qs, strict=True)]
+        assert all(simple) == (level < 4)
+        for q in qs[:20]:  # still unambiguous and still what torch returns
+            shapes = quiz.true_shapes(q)
+            assert shapes["h_n"][-2] == q.batch_size or q.unbatched
+    assert [quiz.level_after(n) for n in range(9)] == [1, 1, 2, 2, 3, 3, 4, 4, 4]

@@ -11,7 +11,7 @@ from lessons import sentiment as S
 from lstm_core import LSTM
 from scripts.make_sentiment_corpus import generate
 
-BUDGET = 60  # Adam steps of 64 sentences
+BUDGET = 120  # Adam steps of 64 sentences (held out: ~80 % at 60 steps, ~99.7 % at 180; bag of words ~43 %)
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +48,7 @@ def test_reaches_held_out_target_and_beats_bag_of_words(trained):
     kinds = S.by_kind(trained.model, trained.data.test)
     assert kinds["contrast"] > bow["by_kind"]["contrast"] + 0.2
     assert kinds["negated"] > bow["by_kind"]["negated"] + 0.2
+    assert kinds["long"] > bow["by_kind"]["long"] + 0.3  # a structure never trained on
 
 
 def test_training_is_seeded_and_resumable():
@@ -95,3 +96,26 @@ def test_packed_equals_alone_and_plain_padding_differs(trained):
     longest = res["lengths"].index(max(res["lengths"]))
     assert abs(float(res["padded"][longest] - res["packed"][longest])) < 1e-6
     assert max(abs(float(res["padded"][b] - res["packed"][b])) for b in range(3) if b != longest) > 1e-4
+
+
+def test_held_out_part_has_structures_never_trained_on():
+    """The corpus holds its split: the held-out part has the training kinds plus structures the training part
+    never shows — negation frames made of known words, and fillers between the negation or turn and the
+    verdict — so held-out accuracy measures more than memorised templates."""
+    from scripts.make_sentiment_corpus import FILLERS, FRAMES
+
+    items = json.loads(S.CORPUS.read_text(encoding="utf-8"))["items"]
+    train = [it for it in items if it["split"] == "train"]
+    test = [it for it in items if it["split"] == "test"]
+    assert 0.15 < len(test) / len(items) < 0.3
+    assert {it["kind"] for it in test} == {it["kind"] for it in train} | {"long"}
+    assert all(it["split"] == "test" for it in items if it["kind"] == "long")
+    for lang in ("en", "zh"):
+        for text in (it["text"] for it in train if it["lang"] == lang):
+            assert not any(f in text for f in FILLERS[lang]) and not any(f in text for f in FRAMES[lang][2:])
+        assert any(any(f in it["text"] for f in FRAMES[lang][2:]) for it in test if it["lang"] == lang)
+    data = S.split(0)
+    assert len(data.test) == len(test) and len(data.train) == len(train)
+    vocab = data.vocab  # the held-out negation frames are made of words the model was trained on
+    for frame in FRAMES["en"][2:]:
+        assert all(tok in vocab for tok in S.tokenize(frame))

@@ -112,3 +112,19 @@ def test_impossible_clamps_are_refused(clamp):
 def test_make_clamps_one_per_gate():
     cl = make_clamps({"f": 1, "i": 0}, layer=1, direction=0, units=[2], steps=range(3))
     assert cl == [Clamp("f", 1.0, 1, 0, (2,), (0, 1, 2)), Clamp("i", 0.0, 1, 0, (2,), (0, 1, 2))]
+
+
+def test_spread_forward_stays_still_before_the_clamp_backward_after_it():
+    """The forward direction meets a clamp at its first step, the backward direction at its last: clamping
+    steps 3-4 changes forward h at 3.. and backward h at ..4 (the old text said "before nothing changes" for
+    both)."""
+    from lessons.whatif import spread
+
+    model = LSTMConfig(3, 4, bidirectional=True).build(seed=0, dtype=torch.float64)
+    x = torch.randn(8, 1, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    for direction, still, moved in ((0, (0, 1, 2), (3, 4, 5, 6, 7)), (1, (5, 6, 7), (0, 1, 2, 3, 4))):
+        w = what_if(model, x, make_clamps({"f": 1.0, "i": 0.0}, direction=direction, units=[0], steps=[3, 4]))
+        s = spread(w, 0, direction)
+        assert (s.still, s.moved) == (still, moved)
+        dh = (w.clamped[0, direction].h - w.base[0, direction].h)[:, 0]  # independent of spread()
+        assert all(np.abs(dh[t]).max() == 0 for t in still) and all(np.abs(dh[t]).max() > 0 for t in moved)

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from lessons.gradients import lstm_gradflow, matched_rnn, rnn_gradflow, seeded_input, with_forget_bias
 from lstm_core import LSTMConfig, limits
@@ -181,12 +182,20 @@ def catalog(lang: str) -> dict:
     return json.loads((LOCALES_DIR / lang / "gradients.json").read_text(encoding="utf-8"))
 
 
+def band(q: float) -> str:
+    """Which comparison a ratio of ratios q = LSTM / RNN must be worded as (the bands the page promises)."""
+    return "far_above" if q >= 100 else "above" if q >= 2 else "about_equal" if q > 0.5 else "below"
+
+
 def callout(lang: str, key: str, lstm, rnn, shift: float, T: int = 60) -> str:
-    """The callout as the page must word it for these curves (the numbers formatted as on the metrics)."""
-    ratio = lambda flow: f"{flow.dL_dh[0, 0] / flow.dL_dh[-1, 0]:.2e}"  # noqa: E731
+    """The callout as the page must word it for these curves (the numbers formatted as on the metrics, the
+    comparison chosen by the two ratios)."""
+    value = lambda flow: flow.dL_dh[0, 0] / flow.dL_dh[-1, 0]  # noqa: E731
+    q = value(lstm) / value(rnn)
+    relation = catalog(lang)[f"gradients.rel.{band(q)}"].format(q=f"{q:.2g}")
     return catalog(lang)[key].format(shift=f"{shift:g}", f=f"{lstm.forget[:, 0].mean():.2f}", T=T,
-                                     prod=f"{lstm.forget_product[0, 0].mean():.1e}", lstm=ratio(lstm),
-                                     rnn=ratio(rnn))
+                                     prod=f"{lstm.forget_product[0, 0].mean():.1e}", lstm=f"{value(lstm):.2e}",
+                                     rnn=f"{value(rnn):.2e}", relation=relation)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -334,6 +343,27 @@ def test_bptt_section_in_both_languages(run_app, assert_app_ok, app_text, lang):
     assert frame.shape == (5, 8)
     np.testing.assert_array_equal(frame.iloc[:, 0].to_numpy(), lstm_bw.dh_full[59, 0])  # W_hrᵀ δh_t with proj
     assert any(r"\colorbox" in x.value for x in at.latex)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_explanation_states_the_measured_spectrum_and_paths(run_app, assert_app_ok, lang):
+    """The explanation's two measured sentences carry this configuration's numbers, recomputed here: the
+    matched RNN's ‖W_hh‖₂ and spectral radius, and ‖∂L/∂x₀‖ through each path, worded by which is larger."""
+    from lessons.facts import claims
+
+    at = run_app(page="gradients", lang=lang)
+    assert_app_ok(at)
+    cfg = LSTMConfig(4, 6)
+    w = matched_rnn(cfg, 0).state_dict()["weight_hh_l0"].double()
+    norm, radius = torch.linalg.svdvals(w)[0].item(), np.abs(np.linalg.eigvals(w.numpy())).max()
+    paths = claims.gradient_paths(cfg.build(0).state_dict(), seeded_input(60, 4, 0))
+    text = "\n".join(m.value for m in at.markdown)
+    assert f"{norm:.2f}" in text and f"{radius:.2f}" in text
+    whh_key = "gradients.whh.grow" if norm > 1 else "gradients.whh.shrink"
+    assert catalog(lang)[whh_key].format(norm=f"{norm:.2f}", radius=f"{radius:.2f}", H=6) in text
+    assert paths.cell > paths.h  # random weights: the cell path carries what is left
+    assert catalog(lang)["gradients.paths.cell"].format(T=60, full=f"{paths.full:.1e}", cell=f"{paths.cell:.1e}",
+                                                       h=f"{paths.h:.1e}", seed=0) in text
 
 
 def test_bptt_step_slider_runs_left_to_right_like_the_charts(run_app, assert_app_ok):

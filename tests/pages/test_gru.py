@@ -51,3 +51,17 @@ def test_training_both_draws_both_loss_curves(run_app, assert_app_ok):
     _close(tr["loss_gru"]["y"], race.gru_loss, 1e-6)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["GRU held-out R²"] == f"{race.gru_quality:.3f}"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_gates_are_counted_both_ways_from_the_real_weights(run_app, assert_app_ok, lang):
+    """"Three gates plus the candidate" (textbooks) and four weight blocks (torch's cell gate g): the block
+    counts the page states are torch's own rows / hidden_size."""
+    from ui.i18n import translate
+
+    at = run_app(page="gru", lang=lang, query={"hidden_size": 5})
+    assert_app_ok(at)
+    lstm_blocks = torch.nn.LSTM(4, 5).weight_ih_l0.shape[0] // 5
+    gru_blocks = torch.nn.GRU(4, 5).weight_ih_l0.shape[0] // 5
+    assert (lstm_blocks, gru_blocks) == (4, 3)
+    assert translate(lang, "gru.gates", lstm_blocks=lstm_blocks, gru_blocks=gru_blocks) in [i.value for i in at.info]

@@ -67,5 +67,13 @@ def test_text_input_labels_the_attention_bars_with_tokens(run_app, assert_app_ok
     assert_app_ok(at)
     r = _expected(LSTMConfig(4, 6), 0, text_batch(text, 4, 0))
     tr = traces_by_meta(at)
-    assert tr["attention_weights"]["x"] == ["0:the", "1:film", "2:was", "3:not", "4:good"]
+    assert tr["attention_weights"]["x"] == ["the<br>t=0", "film<br>t=1", "was<br>t=2", "not<br>t=3", "good<br>t=4"]
     _close(tr["attention_weights"]["y"], H.attention(r, 0).weights[0])
+
+
+def test_attention_ticks_are_steps_not_index_colon_step():
+    """No "0:t=0": numeric inputs are labelled t=k, tokens carry their step below them (a repeat stays apart)."""
+    from ui.figures.heads import step_ticks
+
+    assert step_ticks(["t=0", "t=1"]) == ["t=0", "t=1"]
+    assert step_ticks(["好", "好"]) == ["好<br>t=0", "好<br>t=1"]

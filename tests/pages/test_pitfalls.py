@@ -218,12 +218,22 @@ def test_numbers_follow_the_state(run_app, assert_app_ok):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_the_four_seed_errata_are_shown_with_torchs_live_answer(run_app, assert_app_ok, lang):
+def test_every_tutorial_erratum_is_shown_with_its_quote_torchs_live_answer_and_the_fix(run_app, assert_app_ok,
+                                                                                       app_text, lang):
     from lessons import errata
+    from lessons.tutorials import QUOTES
     from ui.errata_view import result_text
+    from ui.tutorials import tutorial_title
 
     at = run_app(page="pitfalls", lang=lang)
     assert_app_ok(at)
     shown = [c.value for c in at.code]
     for e in errata.all_errata().values():
         assert e.snippet in shown and result_text(e) in shown
+        assert not e.fix or e.fix in shown
+        if QUOTES[e.key].code:
+            assert QUOTES[e.key].text in shown
+    text = app_text(at)
+    for n in ("000", "001", "002", "003", "004"):
+        assert tutorial_title(n, lang) in text
+    assert "seed 00" not in text.lower() and "种子教程" not in text and "Tutorial 00" not in text

@@ -13,6 +13,7 @@ from lstm_core import LSTMConfig, limits
 from tests.conftest import _walk
 from ui import model_source, presets, state
 from ui.i18n import translate
+from ui.tutorials import tutorial_title
 
 
 def open_preset(run_app, name: str, lang: str, page: str = "weights", session: dict | None = None):
@@ -57,7 +58,9 @@ def test_the_menu_is_on_every_page(run_app, lang):
     for page in ("start", "shapes", "proof"):
         at = run_app(page, lang=lang)
         labels = [b.label for b in at.button if b.key and b.key.startswith("preset_")]
-        assert labels == [translate(lang, f"start.presets.{n}") for n in lesson.PRESETS], page
+        assert labels == [presets.label(n, lang) for n in lesson.PRESETS], page
+        for n, lab in zip(lesson.PRESETS, labels, strict=True):
+            assert tutorial_title(presets.TUTORIAL[n], lang) in lab and "seed 00" not in lab
         assert translate(lang, "presets.menu") in popover_labels(at)
 
 

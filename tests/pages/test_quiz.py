@@ -121,7 +121,31 @@ def test_seeds_that_look_like_digits_are_refused(run_app, assert_app_ok, value):
     assert_app_ok(at)
     assert len(at.warning) == 1 and "quiz_seed" in at.warning[0].value
     seed = at.session_state["quiz_seed"]
-    assert isinstance(seed, int) and 0 <= seed < 1_000_000
+    assert isinstance(seed, int) and 0 <= seed <= quiz.MAX_SEED and quiz.level_of(seed) == 1  # a first question
     assert any(quiz.random_question(seed).code() in c.value for c in at.code)
     at.button(key="quiz_new").click().run()  # the next action still works
     assert_app_ok(at)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_questions_are_numbered_and_get_harder(run_app, assert_app_ok, app_text, lang):
+    """The heading counts questions (not the random seed) and names the level; every two answered questions
+    the next one is a level harder."""
+    at = run_app(page="quiz", lang=lang)
+    assert_app_ok(at)
+    assert str(at.session_state["quiz_seed"]) not in at.markdown[1].value
+    levels = []
+    for n in range(1, 8):
+        seed = at.session_state["quiz_seed"]
+        level = quiz.level_of(seed)
+        levels.append(level)
+        heading = translate(lang, "quiz.question", n=n, level=level, levels=quiz.LEVELS,
+                            about=translate(lang, f"quiz.level.{level}"))
+        assert heading in [m.value for m in at.markdown]
+        shapes = quiz.true_shapes(quiz.random_question(seed))
+        for name in quiz.TENSORS:
+            field(at, name).set_value(str(shapes[name]))
+        submit(at)
+        at.button(key="quiz_new").click().run()
+        assert_app_ok(at)
+    assert levels == [1, 1, 2, 2, 3, 3, 4]

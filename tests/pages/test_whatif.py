@@ -2,6 +2,8 @@
 and moving the clamp controls changes them accordingly."""
 
 
+import json
+
 import numpy as np
 import pytest
 
@@ -15,6 +17,12 @@ charts = traces_by_meta
 
 def z(trace) -> np.ndarray:
     return np.array([[np.nan if v is None else v for v in row] for row in trace["z"]], dtype=float)
+
+
+def catalog(lang: str) -> dict:
+    from ui.i18n import LOCALES_DIR
+
+    return json.loads((LOCALES_DIR / lang / "whatif.json").read_text(encoding="utf-8"))
 
 
 def expected(cfg, seed, B, T, values, units, steps, layer=0, direction=0):
@@ -91,8 +99,26 @@ def test_projection_model_runs(run_app, assert_app_ok):
     assert np.allclose(z(charts(at)["delta_h"]), w.delta("h")[:, 0].T, atol=1e-6, rtol=0)
 
 
-@pytest.mark.parametrize("lang,word", [("en", "clamp a gate"), ("zh", "钳住")])
+@pytest.mark.parametrize("lang,word", [("en", "clamp a gate"), ("zh", "把一个门固定")])
 def test_both_languages(run_app, assert_app_ok, app_text, lang, word):
     at = run_app(page="whatif", lang=lang)
     assert_app_ok(at)
     assert word in app_text(at)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_backward_clamp_reaches_the_earlier_steps_and_the_page_says_so(run_app, assert_app_ok, app_text, lang):
+    """Clamping steps 3-4 of the backward direction changes its h at steps 0-4 and leaves step 5 alone
+    (recomputed here); the page explains the backward direction and states those very steps."""
+    at = run_app(page="whatif", lang=lang, query={"seq_len": 6, "bidirectional": True})
+    at.selectbox(key="whatif_direction").set_value(1)
+    at.slider(key="whatif_steps").set_value((3, 4)).run()
+    assert_app_ok(at)
+    w = expected(LSTMConfig(4, 6, bidirectional=True), 0, 2, 6, {"f": 1.0, "i": 0.0}, [0], range(3, 5),
+                 direction=1)
+    moved = np.abs(w.delta("h", 0, 1)[:, 0]).max(axis=1) > 0
+    assert list(np.flatnonzero(moved)) == [0, 1, 2, 3, 4] and not moved[5]
+    text = app_text(at)
+    cat = catalog(lang)
+    assert cat["whatif.explain_backward"][:30] in text
+    assert cat["whatif.measured"].format(layer=0, direction=cat["whatif.dir1"], still="5", moved="0–4") in text

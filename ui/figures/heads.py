@@ -33,9 +33,15 @@ def compare_figure(right, wrong, labels: Mapping[str, str], meta: str) -> go.Fig
     return fig
 
 
+def step_ticks(steps: Sequence[str]) -> list[str]:
+    """Unique category labels, one per step: "t=3" stays "t=3"; a token gets its step below it ("good<br>t=4"),
+    so a repeated word is still two bars."""
+    return [s if s == f"t={k}" else f"{s}<br>t={k}" for k, s in enumerate(steps)]
+
+
 def attention_figure(weights, weights_plain, steps: Sequence[str], labels: Mapping[str, str]) -> go.Figure:
     """Softmax weights over the timesteps (x: tokens or t=…), masked and unmasked."""
-    x = [f"{k}:{s}" for k, s in enumerate(steps)]
+    x = step_ticks(steps)
     fig = go.Figure([
         go.Bar(x=x, y=_values(weights), name=labels["masked"], meta="attention_weights", marker_color=RIGHT_COLOR),
         go.Bar(x=x, y=_values(weights_plain), name=labels["plain"], meta="attention_plain",

@@ -60,8 +60,14 @@ def delta_heatmap(delta: np.ndarray, labels: Mapping[str, str], title: str, meta
             for u in clamped_units:
                 fig.add_shape(type="rect", x0=a - 0.5, x1=b + 0.5, y0=u - 0.5, y1=u + 0.5, line=frame)
     fig.update_layout(title=title, xaxis_title=labels["t"], yaxis_title=labels[row_label], height=300,
-                      margin=dict(l=10, r=10, t=50, b=10), yaxis=dict(autorange="reversed", dtick=1))
+                      margin=dict(l=10, r=10, t=50, b=10), yaxis=dict(autorange="reversed", dtick=1),
+                      xaxis=time_axis(z.shape[1]))
     return fig
+
+
+def time_axis(T: int, most: int = 20) -> dict:
+    """An x axis of whole time steps: ticks at integers only, at most about ``most`` of them."""
+    return dict(tick0=0, dtick=max(1, -(-T // most)), tickformat="d")
 
 
 def unit_whatif_figure(base: Mapping[str, np.ndarray], clamped: Mapping[str, np.ndarray],
@@ -86,6 +92,7 @@ def unit_whatif_figure(base: Mapping[str, np.ndarray], clamped: Mapping[str, np.
                                  marker=dict(size=4, symbol="x"), legendgroup="clamped", showlegend=r == 1),
                       row=r, col=1)
         _steps_shading(fig, clamped_steps, row=r, col=1)
+    fig.update_xaxes(**time_axis(len(base[rows[0]])))
     fig.update_xaxes(title_text=labels["t"], row=len(rows), col=1)
     fig.update_layout(title=labels["unit_title"].format(j=unit), height=170 * len(rows) + 80,
                       margin=dict(l=10, r=10, t=70, b=10), hovermode="x unified",
