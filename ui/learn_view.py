@@ -416,9 +416,9 @@ def _use_uploaded(loaded, name: str) -> None:
         model_source.activate("uploaded")
 
 
-# The uploader lets files up to this size through to our own check, which names the 20 MB cap in the
-# learner's language (beyond it Streamlit's own English refusal, which names its size, is shown instead).
-UPLOAD_WIDGET_MB = 4 * MAX_UPLOAD_BYTES // 2**20  # the same room as the input panel's CSV uploader
+# The uploader's box states the limit the app applies (it said 80 MB while the app refused files over 20 MB);
+# a larger file gets Streamlit's own refusal, and one that reaches us anyway our message naming the cap.
+UPLOAD_WIDGET_MB = MAX_UPLOAD_BYTES // 2**20
 
 
 def upload_panel() -> None:
