@@ -63,8 +63,6 @@ def test_every_literal_key_in_the_code_exists():
         assert not missing, f"{lang}: keys used in code but missing from the catalog: {missing}"
 
 
-# Catalogs whose owners apply the same rule in their own branch (named in the merge notes).
-TUTORIAL_NAME_PENDING = {"start.json"}
 SEED_AS_TUTORIAL = re.compile(
     r"(?i)\bseeds? 00\d|\bseed-00\d|\bseed tutorial|种子教程|种子 ?00\d|教程 ?00\d|tutorial 00\d")
 
@@ -77,8 +75,6 @@ def test_tutorials_are_named_by_title_never_as_seed_n(lang):
 
     bad = []
     for path in sorted((LOCALES_DIR / lang).glob("*.json")):
-        if path.name in TUTORIAL_NAME_PENDING:
-            continue
         for key, value in json.loads(path.read_text(encoding="utf-8")).items():
             if SEED_AS_TUTORIAL.search(value):
                 bad.append(f"{path.name}:{key}")
@@ -86,6 +82,6 @@ def test_tutorials_are_named_by_title_never_as_seed_n(lang):
     titles = {tutorial_title(n, lang) for n in NUMBERS}
     assert len(titles) == 5
     if lang == "zh":  # 《…》 around a tutorial's name: it must be one of the five titles
-        quoted = {m for p in (LOCALES_DIR / lang).glob("*.json") if p.name not in TUTORIAL_NAME_PENDING
+        quoted = {m for p in (LOCALES_DIR / lang).glob("*.json")
                   for v in json.loads(p.read_text(encoding="utf-8")).values() for m in re.findall(r"《([^》{}]+)》", v)}
         assert quoted <= titles, quoted - titles

@@ -23,7 +23,7 @@ PROTECTED = re.compile(r"`[^`]*`|\$[^$]*\$|https?://[^\s）)」]+|\{[^{}]*\}")
 ALLOWED_WORDS = {
     "LSTM", "GRU", "RNN", "BiLSTM", "PyTorch", "Python", "CSV", "NPZ", "PNG", "URL", "UTF", "CPU", "MB", "NaN",
     "Inf", "BPTT", "cuDNN", "Adam", "torch", "numpy", "tanh", "sigmoid", "softmax", "safetensors", "autograd",
-    "PackedSequence", "Hochreiter", "Schmidhuber", "Jozefowicz", "True", "False", "Language",
+    "PackedSequence", "Hochreiter", "Schmidhuber", "Jozefowicz", "True", "False", "Language", "Jupyter", "Colab",
     "sin", "vs", "pt", "pth", "bin", "bfloat", "Linear", "logits", "argmax", "MSE", "NUL", "Home", "End", "unk",
     "Karpathy", "LSTMVis", "IMDB",
     # nn.LSTM's own argument and output names (the sidebar shows them verbatim)

@@ -18,6 +18,7 @@ from ui import chain_view, errata_view
 from ui.figures import chain as fc
 from ui.figures import start as figures
 from ui.i18n import current_lang, t
+from ui.presets import label as preset_label
 
 # Every other page, in app.py's menu order (tests/pages/test_start.py checks this against app.PAGES).
 OTHER_PAGES = ("shapes", "stepper", "weights", "proof", "code", "gradients", "whatif", "pitfalls", "learn",
@@ -105,7 +106,7 @@ def presets() -> None:
     st.subheader(t("start.presets.header"))
     st.markdown(t("start.presets.intro"))
     for name, query in lesson.PRESETS.items():
-        link(str(query["page"]), query, t(f"start.presets.{name}"))
+        link(str(query["page"]), query, preset_label(name))  # the sidebar menu's label: tutorial by title
 
 
 # ---- cached lesson calls ----------------------------------------------------------------------------------
