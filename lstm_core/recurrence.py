@@ -8,6 +8,7 @@ lengths (`prepare`), run, and put back (`finish`). Plain torch: autograd differe
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -150,13 +151,16 @@ def run_direction(x_proj: Tensor, h: Tensor, c: Tensor, w: LayerWeights, reverse
     steps = x_proj.size(0)
     weight_hh = w.weight_hh.T.contiguous().T  # the same matrix, stored so that `h @ weight_hh.T` reads it in rows
     cells, h_prev, c_prev = [None] * steps, [None] * steps, [None] * steps
-    for t in reversed(range(steps)) if reverse else range(steps):
-        h_prev[t], c_prev[t] = h, c
-        cells[t] = cell_step(None, h, c, None, weight_hh, weight_hr=w.weight_hr, x_proj=x_proj[t],
-                             clamp=_clamp_at(clamped, t))
-        h, c = cells[t].h, cells[t].c
-        if valid is not None:  # padding: keep the state of the sequence's last real step
-            h, c = torch.where(valid[t], h, h_prev[t]), torch.where(valid[t], c, c_prev[t])
+    # Without autograd the steps run in inference mode (less work per operation than no_grad). Its tensors
+    # never leave this module: callers stack them, outside it, into ordinary tensors that autograd may use.
+    with torch.inference_mode() if not torch.is_grad_enabled() else contextlib.nullcontext():
+        for t in reversed(range(steps)) if reverse else range(steps):
+            h_prev[t], c_prev[t] = h, c
+            cells[t] = cell_step(None, h, c, None, weight_hh, weight_hr=w.weight_hr, x_proj=x_proj[t],
+                                 clamp=_clamp_at(clamped, t))
+            h, c = cells[t].h, cells[t].c
+            if valid is not None:  # padding: keep the state of the sequence's last real step
+                h, c = torch.where(valid[t], h, h_prev[t]), torch.where(valid[t], c, c_prev[t])
     return {"cells": cells, "h_prev": h_prev, "c_prev": c_prev, "h_n": h, "c_n": c}
 
 
