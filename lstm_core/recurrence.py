@@ -8,7 +8,6 @@ lengths (`prepare`), run, and put back (`finish`). Plain torch: autograd differe
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -151,16 +150,13 @@ def run_direction(x_proj: Tensor, h: Tensor, c: Tensor, w: LayerWeights, reverse
     steps = x_proj.size(0)
     weight_hh = w.weight_hh.T.contiguous().T  # the same matrix, stored so that `h @ weight_hh.T` reads it in rows
     cells, h_prev, c_prev = [None] * steps, [None] * steps, [None] * steps
-    # Without autograd the steps run in inference mode (less work per operation than no_grad). Its tensors
-    # never leave this module: callers stack them, outside it, into ordinary tensors that autograd may use.
-    with torch.inference_mode() if not torch.is_grad_enabled() else contextlib.nullcontext():
-        for t in reversed(range(steps)) if reverse else range(steps):
-            h_prev[t], c_prev[t] = h, c
-            cells[t] = cell_step(None, h, c, None, weight_hh, weight_hr=w.weight_hr, x_proj=x_proj[t],
-                                 clamp=_clamp_at(clamped, t))
-            h, c = cells[t].h, cells[t].c
-            if valid is not None:  # padding: keep the state of the sequence's last real step
-                h, c = torch.where(valid[t], h, h_prev[t]), torch.where(valid[t], c, c_prev[t])
+    for t in reversed(range(steps)) if reverse else range(steps):
+        h_prev[t], c_prev[t] = h, c
+        cells[t] = cell_step(None, h, c, None, weight_hh, weight_hr=w.weight_hr, x_proj=x_proj[t],
+                             clamp=_clamp_at(clamped, t))
+        h, c = cells[t].h, cells[t].c
+        if valid is not None:  # padding: keep the state of the sequence's last real step
+            h, c = torch.where(valid[t], h, h_prev[t]), torch.where(valid[t], c, c_prev[t])
     return {"cells": cells, "h_prev": h_prev, "c_prev": c_prev, "h_n": h, "c_n": c}
 
 
@@ -180,7 +176,8 @@ def run_layers(model, prep: Prepared, clamps=(), record: dict | None = None) -> 
     """Run every layer and direction over time. Returns output (T, B, D*H_out), h_n, c_n (num_layers·D, B, ·).
 
     ``record``, when given, receives per (layer, direction) what `run_direction` returned plus the layer's
-    input ``x``, ``x_proj`` and h, h_prev over time (`states_over_time`): everything `trace` keeps.
+    input ``x``, ``x_proj`` and h, h_prev over time (`states_over_time`): everything `trace` keeps. (Without
+    autograd, the per-step tensors in it are inference tensors: stack them before handing them out.)
     """
     cfg, x = prep.config, prep.x
     steps, batch = x.size(0), x.size(1)
@@ -196,7 +193,10 @@ def run_layers(model, prep: Prepared, clamps=(), record: dict | None = None) -> 
             w = layer_weights(model, layer, direction)
             x_proj = input_projection(layer_input, w.weight_ih, w.bias_ih, w.bias_hh)  # (T, B, 4H), every step
             clamped = clamp_mask(clamps, layer, direction, steps, cfg.hidden_size) if clamps else None
-            run = run_direction(x_proj, h0, c0, w, direction == 1, valid, clamped)
+            # Without autograd the steps run in inference mode: less work per operation than no_grad. Its
+            # tensors do not leave this function: they are stacked below, outside it, into ordinary tensors.
+            with torch.inference_mode(not torch.is_grad_enabled()):
+                run = run_direction(x_proj, h0, c0, w, direction == 1, valid, clamped)
             out, out_prev = states_over_time(run["h_prev"], run["h_n"], reverse=direction == 1)  # (T, B, H_out)
             outputs.append(out if valid is None else out.masked_fill(~valid, 0.0))
             h_n.append(run["h_n"])
