@@ -123,7 +123,8 @@ def trace(model, input, hx=None, clamps: Sequence[Clamp] = (), *, requires_grad:
           max_values: int | None = limits.MAX_TRACE_VALUES) -> Trace:
     """Run ``model`` on ``input`` (3-D, unbatched 2-D or PackedSequence) recording every intermediate.
 
-    ``requires_grad=True`` keeps the autograd graph (e.g. for ∂L/∂h_t); otherwise runs under no_grad.
+    ``requires_grad=True`` keeps the autograd graph (e.g. for ∂L/∂h_t); otherwise runs without autograd (the
+    steps in inference mode), and hands back ordinary tensors all the same.
     ``max_values`` caps the number of recorded numbers (`limits.LimitError` when exceeded; None = no cap).
     """
     with torch.set_grad_enabled(requires_grad):
