@@ -52,7 +52,7 @@ def input_projection(x: Tensor, weight_ih: Tensor, bias_ih: Tensor | None = None
     the time loop computes it for every step at once, one matrix product instead of T."""
     x_proj = x @ weight_ih.T
     if bias_ih is not None:
-        x_proj = x_proj + bias_ih + bias_hh
+        x_proj = x_proj + (bias_ih + bias_hh)  # the two (4H,) biases added first: one pass over x_proj
     return x_proj
 
 

@@ -160,11 +160,24 @@ def run_direction(x_proj: Tensor, h: Tensor, c: Tensor, w: LayerWeights, reverse
     return {"cells": cells, "h_prev": h_prev, "c_prev": c_prev, "h_n": h, "c_n": c}
 
 
+def states_over_time(prev: list[Tensor], last: Tensor, reverse: bool = False) -> tuple[Tensor, Tensor]:
+    """A state (h or c) over time from what `run_direction` returned (``prev``: the T states entering each step,
+    ``last``: h_n or c_n): (state after each step, state entering each step), each (T, B, ·) in real time order.
+    Both are views of one stacked tensor: the state entering a step is the one the step before it left.
+    (Where a packed sequence has ended, the state after a step is the state it kept.)"""
+    if reverse:  # step t hands its state on to step t - 1
+        states = torch.stack([last, *prev])  # after step 0, after 1 (= entering 0), ..., entering T - 1
+        return states[:-1], states[1:]
+    states = torch.stack([*prev, last])  # entering step 0, entering 1 (= after 0), ..., after T - 1
+    return states[1:], states[:-1]
+
+
 def run_layers(model, prep: Prepared, clamps=(), record: dict | None = None) -> tuple[Tensor, Tensor, Tensor]:
     """Run every layer and direction over time. Returns output (T, B, D*H_out), h_n, c_n (num_layers·D, B, ·).
 
     ``record``, when given, receives per (layer, direction) what `run_direction` returned plus the layer's
-    input ``x`` and ``x_proj``: everything `trace` keeps.
+    input ``x``, ``x_proj`` and h, h_prev over time (`states_over_time`): everything `trace` keeps. (Without
+    autograd, the per-step tensors in it are inference tensors: stack them before handing them out.)
     """
     cfg, x = prep.config, prep.x
     steps, batch = x.size(0), x.size(1)
@@ -180,13 +193,16 @@ def run_layers(model, prep: Prepared, clamps=(), record: dict | None = None) -> 
             w = layer_weights(model, layer, direction)
             x_proj = input_projection(layer_input, w.weight_ih, w.bias_ih, w.bias_hh)  # (T, B, 4H), every step
             clamped = clamp_mask(clamps, layer, direction, steps, cfg.hidden_size) if clamps else None
-            run = run_direction(x_proj, h0, c0, w, direction == 1, valid, clamped)
-            out = torch.stack([cell.h for cell in run["cells"]])  # (T, B, H_out)
+            # Without autograd the steps run in inference mode: less work per operation than no_grad. Its
+            # tensors do not leave this function: they are stacked below, outside it, into ordinary tensors.
+            with torch.inference_mode(not torch.is_grad_enabled()):
+                run = run_direction(x_proj, h0, c0, w, direction == 1, valid, clamped)
+            out, out_prev = states_over_time(run["h_prev"], run["h_n"], reverse=direction == 1)  # (T, B, H_out)
             outputs.append(out if valid is None else out.masked_fill(~valid, 0.0))
             h_n.append(run["h_n"])
             c_n.append(run["c_n"])
             if record is not None:
-                record[layer, direction] = run | {"x": layer_input, "x_proj": x_proj}
+                record[layer, direction] = run | {"x": layer_input, "x_proj": x_proj, "h": out, "h_prev": out_prev}
         layer_input = outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=-1)  # (T, B, D*H_out)
         if model.training and cfg.dropout > 0 and layer < cfg.num_layers - 1:
             layer_input = F.dropout(layer_input, p=cfg.dropout, training=True)

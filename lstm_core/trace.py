@@ -16,10 +16,11 @@ import torch
 from torch import Tensor
 
 from . import limits
-from .cell import CellStep
-from .recurrence import clamp_mask, finish, prepare, real_steps, run_layers
+from .recurrence import clamp_mask, finish, prepare, real_steps, run_layers, states_over_time
 
 __all__ = ["Clamp", "LayerTrace", "Trace", "clamp_mask", "trace"]
+
+GATES_AND_PRE = ("pre", "i", "f", "g", "o")  # stacked step by step; the states come stacked from the loop
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,8 @@ def trace(model, input, hx=None, clamps: Sequence[Clamp] = (), *, requires_grad:
           max_values: int | None = limits.MAX_TRACE_VALUES) -> Trace:
     """Run ``model`` on ``input`` (3-D, unbatched 2-D or PackedSequence) recording every intermediate.
 
-    ``requires_grad=True`` keeps the autograd graph (e.g. for ∂L/∂h_t); otherwise runs under no_grad.
+    ``requires_grad=True`` keeps the autograd graph (e.g. for ∂L/∂h_t); otherwise runs without autograd (the
+    steps in inference mode), and hands back ordinary tensors all the same.
     ``max_values`` caps the number of recorded numbers (`limits.LimitError` when exceeded; None = no cap).
     """
     with torch.set_grad_enabled(requires_grad):
@@ -140,8 +142,10 @@ def trace(model, input, hx=None, clamps: Sequence[Clamp] = (), *, requires_grad:
         valid = real_steps(prep.lengths, steps, prep.x.device)  # (T, B, 1), or None: nothing is padded
         layers = {}
         for (layer, direction), run in record.items():
-            over_time = {name: torch.stack([getattr(cell, name) for cell in run["cells"]]) for name in CellStep._fields}
-            over_time |= {"h_prev": torch.stack(run["h_prev"]), "c_prev": torch.stack(run["c_prev"]),
+            over_time = {name: torch.stack([getattr(cell, name) for cell in run["cells"]]) for name in GATES_AND_PRE}
+            c, c_prev = states_over_time(run["c_prev"], run["c_n"], reverse=direction == 1)  # views, one copy
+            h_full = run["h"] if cfg.proj_size == 0 else torch.stack([cell.h_full for cell in run["cells"]])
+            over_time |= {"c": c, "h_full": h_full, "h": run["h"], "h_prev": run["h_prev"], "c_prev": c_prev,
                           "x": run["x"], "x_proj": run["x_proj"]}
             if valid is not None:
                 over_time = {name: value.masked_fill(~valid, float("nan")) for name, value in over_time.items()}
