@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from tests.helpers import finish_training
 from ui.i18n import translate
 
 
@@ -19,7 +20,7 @@ def still_chinese(at, page: str) -> None:
 def test_learn_example_opens_the_stepper_in_chinese_and_it_stays(run_app, assert_app_ok):
     at = run_app(page="learn", lang="zh")
     at.number_input(key="learn_steps").set_value(5)
-    at.button(key="learn_train").click().run()
+    finish_training(at.button(key="learn_train").click().run(), "learn_run")
     at.button(key="learn_example").click().run()
     assert_app_ok(at)
     assert at.query_params["page"] == "stepper"

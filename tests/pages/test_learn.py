@@ -312,7 +312,7 @@ def test_a_queued_run_shows_its_place_and_an_estimate_then_trains(run_app, asser
         assert (status.state, status.place) == (jobs.QUEUED, 2)
         place = translate(lang, "learn.place.nd", n=2)
         head, tail = translate(lang, "learn.queue", place=place, seconds="{S}").split("{S}")
-        shown = [i.value for i in at.info]
+        shown = [i.value for i in at.main.info]  # the sidebar holds its own notes
         assert len(shown) == 1 and shown[0].startswith(head) and shown[0].endswith(tail), shown
         assert int(shown[0][len(head):len(shown[0]) - len(tail)]) >= 1  # "about N s", a whole number
         assert at.button(key="learn_train").disabled  # one run at a time per learner
@@ -323,7 +323,7 @@ def test_a_queued_run_shows_its_place_and_an_estimate_then_trains(run_app, asser
     assert_app_ok(at)
     ref = Trainer(make_task("memory"), hidden_size=8, seed=seed, lr=0.03)
     ref.run(12)
-    assert at.session_state["learn_trainer"].losses == ref.losses and not at.info
+    assert at.session_state["learn_trainer"].losses == ref.losses and not at.main.info
     assert not at.button(key="learn_train").disabled  # the run ended: Train again
 
 

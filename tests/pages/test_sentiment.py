@@ -103,7 +103,7 @@ def test_a_queued_run_shows_its_place_and_an_estimate(run_app, assert_app_ok, po
         assert (status.state, status.place) == (jobs.QUEUED, 1)
         place = translate(lang, "learn.place.st", n=1)
         head, tail = translate(lang, "learn.queue", place=place, seconds="{S}").split("{S}")
-        shown = [i.value for i in at.info]
+        shown = [i.value for i in at.main.info]  # the sidebar holds its own notes
         assert len(shown) == 1 and shown[0].startswith(head) and shown[0].endswith(tail), shown
         assert at.button(key="sentiment_train").disabled
         assert at.session_state["sentiment_trainer"].step == 0
@@ -115,7 +115,7 @@ def test_a_queued_run_shows_its_place_and_an_estimate(run_app, assert_app_ok, po
     seed = at.session_state["sentiment_trainer"].seed
     ref = S.Trainer(S.split(seed), seed=seed)
     ref.advance(10)
-    assert at.session_state["sentiment_trainer"].losses == ref.losses and not at.info
+    assert at.session_state["sentiment_trainer"].losses == ref.losses and not at.main.info
 
 
 def test_two_learners_share_one_run_and_get_the_same_classifier(run_app, pool):

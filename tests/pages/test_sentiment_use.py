@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from lessons import sentiment as S
+from tests.helpers import finish_training
 from ui.i18n import translate
 
 TEXT = "the plot was dull but the acting was great"
@@ -48,7 +49,7 @@ def reference(clf: S.Classifier, text: str) -> dict:
 def trained_and_used(run_app, lang="en", text=TEXT):
     at = run_app(page="sentiment", lang=lang, query=MINE, timeout=120)
     at.slider(key="sentiment_steps").set_value(10)
-    at.button(key="sentiment_train").click().run(timeout=200)
+    finish_training(at.button(key="sentiment_train").click().run(timeout=200), "sentiment_run")
     if text != TEXT:
         at.text_input(key="sentiment_text").input(text).run()
     at.button(key="sentiment_use").click().run(timeout=200)
@@ -125,7 +126,8 @@ def test_the_classifiers_lstm_reads_the_sentence_on_every_page(run_app, assert_a
 def test_retraining_or_a_new_seed_keeps_the_stored_copy(run_app, assert_app_ok):
     at = trained_and_used(run_app)
     stored = at.session_state["_model_store"]["trained"]
-    at.button(key="sentiment_train").click().run(timeout=200)  # 10 more steps: the page moves on
+    # 10 more steps: the page moves on
+    finish_training(at.button(key="sentiment_train").click().run(timeout=200), "sentiment_run")
     assert_app_ok(at)
     assert at.session_state["sentiment_trainer"].step == 20
     assert at.session_state["_model_store"]["trained"] is stored
