@@ -183,7 +183,9 @@ def catalog(lang: str) -> dict:
 
 def callout(lang: str, key: str, lstm, rnn, shift: float, T: int = 60) -> str:
     """The callout as the page must word it for these curves (the numbers formatted as on the metrics)."""
-    ratio = lambda flow: f"{flow.dL_dh[0, 0] / flow.dL_dh[-1, 0]:.2e}"  # noqa: E731
+    def ratio(flow) -> str:
+        return f"{flow.dL_dh[0, 0] / flow.dL_dh[-1, 0]:.2e}"
+
     return catalog(lang)[key].format(shift=f"{shift:g}", f=f"{lstm.forget[:, 0].mean():.2f}", T=T,
                                      prod=f"{lstm.forget_product[0, 0].mean():.1e}", lstm=ratio(lstm),
                                      rnn=ratio(rnn))
