@@ -35,7 +35,6 @@ FIRST_PAINT_PAUSE_S = 0.08
 FIRST_RUN_DONE = "_first_run_done"
 
 st.set_page_config(page_title=t("shell.app_title"), page_icon="🧠", layout="wide")
-st.html(Path(__file__).parent / "assets" / "a11y.css")  # code colours with contrast (why: the file)
 # The app's tensors are tiny chains of sequential ops: one intra-op thread beats torch's pool, whose threads
 # spin at every op barrier (10-30x slower on a busy 2-core machine, measured); sessions run in parallel anyway.
 torch.set_num_threads(1)
@@ -83,4 +82,5 @@ presets.render(st.sidebar)  # the tutorials' examples, one click from every page
 state.render_sidebar()
 state.show_url_notices()
 state.show_config_problem()
+st.html(Path(__file__).parent / "assets" / "a11y.css")  # code colours with contrast (why: the file)
 page.run()

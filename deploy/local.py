@@ -106,7 +106,7 @@ def start_replica(timeout: float = 120) -> Replica:
     LOGS.mkdir(exist_ok=True)
     port = free_port()
     log = LOGS / f"replica-{port}.log"
-    out = open(log, "w")  # noqa: SIM115 (closed in stop_replica)
+    out = open(log, "w")  # closed in stop_replica
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", "--server.runOnSave", "false"]

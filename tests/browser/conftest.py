@@ -84,16 +84,38 @@ def page(browser):
 # watches Streamlit's websocket and counts, from the protobuf messages themselves, the rerun requests the page
 # sends (BackMsg.rerun_script, field 11: its first byte is 0x5A) and the script runs the server starts
 # (ForwardMsg.new_session, field 4) and ends (ForwardMsg.script_finished, field 6, except FINISHED_EARLY_FOR_RERUN
-# = 2, which another run follows: st.rerun, st.switch_page).
+# = 2, which another run follows: st.rerun, st.switch_page). A file upload is a request for upload URLs on the
+# websocket (BackMsg.file_urls_request, 16; answered by ForwardMsg.file_urls_response, 19), then an HTTP request
+# to /_stcore/upload_file, then a rerun: while any of it is in flight the app is not idle, and each end counts
+# as a rerun request (a run must finish after it).
 RUN_WATCH = """(() => {
   if (window.__stRuns) return;
-  const runs = window.__stRuns = {requested: -1, started: -1, finished: -1};
+  const runs = window.__stRuns = {requested: -1, started: -1, finished: -1, uploads: 0};
+  const UPLOAD = /_stcore\\/upload_file/;
+  const uploadStarts = () => { runs.uploads++; runs.requested = performance.now(); };
+  const uploadEnds = () => { runs.uploads--; runs.requested = performance.now(); };
+  const open = XMLHttpRequest.prototype.open, xhrSend = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+    this.__stUpload = UPLOAD.test(String(url));
+    return open.call(this, method, url, ...rest);
+  };
+  XMLHttpRequest.prototype.send = function (...args) {
+    if (this.__stUpload) { uploadStarts(); this.addEventListener("loadend", uploadEnds); }
+    return xhrSend.apply(this, args);
+  };
+  const nativeFetch = window.fetch;
+  window.fetch = function (input, init) {
+    if (!UPLOAD.test(String(input instanceof Request ? input.url : input))) return nativeFetch.call(this, input, init);
+    uploadStarts();
+    return nativeFetch.call(this, input, init).finally(uploadEnds);
+  };
   const Native = window.WebSocket;
   const send = Native.prototype.send;
   Native.prototype.send = function (data) {
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data)
       : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
     if (bytes && bytes[0] === 0x5a) runs.requested = performance.now();
+    if (bytes && bytes[0] === 0x82 && bytes[1] === 0x01) uploadStarts();  // file_urls_request (16): an upload begins
     return send.call(this, data);
   };
   const varint = (b, at) => {
@@ -112,6 +134,7 @@ RUN_WATCH = """(() => {
       } else if (wire === 2) {
         const n = varint(b, at);
         if (field === 4) runs.started = performance.now();
+        if (field === 19) uploadEnds();  // file_urls_response: the browser now sends the file itself
         at.i += n;
       } else if (wire === 1) at.i += 8; else if (wire === 5) at.i += 4; else return;
     }
@@ -129,9 +152,13 @@ IDLE_NOW = """(idle) => {
   const app = document.querySelector(idle);
   if (!app || document.querySelector('[data-stale=true]')) return false;
   if (app.closest('[data-test-connection-state]')?.dataset.testConnectionState !== 'CONNECTED') return false;
+  // client-side components (st.components.v2) have put in their HTML, and the Stepper has drawn its step (it
+  // sets data-k when it draws)
+  if ([...document.querySelectorAll('[data-testid^=stBidiComponent]')].some(c => !c.querySelector('*'))) return false;
+  if ([...document.querySelectorAll('[data-testid=lstm-stepper]')].some(s => s.dataset.k === undefined)) return false;
   const runs = window.__stRuns;
   // every rerun the page asked for and every run the server started has finished since
-  return !runs || (runs.finished > runs.started && runs.finished > runs.requested);
+  return !runs || (runs.uploads === 0 && runs.finished > runs.started && runs.finished > runs.requested);
 }"""
 
 
@@ -140,13 +167,21 @@ def watch_runs(context) -> None:
     context.add_init_script(RUN_WATCH)
 
 
+IDLE_FRAMES = 3
+
+
 def _wait_idle(page, timeout: float = 30_000) -> None:
-    """Wait until the app is idle: connected, its script not running, nothing stale, and every rerun the page
-    requested and every run the server started finished (seen on the websocket, RUN_WATCH). No fixed pause:
-    two animation frames first, so that an event the test just sent has reached the app's handlers (a widget
-    sends its rerun request from React's effects, after the event), then the condition."""
-    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
-    page.wait_for_function(IDLE_NOW, arg=IDLE, timeout=timeout)
+    """Wait until the app is idle: connected, its script not running, nothing stale, no file upload in flight,
+    every rerun the page requested and every run the server started finished (RUN_WATCH), and the Stepper
+    component drawn — on IDLE_FRAMES animation frames in a row. No fixed pause: the frames let an event the test
+    just sent reach the app's handlers (a widget sends its rerun request from React's effects, after the
+    event), and let the frontend react to a finished run (a bound widget's new value can ask for one more run
+    right after the last one ended)."""
+    page.evaluate(f"() => {{ window.__idleNow = {IDLE_NOW}; window.__idleFrames = 0; }}")
+    page.wait_for_function("""([idle, frames]) => {
+        window.__idleFrames = window.__idleNow(idle) ? window.__idleFrames + 1 : 0;
+        return window.__idleFrames >= frames;
+    }""", arg=[IDLE, IDLE_FRAMES], timeout=timeout, polling="raf")
 
 
 @pytest.fixture

@@ -99,5 +99,5 @@ def test_torch_call_string():
     assert torch_call(cfg) == "nn.LSTM(input_size=3, hidden_size=6, num_layers=2, bidirectional=True, proj_size=2)"
     every = torch_call(cfg, every=True)
     assert every.startswith("nn.LSTM(input_size=3, hidden_size=6, num_layers=2, bias=True, batch_first=False")
-    assert eval(every.replace("nn.LSTM", "dict")) == cfg.kwargs()  # noqa: S307 - our own string
+    assert eval(every.replace("nn.LSTM", "dict")) == cfg.kwargs()  # our own string
     assert torch_call(cfg, every=True, indent=4, name="LSTM").splitlines()[:2] == ["LSTM(", "    input_size=3,"]

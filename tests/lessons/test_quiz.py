@@ -134,7 +134,7 @@ def test_code_is_runnable_and_gives_the_true_shapes():
         q = quiz.random_question(seed)
         scope = {"torch": torch, "nn": torch.nn}
         torch.manual_seed(0)
-        exec(q.code(), scope)  # noqa: S102 — the snippet the learner reads
+        exec(q.code(), scope)  # the snippet the learner reads
         got = {"output": tuple(scope["output"].shape), "h_n": tuple(scope["h_n"].shape),
                "c_n": tuple(scope["c_n"].shape)}
         assert got == quiz.true_shapes(q)

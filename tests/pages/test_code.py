@@ -23,7 +23,7 @@ def _snippet_and_prints(at):
 def _exec(snippet: str) -> list[str]:
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        exec(compile(snippet, "lstm_snippet.py", "exec"), {"__name__": "__main__"})  # noqa: S102
+        exec(compile(snippet, "lstm_snippet.py", "exec"), {"__name__": "__main__"})
     return buf.getvalue().splitlines()
 
 
@@ -47,7 +47,7 @@ def test_snippet_runs_and_prints_what_the_page_shows(run_app, assert_app_ok):
     # the app's default input (seeded randn) is pasted as a literal, rounded to 6 digits
     x = torch.randn(2, 5, 3, generator=torch.Generator().manual_seed(5))
     literal = re.search(r"x = torch\.tensor\((\[.*?\]), dtype", snippet, re.S).group(1)
-    assert torch.allclose(torch.tensor(eval(literal)), x, rtol=1e-5, atol=1e-6)  # noqa: S307
+    assert torch.allclose(torch.tensor(eval(literal)), x, rtol=1e-5, atol=1e-6)
     assert at.main.get("download_button")[0].label == "Download lstm_snippet.py"
 
 

@@ -190,7 +190,9 @@ def band(q: float) -> str:
 def callout(lang: str, key: str, lstm, rnn, shift: float, T: int = 60) -> str:
     """The callout as the page must word it for these curves (the numbers formatted as on the metrics, the
     comparison chosen by the two ratios)."""
-    value = lambda flow: flow.dL_dh[0, 0] / flow.dL_dh[-1, 0]  # noqa: E731
+    def value(flow) -> float:
+        return flow.dL_dh[0, 0] / flow.dL_dh[-1, 0]
+
     q = value(lstm) / value(rnn)
     relation = catalog(lang)[f"gradients.rel.{band(q)}"].format(q=f"{q:.2g}")
     return catalog(lang)[key].format(shift=f"{shift:g}", f=f"{lstm.forget[:, 0].mean():.2f}", T=T,

@@ -2,6 +2,7 @@
 "最大 |Δ|" carries pipes of its own, which must not split a cell, and every table stands on its own paragraph
 in the card's text (glued to the sentence before it, it shows as one line of pipes)."""
 
+import functools
 import re
 
 import pytest
@@ -27,7 +28,7 @@ def demos():
 @pytest.mark.parametrize("key,table", [("layer_major", "rows_table"), ("claim_hn_rows", "rows_table"),
                                        ("padding", "per_seq_table")])
 def test_tables_keep_their_columns(demos, lang, key, table):
-    tr = lambda k, **fmt: translate(lang, k, **fmt)  # noqa: E731
+    tr = functools.partial(translate, lang)
     values = display_values(demos[key], tr)
     lines = values[table].splitlines()
     assert len(lines) == 2 + (4 if table == "rows_table" else 3)  # header, rule, one row per h_n row / sequence

@@ -153,7 +153,9 @@ def test_the_session_memory_cap_refuses_with_a_translated_message(run_app, asser
     assert at.session_state["model_source"] == "random"
     # what it would hold: the classifier and Adam's two moments, the LSTM's copy and the (1, 9, 16) input
     clf = at.session_state["sentiment_trainer"].model
-    nbytes = lambda sd: sum(v.numel() * 4 for v in sd.values())  # noqa: E731
+    def nbytes(sd) -> int:
+        return sum(v.numel() * 4 for v in sd.values())
+
     used = 3 * nbytes(clf.state_dict()) + nbytes(clf.lstm.state_dict()) + 9 * 16 * 4
     want = translate("zh", "learn.err.session_full", used_mb=f"{used / 2**20:.1f}", limit_mb=f"{1000 / 2**20:g}")
     assert [e.value for e in at.error] == [want]
