@@ -240,7 +240,7 @@ async def trainer_session(url: str, index: int, seed: int, ready, go, waits: lis
                 await run_once(ws, TRAINS_QUERY, [seed_state], page="learn", fragment=fragment, seen=seen)
                 fragments = seen.get("auto_rerun") or fragments  # a whole-page rerun draws a new fragment
             waits.append(time.perf_counter() - start)
-    except Exception as error:  # noqa: BLE001 (every failure is one error in the report)
+    except Exception as error:
         ready()
         errors.append(f"trainer {index}: {type(error).__name__}: {error}"[:200])
 

@@ -363,7 +363,7 @@ class Pool:
             with self._lock:
                 self._executor = None
             self._finish(job, error=f"{type(err).__name__}: {err}")
-        except Exception as err:  # noqa: BLE001 (the learner sees the message, the server lives on)
+        except Exception as err:
             self._finish(job, error=f"{type(err).__name__}: {err}")
         else:
             self._finish(job, result=result)
@@ -481,7 +481,7 @@ class Pool:
         for job, token, alive in waiters:  # outside the lock: alive() may ask Streamlit's runtime
             try:
                 ok = bool(alive())
-            except Exception:  # noqa: BLE001 (a session that cannot say it is alive is not)
+            except Exception:
                 ok = False
             if not ok:
                 gone.append((job, token))
@@ -505,7 +505,7 @@ MAX_WORKERS = 4  # each worker holds its own torch (~0.1 GB): more cores than th
 def _cgroup_cpus(path: str = "/sys/fs/cgroup/cpu.max") -> int | None:
     """The container's CPU limit (cgroup v2 ``cpu.max``: "quota period", or "max"), rounded down; None if none."""
     try:
-        quota, period = open(path).read().split()[:2]  # noqa: SIM115 (read once, closed by the GC)
+        quota, period = open(path).read().split()[:2]
     except (OSError, ValueError):
         return None
     return None if quota == "max" else max(1, int(quota) // int(period))

@@ -176,7 +176,7 @@ def batch_first_missing(cfg, state_dict, x_bm: Tensor, seed: int = 0) -> Demo:
         try:
             wrong, _ = ref(x)  # (B, T, I) read as (T'=B, B'=T, I)
             wrong2, _ = ref(x2)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             err = str(e)
         right, _ = ref(batch_major(x, False))
         right2, _ = ref(batch_major(x2, False))

@@ -71,7 +71,7 @@ def check_weights(path: Path, lang: str = "en"):
         return weight_files.load_weights(data, path.name), None
     except weight_files.WeightsError as err:
         return None, translate(lang, f"learn.err.{err.code}", **err.details)
-    except Exception as err:  # noqa: BLE001 - a user's file: a message, never a traceback (as ui.parse.guard)
+    except Exception as err:
         text = "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in f"{type(err).__name__}: {err}")
         return None, translate(lang, "inputs.err.other", error=text[:200])
 

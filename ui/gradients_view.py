@@ -130,9 +130,9 @@ RNN_EQUATION = r"\delta h_{t-1} = W_{hh}^{\top}\big(\delta h_t \odot (1 - h_t^2)
 
 @st.fragment
 def render_bptt(lstm_bw, rnn_bw, *, has_proj: bool = False, num_layers: int = 1) -> None:
-    """The stepped backward lesson: equations, a step selector 0 … T-1 (starting at T-1), the per-unit table and the plugged-in
-    cell line for one unit. Numbers come from `lessons.bptt` (tested equal to autograd). A fragment: a step
-    (or a unit) reruns this lesson only, not the page's three charts above it."""
+    """The stepped backward lesson: equations, a step selector 0 … T-1 (starting at T-1), the per-unit table and
+    the plugged-in cell line for one unit. Numbers come from `lessons.bptt` (tested equal to autograd). A
+    fragment: a step (or a unit) reruns this lesson only, not the page's three charts above it."""
     T, H = lstm_bw.T, lstm_bw.hidden_size
     st.subheader(t("gradients.bptt.title"))
     st.markdown(t("gradients.bptt.intro"))

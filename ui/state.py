@@ -31,7 +31,7 @@ from dataclasses import dataclass, fields
 import streamlit as st
 import torch
 
-from lessons.code import torch_call  # noqa: F401  (re-exported for the views)
+from lessons.code import torch_call
 from lessons.sources import InputBatch, random_batch
 from lstm_core import LSTMConfig, engine_name, limits
 from ui import model_source, parse

@@ -78,7 +78,7 @@ def error_of(fn) -> str | None:
     try:
         with torch.no_grad():
             fn()
-    except Exception as e:  # noqa: BLE001 — the message itself is the evidence we show
+    except Exception as e:
         return str(e)
     return None
 
