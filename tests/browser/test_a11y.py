@@ -56,6 +56,10 @@ def test_no_critical_or_serious_violation(request, wide_page, server_url, wait_i
     page.goto(f"{server_url}/{name}?{urlencode({'lang': lang})}")
     page.wait_for_selector("[data-testid=stMain] h1")
     wait_idle(page, timeout=240_000)  # Sentiment and Learn train on their first visit
+    if page.locator("[data-testid=lstm-stepper]").count():
+        # the Stepper reports its first view back (debounced) and the rerun that follows redraws it: check after
+        page.wait_for_function("() => /[?&]timestep=/.test(location.search)")
+        wait_idle(page)
     assert_no_exception(page)
     # every chart has drawn its SVG (axe checks what a learner sees, not a placeholder; wait_idle has waited for
     # the Stepper, which labels its controls when it draws)
