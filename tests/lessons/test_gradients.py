@@ -274,19 +274,6 @@ def test_bad_arguments_are_refused():
         rnn_gradflow(matched_rnn(model.config, 0), x, layer=-1)
 
 
-def test_my_engine_modules_import_neither_streamlit_nor_plotly():
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    code = "import sys, lstm_core.rnn, lessons.gradients, lessons.whatif; print(' '.join(sys.modules))"
-    root = Path(__file__).resolve().parents[2]
-    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
-    top = {name.split(".")[0] for name in out.stdout.split()}
-    assert "torch" in top and "lstm_core" in top
-    assert "streamlit" not in top and "plotly" not in top
-
-
 def test_initial_state_is_used():
     cfg = LSTMConfig(3, 4, num_layers=2)
     model = cfg.build(seed=9)
