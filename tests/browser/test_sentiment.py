@@ -24,7 +24,7 @@ def test_sentiment_page(page, goto, wait_idle, assert_no_exception, screenshot, 
     assert_no_exception(page)
     assert title in page.locator("h1").first.inner_text()
     page.wait_for_function(f"document.querySelectorAll('{PLOTS}').length >= 1")  # the token colours
-    page.get_by_role("button", name=button, exact=True).click()
+    page.get_by_test_id("stMain").get_by_role("button", name=button, exact=True).click()  # not the menu's "Train"
     page.locator("[data-testid=stProgress]").first.wait_for(timeout=60_000)  # the progress bar while training
     page.wait_for_function(f"document.querySelectorAll('{PLOTS}').length >= 2", timeout=180_000)  # loss curve
     wait_idle(page, timeout=180_000)
