@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .errata import Erratum, _raised, _randn, _seeded_lstm
+from .gru import Seed001Cell  # tutorial 001's cell, written once
 
 
 def _seeded(build, seed: int = 0):
@@ -397,34 +398,13 @@ def seed004_hierarchical(seq_len: int = 90, segment: int = 25, seed: int = 0) ->
                            "delta": _max_delta(reps[:, -1], alone[:, -1])}, fix=fix)
 
 
-class _Cell001(nn.Module):
-    """Tutorial 001's LSTMCell (four nn.Linear on [x, h])."""
-
-    def __init__(self, input_size, hidden_size):
-        super().__init__()
-        self.W_f = nn.Linear(input_size + hidden_size, hidden_size)
-        self.W_i = nn.Linear(input_size + hidden_size, hidden_size)
-        self.W_C = nn.Linear(input_size + hidden_size, hidden_size)
-        self.W_o = nn.Linear(input_size + hidden_size, hidden_size)
-
-    def forward(self, x, prev_state):
-        h_prev, c_prev = prev_state
-        combined = torch.cat([x, h_prev], dim=1)
-        f_t = torch.sigmoid(self.W_f(combined))
-        i_t = torch.sigmoid(self.W_i(combined))
-        o_t = torch.sigmoid(self.W_o(combined))
-        c_tilde = torch.tanh(self.W_C(combined))
-        c_t = f_t * c_prev + i_t * c_tilde
-        return o_t * torch.tanh(c_t), c_t
-
-
 class _Layer001(nn.Module):
     """Tutorial 001's LSTMLayer, verbatim in what it computes."""
 
     def __init__(self, input_size, hidden_size, num_layers=1):
         super().__init__()
         self.hidden_size = hidden_size
-        self.cells = nn.ModuleList([_Cell001(input_size if i == 0 else hidden_size, hidden_size)
+        self.cells = nn.ModuleList([Seed001Cell(input_size if i == 0 else hidden_size, hidden_size)
                                     for i in range(num_layers)])
 
     def forward(self, x):

@@ -18,6 +18,7 @@ from lessons.learn import Trainer
 from lessons.tasks import make_task
 from lstm_core import LSTMConfig, trace
 from lstm_core.limits import MAX_UPLOAD_BYTES
+from tests.helpers import finish_training
 from ui.i18n import translate
 
 QUICK = {"learn_steps": 12}
@@ -56,12 +57,7 @@ def pool():
 
 
 def finish(at):
-    """Wait (on the run's end, with a deadline) for the run this session follows, then rerun the page."""
-    if "learn_run" in at.session_state:
-        status = jobs.shared().wait(at.session_state["learn_run"][0], 120)
-        assert status.state == jobs.DONE, status
-        at.run()
-    return at
+    return finish_training(at, "learn_run", 120)
 
 
 def click_train(at, steps: int):

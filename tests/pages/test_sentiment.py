@@ -6,7 +6,7 @@ import torch
 
 from lessons import jobs
 from lessons import sentiment as S
-from tests.helpers import traces_by_meta
+from tests.helpers import finish_training, traces_by_meta
 from ui.i18n import translate
 
 
@@ -22,12 +22,7 @@ def pool():
 
 
 def finish(at):
-    """Wait (on the run's end, with a deadline) for the run this session follows, then rerun the page."""
-    if "sentiment_run" in at.session_state:
-        status = jobs.shared().wait(at.session_state["sentiment_run"][0], 200)
-        assert status.state == jobs.DONE, status
-        at.run(timeout=200)
-    return at
+    return finish_training(at, "sentiment_run", 200)
 
 
 @pytest.fixture(scope="module")
