@@ -37,5 +37,6 @@ export function codeHtml(code) {
     `<span class="ln">${code.start + n}</span>${highlightLine(line, code.spans[n] || []) || " "}</span>` +
     (valued.has(n) ? `<span class="cvrow"${qs[n].length ? ` data-q="${qs[n].join(" ")}"` : ""}><span class="ln"></span>` +
       `${line.match(/^\s*/)[0]}<span class="cv" data-line="${n}"></span></span>` : "")).join("");
-  return `<pre class="src"><span class="inner">${src}</span></pre>`;
+  // focusable: a scroll area the keyboard can reach (WCAG scrollable-region-focusable)
+  return `<pre class="src" tabindex="0"><span class="inner">${src}</span></pre>`;
 }

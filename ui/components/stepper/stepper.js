@@ -193,6 +193,7 @@ export default function (component) {
     if (state.hl) light(state.hl);
     drawHeats(t, j, tf, tb);
     $("lines-title").textContent = tr(S, "stepper.lines", { unit: j });
+    $("lines").setAttribute("aria-label", $("lines-title").textContent);  // the chart's text alternative
     drawLines(t, j);
     if (V.D === 2) {
       const row = (arr) => { const r = Array.from(arr.row(t).slice(0, 3)).map((x) => fmt(x)); return r.join(", ") + (P > 3 ? ", …" : ""); };
