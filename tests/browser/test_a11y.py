@@ -60,6 +60,7 @@ def test_no_critical_or_serious_violation(request, wide_page, server_url, wait_i
         # the Stepper reports its first view back (debounced) and the rerun that follows redraws it: check after
         page.wait_for_function("() => /[?&]timestep=/.test(location.search)")
         wait_idle(page)
+        page.wait_for_selector("[data-testid=lstm-stepper][data-drawn]")  # hidden until drawn (stepper.css)
     assert_no_exception(page)
     # every chart has drawn its SVG (axe checks what a learner sees, not a placeholder; wait_idle has waited for
     # the Stepper, which labels its controls when it draws)
