@@ -7,6 +7,7 @@ import re
 
 import pytest
 import torch
+from playwright.sync_api import expect
 
 from lessons.weight_files import load_weights
 from lstm_core import LSTMConfig
@@ -56,7 +57,7 @@ def test_train_use_and_upload(page, goto, wait_idle, assert_no_exception, screen
     wait_idle(page)
     assert_no_exception(page)
     sidebar = page.locator("[data-testid=stSidebar]")
-    assert sidebar.get_by_text(re.compile("trained: Remember the first value")).count() == 1
+    expect(sidebar.get_by_text(re.compile("trained: Remember the first value"))).to_have_count(1)  # waits for it
     assert "nn.LSTM(input_size=2, hidden_size=8)" in sidebar.locator("[data-testid=stCode]").inner_text()
 
     # bring your own weights: a whole pickled module is refused, a real state_dict is accepted
