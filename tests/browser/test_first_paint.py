@@ -13,6 +13,11 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from tests.browser.conftest import IDLE
 
+# app.py pauses FIRST_PAINT_PAUSE_S = 80 ms after the title on a session's first run; without the pause the rest
+# follows within a few ms. The browser notes websocket frames as its threads get to them, ~20 ms late on a busy
+# machine, so the paused gap is checked at half the pause.
+PAUSED_GAP_S = 0.04
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,7 +100,7 @@ def test_title_is_sent_and_drawn_first_then_a_pause(browser, server_url, assert_
         assert heading_text(first) == title and list(first.metadata.delta_path) == [0, 0]
         # The rest (here the sidebar's first block) follows after the pause, not in the same burst.
         assert list(second.metadata.delta_path)[0] == 1
-        assert t_next - t_title >= 0.06, f"{1000 * (t_next - t_title):.0f} ms between the title and the rest"
+        assert t_next - t_title >= PAUSED_GAP_S, f"{1000 * (t_next - t_title):.0f} ms between the title and the rest"
         # What Chromium drew first: the title, as the first element of the main area.
         drawn = tab.evaluate("window.__firstDraw")
         assert drawn["title"] == title and drawn["first"], drawn
