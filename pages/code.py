@@ -37,7 +37,7 @@ if trained:
 for note in notes:
     st.caption(note)
 
-st.code(snippet, language="python", line_numbers=True)
+st.code(snippet, language="python", line_numbers=True, wrap_lines=True)  # no scroll area the keyboard cannot reach
 st.download_button(t("code.download"), snippet, file_name="lstm_snippet.py", mime="text/x-python",
                    key="code_download", icon=":material/download:")
 if trained:
@@ -47,5 +47,5 @@ if trained:
 
 st.subheader(t("code.prints_title"))
 st.markdown(t("code.prints_intro"))
-st.code("\n".join([*printed, code.DIFF_LINE.format(diff="…"), code.OK_LINE]), language="text")
+st.code("\n".join([*printed, code.DIFF_LINE.format(diff="…"), code.OK_LINE]), language="text", wrap_lines=True)
 st.caption(t("code.prints_caption"))

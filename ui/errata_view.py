@@ -68,13 +68,13 @@ def render_card(key: str) -> None:
         render_quote(key)
         st.markdown(t(f"errata.{key}.claim", **_fmt({**e.actual, **e.claimed})))
         st.caption(t("errata.we_run"))
-        st.code(e.snippet, language="python")
+        st.code(e.snippet, language="python", wrap_lines=True)
         st.caption(t("errata.torch_says"))
         st.code(result_text(e), language="text", wrap_lines=True)
         st.markdown(t(f"errata.{key}.verdict", **_fmt({**e.claimed, **e.actual})))
         if e.fix:
             st.caption(t("errata.fix"))
-            st.code(e.fix, language="python")
+            st.code(e.fix, language="python", wrap_lines=True)
 
 
 def render_cards(keys=errata.KEYS) -> None:

@@ -100,7 +100,7 @@ bias_ih_l0[H:2*H] = W_f.bias;  bias_hh_l0[H:2*H] = 0
 def seed_section() -> None:
     st.header(t("gru.seed.title"))
     st.markdown(t("gru.seed.explain"))
-    st.code(SEED_CODE, language="python")
+    st.code(SEED_CODE, language="python", wrap_lines=True)
     m = G.seed001_mapping()
     c1, c2, c3 = st.columns(3)
     c1.metric(t("gru.seed.to_ours"), f"{m.seed_to_ours:.1e}")

@@ -126,4 +126,4 @@ def encdec_section(model, r: H.Run, seed: int) -> None:
                   D=e.decoder_config.num_directions))
     for kind in ("layers", "directions"):
         st.markdown(t(f"heads.encdec.{kind}"))
-        st.code(e.errors[kind], language="text")
+        st.code(e.errors[kind], language="text", wrap_lines=True)
