@@ -3,9 +3,8 @@
 # VENV_PYTHON to its interpreter. Works with Debian's/Ubuntu's own python3 (PEP 668 "externally managed": we
 # never install into it, and never use --break-system-packages).
 #
-# Where: ${XDG_CACHE_HOME:-~/.cache}/lstm-explorer/venv-<hash>, the hash taken over every dependency list of
-# pyproject.toml, so repeated runs and fresh clones reuse one environment and a changed pin makes a new one.
-# LSTM_EXPLORER_VENV=<dir> chooses another place; if the cache directory cannot be written, .venv in the clone.
+# Where: .venv in the clone (ignored by git); LSTM_EXPLORER_VENV=<dir> chooses another place (e.g. one shared by
+# several clones). Each set of requirements installed is stamped, so a changed pin installs again.
 # The project itself is not installed into it: the scripts run the clone's files (`pip install .` is for users
 # who want the `lstm-explorer` command; see README).
 
@@ -49,12 +48,9 @@ project_venv() {
     "$SYSTEM_PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
         || die "LSTM Explorer needs Python 3.11 or newer; $SYSTEM_PYTHON is $("$SYSTEM_PYTHON" -V 2>&1)."
 
-    local key wanted stamp lock
-    key=$(declared_dependencies dev notebook | sha256sum | cut -c1-12)
-    VENV="${LSTM_EXPLORER_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/lstm-explorer/venv-$key}"
-    if ! mkdir -p "$(dirname "$VENV")" 2>/dev/null || [ ! -w "$(dirname "$VENV")" ]; then
-        VENV="$PWD/.venv"
-    fi
+    local wanted stamp lock
+    # .venv in the clone: where editors, tools and people look for it, and emptying ~/.cache cannot take it away
+    VENV="${LSTM_EXPLORER_VENV:-$PWD/.venv}"
     mkdir -p "$(dirname "$VENV")"
     # One installer at a time per environment (two clones starting together, the install test inside the suite).
     lock="$VENV.lock"

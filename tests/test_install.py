@@ -3,7 +3,7 @@ of a fresh clone giving importable packages and a working ``lstm-explorer`` comm
 
 A fresh clone is the repository's tracked files (``git ls-files``) copied into an empty folder, so nothing
 untracked (a local venv, caches, test artifacts) can make it pass. Both tests reuse what is already installed:
-``scripts/run`` finds the virtual environment ``scripts/test`` made (same dependency declaration, same key), and
+``scripts/run`` is pointed at the virtual environment this test run uses (``LSTM_EXPLORER_VENV``), and
 the ``pip install .`` venv sees the test run's own site-packages through a ``.pth`` file (``--no-deps``, the
 build backend from there too: no download)."""
 
@@ -110,7 +110,7 @@ def serve(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> tupl
 
 
 def test_readme_run_command_on_the_system_python3(fresh_clone, tmp_path):
-    env = outside_any_venv()
+    env = outside_any_venv() | {"LSTM_EXPLORER_VENV": sys.prefix}  # the suite's own environment: no new install
     python3 = shutil.which("python3", path=env["PATH"])
     assert python3, ("no system python3 on PATH (outside any virtual environment): the README's run command "
                      "needs one; install Python 3.11+ (Debian/Ubuntu: sudo apt-get install -y python3)")
