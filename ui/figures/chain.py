@@ -17,271 +17,56 @@ Text comes translated through ``text`` (the keys of ``assets/locales/<lang>/chai
 them back and compare them with the trace). Sizes: the drawing scales with its container but never below
 `MIN_SCALE`, so its text (14 and 15 units) is at least 13 px wherever it is shown (a narrow screen scrolls it
 sideways).
+
+The SVG primitives and shared helpers (sizes, colours, `fmt`, `visible_steps`, text, arrows, the ``<svg>``
+wrapper) live in `ui.figures.chain_svg`, one chain row and its trace readers in `ui.figures.chain_row`; the
+names importers use stay importable from here.
 """
 from __future__ import annotations
 
-import html
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
-import numpy as np
-
+from ui.figures.chain_row import (
+    BAR_H,
+    CELL_H,
+    CELL_W,
+    _chain_row,
+    _columns,
+    _current,
+    _from_label,
+    _h_n,
+    _inputs,
+    _step_header,
+    _unit_values,
+    _valid,
+)
+from ui.figures.chain_svg import (  # noqa: F401  (re-exported)
+    BOX,
+    C_COL,
+    DIM,
+    FONT,
+    GAP,
+    GATES,
+    H_COL,
+    INK,
+    LIT,
+    MAX_SCALE,
+    MIN_SCALE,
+    MUTED,
+    SUB,
+    WEIGHT,
+    X_COL,
+    _arrow,
+    _line,
+    _sub,
+    _svg,
+    _text,
+    esc,
+    fmt,
+    num,
+    visible_steps,
+)
 from ui.palette import GATE_COLORS
-
-GATES = ("i", "f", "g", "o")
-FONT = 15  # user units; rendered ≥ 13 px because the drawing never shrinks below MIN_SCALE
-SUB = 14  # small labels and subscripts
-MIN_SCALE = 13 / SUB  # so even the small labels stay ≥ 13 px
-MAX_SCALE = 1.35
-INK, MUTED, LIT, BOX, WEIGHT = "#222222", "#666666", "#fff3c4", "#f4f5f7", "#5b4a9e"
-C_COL, H_COL, X_COL = GATE_COLORS["c"], GATE_COLORS["h"], GATE_COLORS["x"]
-DIM = ' opacity="0.45"'  # a padded step (packed input): drawn faded, its numbers "—"
-GAP = None  # marks an elided stretch of steps in `visible_steps`
-
-
-# ---------------------------------------------------------------------------------------------- helpers
-def fmt(v: float) -> str:
-    """Two decimals with a real minus sign; "—" for a padded step (NaN)."""
-    v = float(v)
-    if not math.isfinite(v):
-        return "—"
-    s = f"{v:.2f}"
-    return ("0.00" if s == "-0.00" else s).replace("-", "−")
-
-
-def num(v: float) -> str:
-    """The whole value for a ``data-*`` attribute (float32 survives the round trip)."""
-    v = float(v)
-    return repr(v) if math.isfinite(v) else "nan"
-
-
-def esc(s: object) -> str:
-    return html.escape(str(s), quote=True)
-
-
-def visible_steps(T: int, current: int, first: int = 2, last: int = 2, limit: int = 5) -> list:
-    """Which steps a chain draws: all of them when there are at most `limit`, else the first `first`, the
-    current one and the last `last`, with `GAP` (None) where steps are left out. ``visible_steps(12, 6)`` ->
-    ``[0, 1, None, 6, None, 10, 11]``."""
-    if T <= limit:
-        return list(range(T))
-    keep = sorted({*range(first), min(max(current, 0), T - 1), *range(T - last, T)})
-    out: list = []
-    for s in keep:
-        if out and s - out[-1] > 1:
-            out.append(GAP)
-        out.append(s)
-    return out
-
-
-def _sub(base: str, sub: str, sup: str = "") -> str:
-    """``base`` with a subscript (and an optional superscript before it), as SVG tspans."""
-    sup_part = f'<tspan baseline-shift="super" font-size="{SUB}">{esc(sup)}</tspan>' if sup else ""
-    return (f"{esc(base)}{sup_part}<tspan baseline-shift=\"sub\" font-size=\"{SUB}\">{esc(sub)}</tspan>"
-            if sub else f"{esc(base)}{sup_part}")
-
-
-def _text(x: float, y: float, body: str, size: int = FONT, color: str = INK, anchor: str = "middle",
-          weight: str = "normal", extra: str = "") -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{color}" text-anchor="{anchor}" '
-            f'font-weight="{weight}"{extra}>{body}</text>')
-
-
-def _arrow(x1, y1, x2, y2, color, width=2.0, extra="") -> str:
-    return (f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{color}" '
-            f'stroke-width="{width}" marker-end="url(#chain-arrow-{color[1:]})"{extra}/>')
-
-
-def _line(x1, y1, x2, y2, color, width=2.0, extra="") -> str:
-    return (f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{color}" '
-            f'stroke-width="{width}"{extra}/>')
-
-
-def _markers(*colors: str) -> str:
-    return "<defs>" + "".join(
-        f'<marker id="chain-arrow-{c[1:]}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" '
-        f'markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{c}"/></marker>'
-        for c in dict.fromkeys(colors)) + "</defs>"
-
-
-def _svg(width: float, height: float, body: str, label: str, view: str) -> str:
-    """The outer element: a container that scrolls sideways when the screen is narrower than the drawing at
-    `MIN_SCALE`; role="img" with a title and an aria-label."""
-    w, h = math.ceil(width), math.ceil(height)
-    style = (f"width:100%;min-width:{w * MIN_SCALE:.0f}px;max-width:{w * MAX_SCALE:.0f}px;height:auto;display:block;"
-             "margin:0 auto")
-    return (f'<div class="lstm-chain" data-view="{view}" style="overflow-x:auto;max-width:100%">'
-            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img" aria-label="{esc(label)}" '
-            f'data-testid="chain-{view}" font-family="sans-serif" style="{style}">'
-            f"<title>{esc(label)}</title>{_markers(C_COL, H_COL, X_COL, INK, MUTED)}{body}</svg></div>")
-
-
-def _unit_values(lt, b: int, unit: int, t: int) -> dict:
-    """The numbers one cell shows: c, h and the gates of `unit` at step t (h's unit clamped to H_out)."""
-    hu = min(unit, lt.h.shape[-1] - 1)
-    vals = {g: float(getattr(lt, g)[t, b, unit]) for g in GATES}
-    vals["c"] = float(lt.c[t, b, unit])
-    vals["h"] = float(lt.h[t, b, hu])
-    return vals
-
-
-def _h_n(trn) -> tuple[np.ndarray, np.ndarray]:
-    """h_n and c_n as (num_layers·D, B, ·) whatever the input's form (unbatched input drops B)."""
-    h_n, c_n = np.asarray(trn.h_n), np.asarray(trn.c_n)
-    if h_n.ndim == 2:
-        h_n, c_n = h_n[:, None, :], c_n[:, None, :]
-    return h_n, c_n
-
-
-def _gate_bars(x: float, y: float, vals: Mapping[str, float], text: Mapping[str, str]) -> str:
-    """Four small bars (i f g o): sigmoid gates fill 0..1 upwards; g (tanh) grows up or down from the middle."""
-    out, bw, hh = [], 13, 34  # bar width, full bar height
-    for k, g in enumerate(GATES):
-        bx = x + k * (bw + 6)
-        v = vals[g]
-        col = GATE_COLORS[g]
-        out.append(f'<rect x="{bx}" y="{y}" width="{bw}" height="{hh}" fill="#ffffff" stroke="#c9ccd2"/>')
-        if math.isfinite(v):
-            if g == "g":
-                mid, half = y + hh / 2, hh / 2 * min(abs(v), 1.0)
-                top = mid - half if v >= 0 else mid
-                out.append(f'<rect x="{bx}" y="{top:.1f}" width="{bw}" height="{half:.1f}" fill="{col}"/>')
-            else:
-                fill = hh * min(max(v, 0.0), 1.0)
-                out.append(f'<rect x="{bx}" y="{y + hh - fill:.1f}" width="{bw}" height="{fill:.1f}" fill="{col}"/>')
-        name = text.get(f"gate_{g}", g)
-        out.append(f'<rect x="{bx}" y="{y}" width="{bw}" height="{hh}" fill="transparent" data-gate="{g}" '
-                   f'data-value="{num(v)}"><title>{esc(name)} = {fmt(v)}</title></rect>')
-        out.append(_text(bx + bw / 2, y + hh + 15, esc(g), size=SUB, color=col, weight="bold"))
-    return "".join(out)
-
-
-# ---------------------------------------------------------------------------------------- one chain row
-CELL_W, CELL_H, BAR_H, STEP_GAP, GAP_W = 104, 110, 150, 40, 44  # BAR_H: a cell with gate bars
-
-
-def _columns(steps: Sequence, x0: float) -> dict:
-    """x of each visible step's cell (and of each gap) from left to right."""
-    xs, x = {}, x0
-    for n, s in enumerate(steps):
-        if s is GAP:
-            xs[("gap", n)] = x
-            x += GAP_W
-        else:
-            xs[s] = x
-            x += CELL_W + STEP_GAP
-    return xs
-
-
-def _chain_row(lt, b: int, unit: int, steps: Sequence, xs: dict, y: float, current: int, text: Mapping[str, str],
-               *, bars: bool, arrow_dir: int, layer: int, direction: int, valid: Sequence[bool],
-               weight_label: str) -> str:
-    """One layer-direction as a row of cells at height `y`: the c highway through the top of the cells, the h
-    highway through the bottom, arrows pointing the way this direction runs (`arrow_dir` +1 or -1)."""
-    out = []
-    ch = BAR_H if bars else CELL_H  # the cell's height
-    c_y, h_y = y + 20, y + ch - 18
-    real = [s for s in steps if s is not GAP]
-    left, right = xs[real[0]], xs[real[-1]] + CELL_W
-    # the two highways run the whole row (behind the cells)
-    out.append(_line(left - 26, c_y, right + 26, c_y, C_COL, 4, ' opacity="0.85"'))
-    out.append(_line(left - 26, h_y, right + 26, h_y, H_COL, 4, ' opacity="0.85"'))
-    # arrow heads between cells show which way the state travels
-    for n, s in enumerate(steps):
-        if s is GAP:
-            gx = xs[("gap", n)]
-            out.append(f'<rect x="{gx - STEP_GAP + 4}" y="{y + 2}" width="{GAP_W + STEP_GAP - 8}" '
-                       f'height="{ch - 4}" fill="#ffffff"/>')
-            out.append(_text(gx + GAP_W / 2 - STEP_GAP / 2, y + ch / 2 + 5, "…", size=22, color=MUTED,
-                             extra=' data-gap="1"'))
-            continue
-        x = xs[s]
-        gx = x + CELL_W if arrow_dir > 0 else x
-        tip = gx + (STEP_GAP - 6) * arrow_dir
-        if (arrow_dir > 0 and s != real[-1]) or (arrow_dir < 0 and s != real[0]):
-            out.append(_arrow(gx + 2 * arrow_dir, c_y, tip, c_y, C_COL, 4))
-            out.append(_arrow(gx + 2 * arrow_dir, h_y, tip, h_y, H_COL, 4))
-    for s in real:
-        x = xs[s]
-        v = _unit_values(lt, b, unit, s)
-        lit = s == current
-        is_valid = valid[s]
-        stroke, sw = (INK, 3) if lit else ("#a3a8b3", 1.5)
-        attrs = (f' data-layer="{layer}" data-direction="{direction}" data-t="{s}" data-unit="{unit}" '
-                 f'data-c="{num(v["c"])}" data-h="{num(v["h"])}"' + (' data-current="1"' if lit else "")
-                 + ("" if is_valid else ' data-padded="1"'))
-        out.append(f'<g class="chain-cell"{attrs}>')
-        out.append(f'<rect x="{x}" y="{y}" width="{CELL_W}" height="{ch}" rx="10" '
-                   f'fill="{LIT if lit else BOX}" stroke="{stroke}" stroke-width="{sw}"'
-                   f'{"" if is_valid else DIM}/>')
-        # the highways pass through the cell: redraw them over its fill
-        out.append(_line(x, c_y, x + CELL_W, c_y, C_COL, 4))
-        out.append(_line(x, h_y, x + CELL_W, h_y, H_COL, 4))
-        out.append(f'<circle cx="{x + CELL_W / 2}" cy="{c_y}" r="9" fill="#ffffff" stroke="{C_COL}" '
-                   f'stroke-width="2"/>' + _text(x + CELL_W / 2, c_y + 5, "×", size=SUB, color=C_COL))
-        out.append(_text(x + 6, c_y + 24, "c " + fmt(v["c"]), color=C_COL, anchor="start", weight="bold",
-                         extra=' data-role="c"'))
-        out.append(_text(x + 6, h_y - 9, "h " + fmt(v["h"]), color="#0e7f8c", anchor="start", weight="bold",
-                         extra=' data-role="h"'))
-        # the weights badge: the same on every cell
-        wy = c_y + 34 if bars else y + ch / 2 - 11
-        out.append(f'<rect x="{x + CELL_W - 30}" y="{wy}" width="24" height="22" rx="5" '
-                   f'fill="{WEIGHT}"><title>{esc(weight_label)}</title></rect>')
-        out.append(_text(x + CELL_W - 18, wy + 16, "W", size=SUB, color="#ffffff", weight="bold",
-                         extra=' data-role="weights"'))
-        if bars:
-            out.append(_gate_bars(x + 8, c_y + 36, v, text))
-        out.append("</g>")
-    return "".join(out)
-
-
-def _from_label(s: int, direction: int, T: int, text: Mapping[str, str]) -> str:
-    """Where step s's incoming state comes from: t−1 going forward, t+1 going backward (h0/c0 at the start)."""
-    first = 0 if direction == 0 else T - 1
-    return text["from_init"] if s == first else text[f"from{direction}"]
-
-
-def _step_header(xs: dict, steps: Sequence, y: float, current: int, direction: int | None = None, T: int = 0,
-                 text: Mapping[str, str] | None = None) -> str:
-    """"t = s" over each cell; with `direction`, a second line saying where the cell's state comes from."""
-    out = []
-    for s in steps:
-        if s is GAP:
-            continue
-        lit = s == current
-        cx = xs[s] + CELL_W / 2
-        out.append(_text(cx, y, f"t = {s}", weight="bold" if lit else "normal",
-                         color=INK if lit else MUTED, extra=f' data-step="{s}"'))
-        if direction is not None:
-            src = "init" if _from_label(s, direction, T, text) == text["from_init"] else ("t+1" if direction else "t−1")
-            out.append(_text(cx, y + 20, esc(_from_label(s, direction, T, text)), size=SUB, color=MUTED,
-                             extra=f' data-from="{src}" data-t="{s}" data-direction="{direction}"'))
-    return "".join(out)
-
-
-def _inputs(xs: dict, steps: Sequence, y_top: float, y_label: float, labels, sup: str = "", dx: float = 0) -> str:
-    """x_t arrows entering the cells from below, with the tokens (text input) under them."""
-    out = []
-    for s in steps:
-        if s is GAP:
-            continue
-        cx = xs[s] + CELL_W / 2 + dx
-        out.append(_arrow(cx, y_label - 16, cx, y_top + 2, X_COL, 2.5))
-        token = labels[s] if labels is not None and s < len(labels) and labels[s] else ""
-        out.append(_text(cx, y_label + 2, _sub("x", str(s), sup), color=X_COL, weight="bold"))
-        if token:
-            out.append(_text(cx, y_label + 22, "“" + esc(token) + "”", color=INK, extra=f' data-token="{esc(token)}"'))
-    return "".join(out)
-
-
-def _valid(trn, b: int) -> list[bool]:
-    T = trn.T
-    n = int(trn.lengths[b]) if getattr(trn, "lengths", None) is not None else T
-    return [t < n for t in range(T)]
-
-
-def _current(T: int, t: int) -> int:
-    return min(max(int(t), 0), T - 1)
 
 
 # ---------------------------------------------------------------------------------------------- views
