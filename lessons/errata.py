@@ -4,7 +4,8 @@ the real ``torch.nn.LSTM``, with torch's actual output or error message — torc
 Each function returns an `Erratum`: the tutorial (its number; its title is ``ui.tutorials.tutorial_title``) and
 its claim (as data), the snippet we run, what torch really produced (shapes, values, or the message of the
 exception it raised) and the fix. The first four are here; the tutorials' recipes (multivariate series, IMDB,
-variants, bidirectional by hand, ...) are in `lessons.errata_recipes`. `compute(key)` runs one.
+variants, bidirectional by hand, ...) are in `lessons.errata_shapes` and
+`lessons.errata_training`. `compute(key)` runs one.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def seed004_unsqueeze(vocab: int = 20, embed: int = 4, hidden: int = 3, seed: in
     """Tutorial 004's predict_sentiment does tensor.unsqueeze(1) — (seq_len, 1) — for a batch_first model,
     which then reads a batch of seq_len one-token sentences: for any sentence longer than one token the
     tutorial's own ``prediction.item()`` raises (one prediction per token); the layer's numbers differ too."""
-    from .errata_recipes import _sentiment_model
+    from .errata_shapes import _sentiment_model
 
     snippet = ("tensor = torch.LongTensor(indexed)            # one sentence of 4 tokens\n"
                "tensor = tensor.unsqueeze(1)                  # (4, 1): batch_first reads 4 sentences of 1 token\n"
@@ -136,10 +137,13 @@ def seed004_unsqueeze(vocab: int = 20, embed: int = 4, hidden: int = 3, seed: in
 
 
 def _functions() -> dict:
-    from . import errata_recipes
+    from . import errata_shapes as S
+    from . import errata_training as T
 
-    return {f.__name__: f for f in (seed000_shapes, seed003_h0, seed004_pack_long, seed004_unsqueeze,
-                                    *errata_recipes.RECIPES)}
+    recipes = (S.seed000_bidir_shapes, S.seed004_shared_weight, S.seed004_torchtext, T.seed004_variants,
+               S.seed001_two_lstm, T.seed002_previous_layer, T.exploding, S.seed002_param_count,
+               S.seed004_hierarchical, T.seed001_training, T.seed004_tbptt)
+    return {f.__name__: f for f in (seed000_shapes, seed003_h0, seed004_pack_long, seed004_unsqueeze, *recipes)}
 
 
 def compute(key: str) -> Erratum:

@@ -37,7 +37,7 @@ QUOTES: dict[str, Quote] = {
         "# 分离前向和后向的隐藏状态\nhidden_size = last_output.size(1) // 2\n"
         "forward_output = last_output[:, :hidden_size] # (batch_size, hidden_size)\n"
         "backward_output = last_output[:, hidden_size:] # (batch_size, hidden_size)"), True),
-    # ---- errata (lessons.errata, lessons.errata_recipes)
+    # ---- errata (lessons.errata, lessons.errata_shapes, lessons.errata_training)
     "seed000_shapes": Quote("000", (
         "x = torch.rand(10,24,100)\nlstm = nn.LSTM(100,16,num_layers=2)\noutput,(h,c) = lstm(x)\n"
         "print(output.size())\nprint(h.size())\nprint(c.size())\noutput:\ntorch.Size([24, 10, 16])\n"

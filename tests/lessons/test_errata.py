@@ -39,7 +39,7 @@ def test_seed004_pack_long_raises():
 def test_seed004_unsqueeze_raises_at_item_for_a_longer_sentence():
     """The tutorial's predict_sentiment: unsqueeze(1) for a batch_first model gives one prediction per token,
     and its own `.item()` raises for any sentence longer than one token."""
-    from lessons.errata_recipes import LSTMSentiment
+    from lessons.errata_shapes import LSTMSentiment
 
     e = errata.seed004_unsqueeze()
     torch.manual_seed(0)

@@ -1,5 +1,6 @@
-"""The tutorials' recipes (`lessons.errata_recipes`): each runs the tutorial's code and each number the page
-states is recomputed here with torch directly, independently of the lesson's own computation."""
+"""The tutorials' recipes (`lessons.errata_shapes`, `lessons.errata_training`): each runs the tutorial's code
+and each number the page states is recomputed here with torch directly, independently of the lesson's own
+computation."""
 
 import re
 from pathlib import Path
@@ -9,12 +10,13 @@ import torch
 from torch import nn
 
 from lessons import errata
-from lessons import errata_recipes as R
+from lessons import errata_shapes as SH
+from lessons import errata_training as TR
 from lessons.tutorials import ALSO, NUMBERS, QUOTES
 
 
 def test_bidir_shapes_are_time_major_and_the_loop_runs_10_times():
-    e = R.seed000_bidir_shapes()
+    e = SH.seed000_bidir_shapes()
     out, (h, c) = nn.LSTM(100, 16, bidirectional=True)(torch.rand(10, 24, 100))
     assert e.claimed["output"] == (24, 10, 32) and e.claimed["h"] == (2, 10, 16)
     assert e.actual["output"] == tuple(out.shape) == (10, 24, 32)
@@ -23,9 +25,9 @@ def test_bidir_shapes_are_time_major_and_the_loop_runs_10_times():
 
 
 def test_shared_weight_view_raises_and_reshape_alone_mixes_variables():
-    e = R.seed004_shared_weight()
+    e = SH.seed004_shared_weight()
     torch.manual_seed(5)
-    model = R.SharedWeightLSTM(3, 4, 5, 2).eval()
+    model = SH.SharedWeightLSTM(3, 4, 5, 2).eval()
     x = torch.randn(2, 10, 3, 4)
     with pytest.raises(RuntimeError) as info:
         model(x)
@@ -41,9 +43,9 @@ def test_shared_weight_view_raises_and_reshape_alone_mixes_variables():
 
 
 def test_torchtext_batch_is_time_major_and_the_loss_raises():
-    e = R.seed004_torchtext()
+    e = SH.seed004_torchtext()
     torch.manual_seed(1)
-    model = R.LSTMSentiment(50, 8, 6, 1, 2, True, 0.5, 1).eval()
+    model = SH.LSTMSentiment(50, 8, 6, 1, 2, True, 0.5, 1).eval()
     text = torch.randint(2, 50, (7, 4))  # [sent len, batch size]
     with pytest.raises(ValueError) as info:
         nn.BCEWithLogitsLoss()(model(text).squeeze(1), torch.ones(4))
@@ -54,14 +56,14 @@ def test_torchtext_batch_is_time_major_and_the_loss_raises():
 
 
 def test_residual_leaves_dx0_unchanged_and_the_length_check_is_always_true():
-    e = R.seed004_variants()
+    e = TR.seed004_variants()
     a = e.actual
     assert a["delta_residual"] == 0 and a["dx0_plain"] == pytest.approx(a["dx0_residual"], rel=1e-12)
     assert all(a["length_checks"].values())
     assert "must match the size of tensor b (10)" in a["width_error"]
     # independent: a loss on the last step; the residual adds W x_{T-1} there only, so ∂L/∂x_0 is the LSTM's
     torch.manual_seed(2)
-    m = R.ResidualLSTM(3, 5, 1).double()
+    m = TR.ResidualLSTM(3, 5, 1).double()
     x = torch.randn(1, 12, 3, dtype=torch.float64, requires_grad=True)
     (g_res,) = torch.autograd.grad(m(x)[0][:, -1].sum(), x)
     (g_plain,) = torch.autograd.grad(m.lstm(x)[0][:, -1].sum(), x)
@@ -71,7 +73,7 @@ def test_residual_leaves_dx0_unchanged_and_the_length_check_is_always_true():
 
 
 def test_two_lstm_recipe_differs_from_bidirectional_unless_flipped():
-    e = R.seed001_two_lstm()
+    e = SH.seed001_two_lstm()
     torch.manual_seed(3)
     bi = nn.LSTM(2, 3, batch_first=True, bidirectional=True)
     f, b = nn.LSTM(2, 3, batch_first=True), nn.LSTM(2, 3, batch_first=True)
@@ -86,7 +88,7 @@ def test_two_lstm_recipe_differs_from_bidirectional_unless_flipped():
 
 
 def test_forget_gate_multiplies_the_same_layers_previous_step():
-    e = R.seed002_previous_layer()
+    e = TR.seed002_previous_layer()
     assert e.actual["delta_same_layer"] < 1e-12 and e.actual["delta_previous_layer"] > 0.05
     # independent, one layer: c_t = f c_{t-1} + i g from torch's LSTMCell
     torch.manual_seed(4)
@@ -99,7 +101,7 @@ def test_forget_gate_multiplies_the_same_layers_previous_step():
 
 
 def test_an_lstms_gradient_can_explode_and_clipping_bounds_it():
-    e = R.exploding()
+    e = TR.exploding()
     a = e.actual
     assert a["ratio"] > 20 and a["norm_strong"] > 20
     assert a["after_clip"] == pytest.approx(a["max_norm"], rel=1e-6)
@@ -120,7 +122,7 @@ def test_an_lstms_gradient_can_explode_and_clipping_bounds_it():
 
 
 def test_bidirectional_does_not_just_double_the_parameters():
-    e = R.seed002_param_count()
+    e = SH.seed002_param_count()
     count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
     assert e.actual["uni"] == count(nn.LSTM(10, 20, 2)) == 5920
     assert e.actual["bi"] == count(nn.LSTM(10, 20, 2, bidirectional=True)) == 15040
@@ -129,10 +131,10 @@ def test_bidirectional_does_not_just_double_the_parameters():
 
 
 def test_hierarchical_reads_the_last_segment_after_its_zeros():
-    e = R.seed004_hierarchical()
+    e = SH.seed004_hierarchical()
     assert e.actual["real"] == 15 and e.actual["padding"] == 10 and e.actual["delta"] > 1e-3
     torch.manual_seed(6)
-    m = R.HierarchicalLSTM(3, 4, 1, 4).eval()
+    m = SH.HierarchicalLSTM(3, 4, 1, 4).eval()
     x = torch.randn(1, 10, 3)  # segments of 4: the last holds 2 real steps and 2 zeros
     with torch.no_grad():
         reps = m(x)[2]
@@ -141,7 +143,7 @@ def test_hierarchical_reads_the_last_segment_after_its_zeros():
 
 
 def test_training_without_a_readout_has_a_floor():
-    e = R.seed001_training(epochs=20)
+    e = TR.seed001_training(epochs=20)
     a = e.actual
     assert 25 < a["out_of_reach"] < 40 and a["h_max"] < 1
     assert a["loss"] >= a["floor"] > 0.1
@@ -180,7 +182,7 @@ def test_quotes_are_verbatim():
 
 
 def test_truncated_bptt_in_one_forward_pass_saves_no_memory():
-    e = R.seed004_tbptt()
+    e = TR.seed004_tbptt()
     a = e.actual
     assert a["grad_before_cut"] == 0  # the gradient is cut ...
     assert a["bytes_tutorial"] >= a["bytes_full"]  # ... but every chunk's graph is kept
