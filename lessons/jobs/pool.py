@@ -1,35 +1,10 @@
-"""Training jobs shared by every session of one server process: identical work is done once, different work
-runs in a small pool of worker processes, off the threads that answer clicks.
-
-    pool = jobs.shared()                                    # one per process, sized to the cores
-    key = jobs.digest("learn", settings, n_steps, trainer_state)   # ALL the inputs of the run
-    ticket = pool.join(key, "lessons.learn:train_job", args, steps=n_steps, alive=session_is_open)
-    st = pool.status(ticket)        # queued (place, eta) / running (done, partial) / done (result) / failed
-    pool.leave(ticket)              # Stop: this learner stops following; the run is cancelled if nobody else does
-
-A run is keyed by a digest of everything it depends on (task and settings, seed, steps, learning rate, the
-starting weights' and optimiser's bytes): the same key is the same result, bit for bit, because training is
-seeded and runs on one torch thread in every process. A second ``join`` with the same key follows the run in
-progress (same progress, same result), a finished one is handed over at once from a bounded cache, and a
-different key is a different run: never shared.
-
-The job function runs in a worker process (``spawn``: no state inherited from the server, on every OS) as
-``fn(progress, *args)``; it calls ``progress.report(done, partial, snapshot)`` between chunks (the steps done,
-what the page draws meanwhile, and the state so far, which a learner who stops keeps) and stops early when
-``progress.cancelled()``. Waiters give an ``alive()`` callable (their session is still open); a monitor thread
-drops the waiters whose session ended and cancels a run nobody waits for any more. Nothing here imports
-streamlit.
-"""
+"""The server side: the registry of runs keyed by digest and the worker processes that execute them."""
 
 from __future__ import annotations
 
-import hashlib
-import importlib
 import itertools
-import json
 import multiprocessing as mp
 import os
-import struct
 import sys
 import threading
 import time
@@ -41,108 +16,12 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import numpy as np
-import torch
+from .worker import CANCELLED, DONE, FAILED, QUEUED, RUNNING, SLOTS, _run_in_worker, _warm, _worker_init
 
-QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
-SLOTS = 1024  # cancel flags, indexed by job id modulo SLOTS (far more than runs in progress at once)
 DEFAULT_SECONDS_PER_STEP = 0.01  # until a run of the same kind was measured
 MONITOR_EVERY_S = 1.0  # how often closed sessions are looked for
 KEEP_RESULTS = 64  # finished runs kept for reuse (the oldest goes first) ...
 KEEP_BYTES = 96 * 2**20  # ... and at most this many bytes of their states
-WORKER_NICE = 5  # workers yield the CPU to the server's interactive reruns (Unix only)
-
-
-# ------------------------------------------------------------------------------------------------ digest
-def _feed(h, obj) -> None:
-    if isinstance(obj, torch.Tensor):
-        t = obj.detach().cpu().contiguous()
-        h.update(f"T{t.dtype}{tuple(t.shape)}".encode())
-        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
-    elif isinstance(obj, np.ndarray):
-        a = np.ascontiguousarray(obj)
-        h.update(f"A{a.dtype.str}{a.shape}".encode())
-        h.update(a.tobytes())
-    elif isinstance(obj, dict):
-        h.update(b"{")
-        for k in sorted(obj, key=repr):
-            _feed(h, k)
-            _feed(h, obj[k])
-        h.update(b"}")
-    elif isinstance(obj, list | tuple):
-        h.update(b"[" if isinstance(obj, list) else b"(")
-        for v in obj:
-            _feed(h, v)
-        h.update(b"]")
-    elif isinstance(obj, bytes | bytearray):
-        h.update(b"B" + struct.pack("<Q", len(obj)) + bytes(obj))
-    elif isinstance(obj, float):
-        h.update(b"f" + struct.pack("<d", obj))  # exact bits: 0.1 and 0.1000000001 differ
-    elif obj is None or isinstance(obj, bool | int | str):
-        h.update(json.dumps(obj).encode() + b";")
-    else:
-        raise TypeError(f"cannot digest {type(obj).__name__}")
-
-
-def digest(*parts) -> str:
-    """sha256 of nested dicts/lists/tuples of tensors, arrays, bytes and plain values (exact float bits)."""
-    h = hashlib.sha256()
-    for part in parts:
-        _feed(h, part)
-    return h.hexdigest()
-
-
-# ------------------------------------------------------------------------------------ inside a worker
-_REPORTS = None  # the progress queue and the cancel flags, handed to each worker at start
-_CANCEL = None
-
-
-def _worker_init(reports, cancel) -> None:
-    global _REPORTS, _CANCEL
-    _REPORTS, _CANCEL = reports, cancel
-    torch.set_num_threads(1)  # the same single-threaded arithmetic as the server: bitwise-equal results
-    if WORKER_NICE and hasattr(os, "nice"):
-        os.nice(WORKER_NICE)
-
-
-@dataclass
-class Progress:
-    """What a job function gets as its first argument."""
-
-    job_id: int
-    reports: object = None  # a multiprocessing queue; None: nobody listens (a direct call)
-    cancel: object = None  # shared array of cancel flags
-
-    def report(self, done: int, partial=None, snapshot: bytes | None = None) -> None:
-        if self.reports is not None:
-            self.reports.put((self.job_id, done, partial, snapshot))
-
-    def cancelled(self) -> bool:
-        return self.cancel is not None and self.cancel[self.job_id % SLOTS] == self.job_id
-
-
-def _resolve(name: str) -> Callable:
-    module, func = name.split(":")
-    return getattr(importlib.import_module(module), func)
-
-
-def _run_in_worker(job_id: int, fn: str, args: tuple):
-    _REPORTS.put((job_id, "start", time.time(), None))
-    return _resolve(fn)(Progress(job_id, _REPORTS, _CANCEL), *args)
-
-
-def _warm(modules: tuple[str, ...]) -> int:
-    """Import each module and call its ``warm()`` if it has one (a first tiny run loads the engine)."""
-    for name in modules:
-        module = importlib.import_module(name)
-        if hasattr(module, "warm"):
-            module.warm()
-    return os.getpid()
-
-
-def run_here(fn: str, *args):
-    """Run a job function in this process (no pool, no progress): the reference the pool must equal."""
-    return _resolve(fn)(Progress(-1), *args)
 
 
 # ------------------------------------------------------------------------------------- in the server
@@ -493,73 +372,3 @@ class Pool:
                     self._cancel_job(job)
                     cancelled += 1
         return cancelled
-
-
-_SHARED: Pool | None = None
-_SHARED_LOCK = threading.Lock()
-
-
-MAX_WORKERS = 4  # each worker holds its own torch (~0.1 GB): more cores than this serve more replicas instead
-
-
-def _cgroup_cpus(path: str = "/sys/fs/cgroup/cpu.max") -> int | None:
-    """The container's CPU limit (cgroup v2 ``cpu.max``: "quota period", or "max"), rounded down; None if none."""
-    try:
-        quota, period = open(path).read().split()[:2]
-    except (OSError, ValueError):
-        return None
-    return None if quota == "max" else max(1, int(quota) // int(period))
-
-
-def default_workers() -> int:
-    """``LSTM_EXPLORER_WORKERS`` if set, else the cores this process may use (its CPU set and its container's CPU
-    limit), at most ``MAX_WORKERS``."""
-    if os.environ.get("LSTM_EXPLORER_WORKERS"):
-        return max(1, int(os.environ["LSTM_EXPLORER_WORKERS"]))
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(cores, _cgroup_cpus() or cores, MAX_WORKERS))
-
-
-def shared(warm: tuple[str, ...] = ("lessons.learn", "lessons.sentiment")) -> Pool:
-    """The server process's pool (created at first use, one worker per core: ``default_workers``)."""
-    global _SHARED
-    with _SHARED_LOCK:
-        if _SHARED is None:
-            _SHARED = Pool(default_workers(), warm=warm)
-            # the workers import torch and the job modules now, not when the first learner presses Train
-            threading.Thread(target=_SHARED.warm_up, name="jobs-warm-up", daemon=True).start()
-        return _SHARED
-
-
-
-class Memo:
-    """Results of deterministic computations shared by every session of the process, keyed by ``digest`` of
-    all their inputs (at most ``maxsize``, the least recently used goes first). Values are shared: read only.
-
-        value = MEMO.get(("correspondences", cfg.kwargs(), state_dict, data, seed), lambda: compute(...))
-    """
-
-    def __init__(self, maxsize: int = 64):
-        self.maxsize = maxsize
-        self._items: OrderedDict[str, object] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def get(self, parts, compute: Callable[[], object]):
-        key = digest(parts)
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return self._items[key]
-        value = compute()  # outside the lock: two sessions may compute the same value once each, never wait
-        with self._lock:
-            self.misses += 1
-            self._items[key] = value
-            while len(self._items) > self.maxsize:
-                self._items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()

@@ -1,0 +1,69 @@
+"""What runs inside a worker process: its start-up, the progress handle a job function gets, and the calls the
+pool submits."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
+SLOTS = 1024  # cancel flags, indexed by job id modulo SLOTS (far more than runs in progress at once)
+WORKER_NICE = 5  # workers yield the CPU to the server's interactive reruns (Unix only)
+
+
+# ------------------------------------------------------------------------------------ inside a worker
+_REPORTS = None  # the progress queue and the cancel flags, handed to each worker at start
+_CANCEL = None
+
+
+def _worker_init(reports, cancel) -> None:
+    global _REPORTS, _CANCEL
+    _REPORTS, _CANCEL = reports, cancel
+    torch.set_num_threads(1)  # the same single-threaded arithmetic as the server: bitwise-equal results
+    if WORKER_NICE and hasattr(os, "nice"):
+        os.nice(WORKER_NICE)
+
+
+@dataclass
+class Progress:
+    """What a job function gets as its first argument."""
+
+    job_id: int
+    reports: object = None  # a multiprocessing queue; None: nobody listens (a direct call)
+    cancel: object = None  # shared array of cancel flags
+
+    def report(self, done: int, partial=None, snapshot: bytes | None = None) -> None:
+        if self.reports is not None:
+            self.reports.put((self.job_id, done, partial, snapshot))
+
+    def cancelled(self) -> bool:
+        return self.cancel is not None and self.cancel[self.job_id % SLOTS] == self.job_id
+
+
+def _resolve(name: str) -> Callable:
+    module, func = name.split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def _run_in_worker(job_id: int, fn: str, args: tuple):
+    _REPORTS.put((job_id, "start", time.time(), None))
+    return _resolve(fn)(Progress(job_id, _REPORTS, _CANCEL), *args)
+
+
+def _warm(modules: tuple[str, ...]) -> int:
+    """Import each module and call its ``warm()`` if it has one (a first tiny run loads the engine)."""
+    for name in modules:
+        module = importlib.import_module(name)
+        if hasattr(module, "warm"):
+            module.warm()
+    return os.getpid()
+
+
+def run_here(fn: str, *args):
+    """Run a job function in this process (no pool, no progress): the reference the pool must equal."""
+    return _resolve(fn)(Progress(-1), *args)
