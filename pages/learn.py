@@ -3,8 +3,10 @@ or bring your own torch.nn.LSTM weights, and download the current model's state_
 
 import streamlit as st
 
+from ui import learn_upload_view as luv
 from ui import learn_view as lv
 from ui.i18n import t
+from ui.state import torch_call
 
 st.markdown(t("learn.intro"))
 # What a server restart loses (deploy/README.md): the configuration is in the URL, a trained/uploaded model is not.
@@ -19,7 +21,7 @@ with train_tab:
     except (ValueError, RuntimeError) as err:  # a setting the task cannot use
         st.error(t("learn.error", error=err), icon="⛔")
         st.stop()
-    st.caption(t("learn.setup", call=lv.torch_call(trainer.config), batch=trainer.batch_size, lr=trainer.lr,
+    st.caption(t("learn.setup", call=torch_call(trainer.config), batch=trainer.batch_size, lr=trainer.lr,
                  clip=trainer.clip, params=sum(p.numel() for p in trainer.model.parameters())))
     lv.train_panel(trainer)
     if trainer.step > 0:
@@ -34,7 +36,7 @@ with train_tab:
 
 with weights_tab:
     st.subheader(t("learn.upload.title"))
-    lv.upload_panel()
+    luv.upload_panel()
     st.divider()
     st.subheader(t("learn.download.title"))
-    lv.download_panel()
+    luv.download_panel()

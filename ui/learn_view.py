@@ -1,9 +1,10 @@
-"""Streamlit side of the Learn page: task settings, the training loop with live curve, what changed, the
-model switch, and bring-your-own-weights upload/download. Engine work is in lessons.tasks/train/weights_io.
+"""Streamlit side of the Learn page: task settings, the training loop with live curve, what changed, and the
+model switch. Bring-your-own-weights upload/download is in ui.learn_upload_view. Engine work is in
+lessons.tasks/train/weights_io.
 
 Widget keys: ``learn_task learn_seq_len learn_hidden learn_seed learn_lr learn_forget_bias learn_steps``
-(settings), ``learn_train learn_stop learn_reset learn_use`` (buttons), ``learn_phrase`` (sentiment probe),
-``learn_upload learn_use_upload learn_dl_pt learn_dl_st`` (weights). The trainer lives in
+(settings), ``learn_train learn_stop learn_reset learn_use`` (buttons), ``learn_phrase`` (sentiment probe);
+the weights tab's keys are listed in ui.learn_upload_view. The trainer lives in
 ``st.session_state["learn_trainer"]``; it is rebuilt when a setting changes. Training runs in the server's
 worker processes (lessons.jobs), shared by the learners who train the same settings from the same state; the
 run this session follows is ``st.session_state["learn_run"]``.
@@ -24,12 +25,10 @@ from lessons import jobs
 from lessons import sources as src
 from lessons.learn import Trainer, from_settings, gate_stats, load_state, run_key, state_bytes, task_unit
 from lessons.tasks import EMBED_SEED, TASK_NAMES, load_corpus, make_task
-from lessons.weight_files import dump_pt, dump_safetensors
-from lstm_core.limits import MAX_UPLOAD_BYTES
-from ui import model_source, parse
+from ui import model_source
 from ui.figures import learn as fl
 from ui.i18n import current_lang, t
-from ui.state import get_config, get_model, switch_page, torch_call
+from ui.state import switch_page
 
 TRAINER = "learn_trainer"
 LRS = (0.003, 0.01, 0.02, 0.03, 0.1)
@@ -406,50 +405,3 @@ def use_button(trainer: Trainer) -> None:
         st.error(st.session_state[_STORE_PROBLEM], icon="🧠")
     if st.session_state.pop("_learn_open_stepper", False):
         switch_page("pages/stepper.py")
-
-
-# ------------------------------------------------------------------------------------ your own weights
-def _use_uploaded(loaded, name: str) -> None:
-    problem = model_source.store("uploaded", loaded.state_dict, loaded.config, name)
-    st.session_state[_STORE_PROBLEM] = problem
-    if problem is None:
-        model_source.activate("uploaded")
-
-
-# The uploader's box states the limit the app applies (it said 80 MB while the app refused files over 20 MB);
-# a larger file gets Streamlit's own refusal, and one that reaches us anyway our message naming the cap.
-UPLOAD_WIDGET_MB = MAX_UPLOAD_BYTES // 2**20
-
-
-def upload_panel() -> None:
-    st.markdown(t("learn.upload.intro", limit=MAX_UPLOAD_BYTES // 2**20))
-    # No `type=` filter: Streamlit would raise on a forged name; parse.weights_file names the accepted ones.
-    up = st.file_uploader(t("learn.upload.label"), key="learn_upload",
-                          max_upload_size=UPLOAD_WIDGET_MB)
-    if up is None:
-        return
-    got = parse.weights_file(up.getvalue(), up.name)
-    if not got.ok:
-        st.error(got.problem, icon="⛔")
-        return
-    loaded = got.value
-    st.success(t("learn.upload.ok", name=up.name, params=loaded.num_params, dtype=loaded.source_dtype), icon="✅")
-    st.code(torch_call(loaded.config), language="python")
-    if loaded.stripped_prefix:
-        st.caption(t("learn.upload.prefix", prefix=loaded.stripped_prefix))
-    st.button(t("learn.upload.use"), key="learn_use_upload", on_click=_use_uploaded, args=(loaded, up.name),
-              icon="📥")
-    if model_source.current() == "uploaded":
-        st.caption(t("learn.use_active"))
-    elif st.session_state.get(_STORE_PROBLEM):
-        st.error(st.session_state[_STORE_PROBLEM], icon="🧠")
-
-
-def download_panel() -> None:
-    model = get_model()
-    st.markdown(t("learn.download.intro", call=torch_call(get_config().lstm)))
-    c1, c2 = st.columns(2)
-    c1.download_button(t("learn.download.pt"), dump_pt(model), file_name="lstm_state_dict.pt",
-                       mime="application/octet-stream", key="learn_dl_pt", icon="💾")
-    c2.download_button(t("learn.download.st"), dump_safetensors(model), file_name="lstm.safetensors",
-                       mime="application/octet-stream", key="learn_dl_st", icon="💾")
