@@ -247,10 +247,12 @@ def screenshot():
 def open_menu_page(page, name: str) -> None:
     """Click the menu link of page ``name`` in the same session: the top navigation's section dropdowns on a wide
     window (app.py groups the menu), the sidebar's menu on a narrow one."""
+    clicked = page.evaluate("() => performance.now()")
     direct = page.locator(f"[data-testid=stSidebarNav] a[href$='/{name}'], [data-testid=stTopNavLinkContainer] "
                           f"a[href$='/{name}']")
     if direct.count():
         direct.first.click()
+        _page_run_started(page, clicked)
         return
     for section in page.locator("[data-testid=stTopNavSection]").all():
         section.click()
@@ -261,8 +263,15 @@ def open_menu_page(page, name: str) -> None:
             page.keyboard.press("Escape")
             continue
         link.first.click()
+        _page_run_started(page, clicked)
         return
     raise AssertionError(f"no menu link to {name}")
+
+
+def _page_run_started(page, clicked: float) -> None:
+    """Wait until the server has started the run of the page just clicked (RUN_WATCH saw its ``new_session``
+    message after the click): until then the old page is still on screen and looks idle."""
+    page.wait_for_function("(t) => window.__stRuns && window.__stRuns.started > t", arg=clicked, timeout=30_000)
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """First paint in a real browser: a new session receives the page's title before anything else of the page and
-the sidebar, then a pause (app.FIRST_PAINT_PAUSE_S) before the rest, so the frontend draws the title in a render
-of its own. Checked on the websocket frames Chromium received (CDP Network events, the browser's own
-timestamps, decoded with Streamlit's ForwardMsg) and on what Chromium drew; titles read from the catalogs."""
+the sidebar, and Chromium draws it as the first element of the main area; a rerun sends the title first too.
+Checked on the websocket frames Chromium received (CDP Network events, decoded with Streamlit's ForwardMsg) and
+on what Chromium drew; titles read from the catalogs. The pause after the title (app.FIRST_PAINT_PAUSE_S, first
+run only) is checked in tests/pages/test_shell.py: the browser's frame timestamps move with the machine's load,
+so a test here would assert on time."""
 
 import base64
 import json
@@ -12,11 +14,6 @@ import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from tests.browser.conftest import IDLE
-
-# app.py pauses FIRST_PAINT_PAUSE_S = 80 ms after the title on a session's first run; without the pause the rest
-# follows within a few ms. The browser notes websocket frames as its threads get to them, ~20 ms late on a busy
-# machine, so the paused gap is checked at half the pause.
-PAUSED_GAP_S = 0.04
 
 pytestmark = pytest.mark.browser
 
@@ -88,19 +85,18 @@ def heading_text(msg) -> str:
 
 
 @pytest.mark.parametrize("page_name,lang", [("weights", "en"), ("shapes", "zh"), ("start", "zh")])
-def test_title_is_sent_and_drawn_first_then_a_pause(browser, server_url, assert_no_exception, page_name, lang):
+def test_title_is_sent_and_drawn_first(browser, server_url, assert_no_exception, page_name, lang):
     title = title_of(page_name, lang)
     context, tab, frames = open_recording(browser, f"{server_url}/{page_name}?lang={lang}")
     try:
         assert_no_exception(tab)
         got = deltas(frames)
         assert len(got) > 10, f"only {len(got)} deltas recorded"
-        (t_title, first), (t_next, second) = got[0], got[1]
+        (_, first), (_, second) = got[0], got[1]
         # The very first delta is the page's title, in the main area (delta path [0, 0]), in the page's language.
         assert heading_text(first) == title and list(first.metadata.delta_path) == [0, 0]
-        # The rest (here the sidebar's first block) follows after the pause, not in the same burst.
+        # The rest follows, the sidebar first (delta path [1, ...]).
         assert list(second.metadata.delta_path)[0] == 1
-        assert t_next - t_title >= PAUSED_GAP_S, f"{1000 * (t_next - t_title):.0f} ms between the title and the rest"
         # What Chromium drew first: the title, as the first element of the main area.
         drawn = tab.evaluate("window.__firstDraw")
         assert drawn["title"] == title and drawn["first"], drawn
@@ -110,6 +106,5 @@ def test_title_is_sent_and_drawn_first_then_a_pause(browser, server_url, assert_
         wait_until(tab, lambda: any(finished(payload) for _, payload in frames))
         again = deltas(frames)
         assert heading_text(again[0][1]) == title
-        assert again[1][0] - again[0][0] < 0.06, f"{1000 * (again[1][0] - again[0][0]):.0f} ms on a rerun"
     finally:
         context.close()

@@ -99,7 +99,7 @@ def test_train_use_and_upload(page, goto, wait_idle, assert_no_exception, screen
     assert page.url.split("?")[0].endswith("/stepper")
     assert sidebar.get_by_text(re.compile("uploaded: encoder.pt")).count() == 1
     assert "num_layers=2" in sidebar.locator("[data-testid=stCode]").inner_text()
-    assert page.locator("svg[data-testid=lstm-cell-diagram]").count() == 1
+    expect(page.locator("svg[data-testid=lstm-cell-diagram]")).to_have_count(1)
     screenshot(page, "learn-uploaded-in-stepper-en")
 
 

@@ -141,3 +141,22 @@ def test_translated_choices_survive_the_next_action_in_zh(run_app, assert_app_ok
     at.slider(key="hidden_size").set_value(3).run()
     assert_app_ok(at)
     assert at.session_state["hidden_size"] == 3
+
+
+
+def test_first_run_pauses_after_the_title_later_runs_do_not(run_app, monkeypatch):
+    """app.py sleeps FIRST_PAINT_PAUSE_S once per session, after the title: the browser gets the title in a render
+    of its own (the order of what is sent is checked in Chromium by tests/browser/test_first_paint.py)."""
+    import time
+
+    tree = ast.parse(APP.read_text(encoding="utf-8"))
+    pause = next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                 and getattr(node.targets[0], "id", None) == "FIRST_PAINT_PAUSE_S")
+    assert 0.03 <= pause <= 0.5
+    sleep, pauses = time.sleep, []
+    monkeypatch.setattr(time, "sleep", lambda s: (pauses.append(s) if s == pause else None, sleep(s))[1])
+    at = run_app("weights")
+    assert pauses == [pause]
+    at.slider(key="hidden_size").set_value(4).run()
+    at.switch_page("pages/shapes.py").run()
+    assert not at.exception and pauses == [pause]
