@@ -6,9 +6,11 @@
     before, after = gate_stats(tr.init_model, data), gate_stats(tr.model, data)
     unit = task_unit(tr, data)   # the unit whose cell state tracks the task's target
 
-Reproducible by construction: the model is ``config.build(seed)``, the head is seeded separately, and the
-batch of step ``k`` is drawn from its own seed ``(seed, k)`` -- so running 3 × 100 steps gives exactly the
-weights of one run of 300 steps, whatever chunks the page trains in.
+Reproducible by construction: the model is ``torch.manual_seed(seed); LSTM(...)`` (then, if asked, W_hh made
+orthogonal per gate block, ``init="orthogonal"``, and the forget gate's bias raised, ``forget_bias``), the head
+is seeded separately, and the batch of step ``k`` is drawn from its own seed ``(seed, k)`` -- so running
+3 × 100 steps gives exactly the weights of one run of 300 steps, whatever chunks the page trains in.
+``lessons.learn_code`` writes the same run as a plain PyTorch loop (tested bitwise equal).
 
 A class shares its runs (``lessons.jobs``): ``run_key(settings, trainer, n)`` names a run by all its inputs
 (settings and the bytes of the trainer's state: weights, head, Adam's moments, step), and ``train_job`` runs it
@@ -30,6 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from lstm_core.lstm import LSTM
 from lstm_core.trace import trace
 
 from .jobs import digest
@@ -39,8 +42,22 @@ EVAL_SIZE = 256
 SATURATION = 0.1  # a sigmoid gate counts as saturated below 0.1 or above 0.9; tanh when |g| > 0.9
 
 
+INITS = ("default", "orthogonal")  # torch's uniform ±1/√hidden_size everywhere; or W_hh orthogonal per gate
+
+
 def _mix(seed: int, step: int) -> int:
     return (int(seed) * 1_000_003 + int(step) * 7919 + 17) % (2**62)
+
+
+def orthogonal_hh_(lstm: nn.Module) -> nn.Module:
+    """W_hh orthogonal, one block per gate, as practitioners initialise it; the other weights keep torch's
+    uniform ±1/√hidden_size. Draws from torch's global random generator."""
+    with torch.no_grad():
+        for name, weight in lstm.named_parameters():
+            if name.startswith("weight_hh"):
+                for block in weight.chunk(4):  # [W_hi | W_hf | W_hg | W_ho], each (hidden_size, H_out)
+                    nn.init.orthogonal_(block)
+    return lstm
 
 
 @dataclass
@@ -55,19 +72,23 @@ class Trainer:
     clip: float = 1.0
     eval_every: int = 10
     forget_bias: float = 0.0  # added to the forget gate's b_ih at init (Jozefowicz et al. 2015 use 1.0)
+    init: str = "default"  # or "orthogonal": W_hh orthogonal per gate block (``orthogonal_hh_``)
     model_factory: object = None  # optional: config -> module (benchmarks pass torch.nn.LSTM)
     losses: list = field(default_factory=list)
     history: list = field(default_factory=list)  # (step, quality on the fixed evaluation batch)
     step: int = 0
 
     def __post_init__(self):
+        if self.init not in INITS:
+            raise ValueError(f"init must be one of {', '.join(INITS)}, got {self.init!r}")
         self.config = self.task.config(self.hidden_size)
-        if self.model_factory is None:
-            self.model = self.config.build(seed=self.seed)
-        else:
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(self.seed)
-                self.model = self.model_factory(self.config)
+        # torch.manual_seed(seed); lstm = LSTM(...); [orthogonal_hh_(lstm)] -- as lessons.learn_code writes it
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            factory = self.model_factory or (lambda config: LSTM(**config.kwargs()))
+            self.model = factory(self.config)
+            if self.init == "orthogonal":
+                orthogonal_hh_(self.model)
         if self.forget_bias and self.config.bias:
             h = self.config.hidden_size
             with torch.no_grad():
@@ -132,13 +153,21 @@ class Trainer:
 
 
 # ------------------------------------------------------------------------------------ shared training runs
-SETTINGS = ("name", "seq_len", "hidden", "seed", "lr", "forget_bias")  # what the Learn page sets
+SETTINGS = ("name", "seq_len", "hidden", "seed", "lr", "forget_bias", "init")  # what the Learn page sets
+SETTING_DEFAULTS = {"init": "default"}  # a settings dict without it means torch's default initialisation
+
+
+def full_settings(settings: dict) -> dict:
+    """Exactly the ``SETTINGS`` keys, defaults filled in: the settings' one canonical form (digests use it)."""
+    merged = {**SETTING_DEFAULTS, **settings}
+    return {k: merged[k] for k in SETTINGS}
 
 
 def from_settings(settings: dict) -> Trainer:
     """The trainer of the Learn page's settings (``SETTINGS``), at step 0."""
-    return Trainer(make_task(settings["name"], settings["seq_len"]), hidden_size=settings["hidden"],
-                   seed=settings["seed"], lr=settings["lr"], forget_bias=settings["forget_bias"])
+    s = full_settings(settings)
+    return Trainer(make_task(s["name"], s["seq_len"]), hidden_size=s["hidden"], seed=s["seed"], lr=s["lr"],
+                   forget_bias=s["forget_bias"], init=s["init"])
 
 
 def state_bytes(trainer: Trainer) -> bytes:
@@ -161,15 +190,22 @@ def load_state(trainer: Trainer, blob: bytes) -> None:
         trainer.__dict__.pop("state_key", None)  # the caller names the new state, if it can
 
 
+def curves(blob: bytes) -> tuple[list[float], list[tuple[int, float]]]:
+    """The (losses, history) held in a state from ``state_bytes``, without building a trainer."""
+    state = torch.load(io.BytesIO(blob), weights_only=True)
+    return list(state["losses"]), [tuple(h) for h in state["history"]]
+
+
 def run_key(settings: dict, trainer: Trainer, n_steps: int) -> str:
     """The digest of every input of ``n_steps`` more steps: settings, and the trainer's whole state."""
-    return digest("learn", {k: settings[k] for k in SETTINGS}, int(n_steps), trainer.batch_size, trainer.clip,
+    return digest("learn", full_settings(settings), int(n_steps), trainer.batch_size, trainer.clip,
                   trainer.eval_every, trainer.state())
 
 
 def warm() -> None:
     """A worker's first run loads what training needs (the engine, the optimiser), before a learner waits."""
-    from_settings(dict(name="memory", seq_len=None, hidden=2, seed=0, lr=None, forget_bias=0.0)).run(1)
+    from_settings(dict(name="memory", seq_len=None, hidden=2, seed=0, lr=None, forget_bias=0.0,
+                       init="orthogonal")).run(1)
 
 
 def train_job(progress, settings: dict, start: bytes, n_steps: int, chunks: int = 20) -> dict:

@@ -3,6 +3,8 @@ or bring your own torch.nn.LSTM weights, and download the current model's state_
 
 import streamlit as st
 
+from ui import learn_code_view as lcv
+from ui import learn_init_view as liv
 from ui import learn_upload_view as luv
 from ui import learn_view as lv
 from ui.i18n import t
@@ -24,6 +26,7 @@ with train_tab:
     st.caption(t("learn.setup", call=torch_call(trainer.config), batch=trainer.batch_size, lr=trainer.lr,
                  clip=trainer.clip, params=sum(p.numel() for p in trainer.model.parameters())))
     lv.train_panel(trainer)
+    lcv.loop_code(trainer)
     if trainer.step > 0:
         st.subheader(t("learn.changed"))
         lv.results(trainer)
@@ -33,6 +36,7 @@ with train_tab:
         lv.use_button(trainer)
     elif not lv.following():
         st.info(t("learn.press_train"), icon="👆")
+    liv.section(cfg)
 
 with weights_tab:
     st.subheader(t("learn.upload.title"))

@@ -2,9 +2,9 @@
 model switch. Bring-your-own-weights upload/download is in ui.learn_upload_view. Engine work is in
 lessons.tasks/train/weights_io.
 
-Widget keys: ``learn_task learn_seq_len learn_hidden learn_seed learn_lr learn_forget_bias learn_steps``
-(settings), ``learn_train learn_stop learn_reset learn_use`` (buttons), ``learn_phrase`` (sentiment probe);
-the weights tab's keys are listed in ui.learn_upload_view. The trainer lives in
+Widget keys: ``learn_task learn_seq_len learn_hidden learn_seed learn_lr learn_forget_bias learn_orthogonal
+learn_steps`` (settings), ``learn_train learn_stop learn_reset learn_use`` (buttons), ``learn_phrase`` (sentiment
+probe); the weights tab's keys are listed in ui.learn_upload_view. The trainer lives in
 ``st.session_state["learn_trainer"]``; it is rebuilt when a setting changes. Training runs in the server's
 worker processes (lessons.jobs), shared by the learners who train the same settings from the same state; the
 run this session follows is ``st.session_state["learn_run"]``.
@@ -74,8 +74,9 @@ def settings() -> dict:
     lr = c4.select_slider(t("learn.lr"), LRS, key="learn_lr", **KEEP)
     forget_bias = c5.toggle(t("learn.forget_bias"), key="learn_forget_bias", help=t("learn.forget_bias_help"),
                           **KEEP)
+    orthogonal = c5.toggle(t("learn.orthogonal"), key="learn_orthogonal", help=t("learn.orthogonal_help"), **KEEP)
     return dict(name=name, seq_len=seq_len, hidden=int(hidden), seed=int(seed), lr=float(lr),
-                forget_bias=1.0 if forget_bias else 0.0)
+                forget_bias=1.0 if forget_bias else 0.0, init="orthogonal" if orthogonal else "default")
 
 
 def get_trainer(cfg: dict) -> Trainer:
