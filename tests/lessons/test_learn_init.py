@@ -146,6 +146,8 @@ def test_the_init_is_part_of_the_runs_key_different_init_different_run_same_init
     base = dict(SMALL, seed=21)
     ortho = {**base, "init": "orthogonal"}
     assert run_key(base, from_settings(base), 20) != run_key(ortho, from_settings(ortho), 20)
+    same_start = from_settings(base)  # the setting itself is in the key, not only the weights it gives
+    assert run_key(base, same_start, 20) != run_key(ortho, same_start, 20)
     no_init = {k: v for k, v in base.items() if k != "init"}  # a caller that predates the option: the default
     assert run_key(no_init, from_settings(no_init), 20) == run_key(base, from_settings(base), 20)
     started = pool.stats()["started"]
