@@ -15,6 +15,7 @@ copied in by ``inspect`` (not a second copy that could drift).
 from __future__ import annotations
 
 import inspect
+import textwrap
 
 from .learn import Trainer, full_settings, orthogonal_hh_
 from .tasks import Task, make_task
@@ -110,4 +111,4 @@ def _shown(key: str, value) -> bool:
 
 def step_source() -> str:
     """The app's own training step (``Trainer.train_step``, what every worker runs), as its module holds it."""
-    return inspect.getsource(Trainer.train_step)
+    return textwrap.dedent(inspect.getsource(Trainer.train_step))

@@ -18,7 +18,7 @@ CODE_TITLE = {"en": "The training loop in plain PyTorch", "zh": "用纯 PyTorch 
 def smallest_model(page, wait_idle) -> None:
     """T = 2 and hidden_size = 1 (each slider's Home key): the comparison's twelve runs are quick."""
     for key in ("learn_seq_len", "learn_hidden"):
-        page.locator(f".st-key-{key} [role=slider]").press("Home")
+        page.locator(f".st-key-{key}").get_by_role("slider").press("Home")
         wait_idle(page)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import textwrap
 
 import pytest
 import torch
@@ -89,6 +90,6 @@ def test_torch_nn_lstm_in_place_of_the_engine_trains_the_same_up_to_float32_roun
 
 def test_the_apps_step_is_shown_from_its_source():
     src = step_source()
-    assert src == inspect.getsource(Trainer.train_step)
+    assert src == textwrap.dedent(inspect.getsource(Trainer.train_step)) and src.startswith("def train_step(")
     for call in ("zero_grad()", "backward()", "clip_grad_norm_(", "optimizer.step()"):
         assert call in src, call
