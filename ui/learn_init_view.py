@@ -46,9 +46,10 @@ def _leave() -> None:
         jobs.shared().leave(ticket)
 
 
-def _gather() -> tuple[int, int, str | None]:
+def _gather() -> tuple[int, int, str | None, bool]:
     """Read every run that finished since the last look into the session (its curves: small), so a result the
-    pool later lets go of is not lost. Returns (steps done, steps in all, why a run failed or None)."""
+    pool later lets go of is not lost. Returns (steps done, steps in all, why a run failed or None, every run's
+    result is in). A run reports its last steps before its result arrives: "all steps done" is not "all in"."""
     _, tickets, steps, got = st.session_state[RUNS]
     done, problem = 0, None
     for k, (_, ticket) in enumerate(tickets):
@@ -63,17 +64,17 @@ def _gather() -> tuple[int, int, str | None]:
             problem = status.error or status.state
         else:
             done += status.done
-    return done, steps * len(tickets), problem
+    return done, steps * len(tickets), problem, len(got) == len(tickets)
 
 
 def _collect(settings: dict) -> Comparison | None:
     """The comparison once every run of the followed one is done (kept for every learner); else None."""
-    done, total, problem = _gather()
+    _, _, problem, complete = _gather()
     if problem is not None:
         st.session_state[_PROBLEM] = problem
         _leave()
         return None
-    if done < total:
+    if not complete:
         return None
     key, tickets, steps, got = st.session_state[RUNS]
     comp = summarize(settings, [(spec, *got[k]) for k, (spec, _) in enumerate(tickets)], steps)
@@ -86,8 +87,8 @@ def _collect(settings: dict) -> Comparison | None:
 def _follow() -> None:
     if st.session_state.get(RUNS) is None:
         return
-    done, total, problem = _gather()
-    if done >= total or problem is not None:
+    done, total, problem, complete = _gather()
+    if complete or problem is not None:
         st.rerun(scope="app")
     runs = len(st.session_state[RUNS][1])
     st.progress(done / total, text=t("learn.init.progress", done=done, total=total, runs=runs))

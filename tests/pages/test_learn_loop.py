@@ -166,3 +166,35 @@ def test_a_changed_setting_leaves_the_measuring_runs_and_offers_a_new_measuremen
     assert not at.button(key="learn_init_measure").disabled
     for ticket in tickets:  # nobody follows them any more: each is cancelled, or finished before the change
         assert pool.wait(ticket, 120).state in (jobs.CANCELLED, jobs.DONE)
+
+
+def test_a_run_that_reported_all_its_steps_but_not_yet_its_result_is_waited_for(run_app, assert_app_ok,
+                                                                                 short_budget, pool, monkeypatch):
+    """A worker reports its last chunk before the pool has its result: the page must wait for the result."""
+    from lessons.learn import from_settings, run_key
+
+    at = run_app(page="learn", session={"learn_seed": 60})
+    settings = at.session_state["learn_trainer"].settings
+    last = plan(settings)[-1]
+    late_key = run_key(last, from_settings(last), STEPS)
+    real, lying = pool.status, [True]
+
+    def status(ticket):
+        got = real(ticket)
+        if lying[0] and ticket.key == late_key and got.state == jobs.DONE:  # all steps reported, no result yet
+            return jobs.Status(jobs.RUNNING, None, 0.1, got.steps, got.steps, got.partial, None, None, 1)
+        return got
+
+    monkeypatch.setattr(pool, "status", status)
+    at.button(key="learn_init_measure").click().run()
+    tickets = [t for _, t in at.session_state["learn_init_runs"][1]]
+    with pool._changed:  # every run really ended (the page is told otherwise about one of them)
+        assert pool._changed.wait_for(lambda: all(real(t).state == jobs.DONE for t in tickets), 120)
+    at.run()
+    assert_app_ok(at)
+    assert "learn_init_runs" in at.session_state and not at.dataframe
+    assert at.get("progress")  # still measuring: 12 × 30 steps reported, 11 results in
+    lying[0] = False
+    at.run()
+    assert_app_ok(at)
+    assert "learn_init_runs" not in at.session_state and len(at.dataframe) == 1
