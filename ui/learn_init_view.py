@@ -97,8 +97,10 @@ def _follow() -> None:
 def _labels(comp: Comparison) -> dict:
     names = {f"{init}:{fb:g}": t("learn.init.variant", init=t(f"learn.init.{init}"), fb=f"{fb:+g}")
              for init, fb in ((v.init, v.forget_bias) for v in comp.variants)}
-    return names | {"step": t("learn.step"), "loss": t("learn.init.loss"), "target": t("learn.init.target"),
-                    "quality": t("learn.init.quality", metric=t(f"learn.init.metric.{comp.metric}"))}
+    metric = t(f"learn.init.metric.{comp.metric}")
+    return names | {"step": t("learn.step"), "loss": t("learn.init.loss"), "loss_title": t("learn.init.loss_title"),
+                    "target": t("learn.init.target"), "quality": metric,
+                    "quality_title": t("learn.init.quality", metric=metric)}
 
 
 def _step(value) -> str:

@@ -17,11 +17,12 @@ def tag(kind: str, init: str, forget_bias: float) -> str:
     return f"{kind}:{init}:{forget_bias:g}"
 
 
-def _layout(fig: go.Figure, labels: Mapping[str, str], y_title: str) -> go.Figure:
+def _layout(fig: go.Figure, labels: Mapping[str, str], title: str, y_title: str) -> go.Figure:
     fig.update_xaxes(title_text=labels["step"])
     fig.update_yaxes(title_text=y_title)
-    fig.update_layout(height=340, margin=dict(l=10, r=10, t=10, b=10),
-                      legend=dict(orientation="h", yanchor="top", y=-0.22, x=0, font=dict(size=11)))
+    fig.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10),
+                      title=dict(text=title, font=dict(size=14), x=0, xanchor="left"),
+                      legend=dict(orientation="h", yanchor="top", y=-0.3, x=0, font=dict(size=11)))
     return fig
 
 
@@ -33,8 +34,8 @@ def loss_curves(comp, labels: Mapping[str, str]) -> go.Figure:
         fig.add_trace(go.Scatter(x=list(range(1, len(loss) + 1)), y=loss, mode="lines",
                                  name=labels[f"{v.init}:{v.forget_bias:g}"], meta=tag("loss", v.init, v.forget_bias),
                                  line=dict(color=COLORS[v.init], dash=DASHES[v.forget_bias], width=1.6)))
-    fig.update_yaxes(type="log", exponentformat="power")
-    return _layout(fig, labels, labels["loss"])
+    fig.update_yaxes(type="log", exponentformat="power", dtick=1)  # one tick per decade
+    return _layout(fig, labels, labels["loss_title"], labels["loss"])
 
 
 def quality_curves(comp, labels: Mapping[str, str]) -> go.Figure:
@@ -51,4 +52,4 @@ def quality_curves(comp, labels: Mapping[str, str]) -> go.Figure:
     fig.add_hline(y=comp.target, line=dict(color=TARGET_COLOR, dash="dot", width=1),
                   annotation_text=labels["target"], annotation_position="bottom right")
     fig.update_yaxes(range=[max(low, -1.0) - 0.02, 1.02])
-    return _layout(fig, labels, labels["quality"])
+    return _layout(fig, labels, labels["quality_title"], labels["quality"])
