@@ -77,7 +77,7 @@ def test_train_use_and_upload(page, goto, wait_idle, assert_no_exception, screen
     page.locator(".st-key-learn_upload input[type=file]").set_input_files(str(good))
     wait_idle(page)
     assert_no_exception(page)
-    main_code = page.locator("[data-testid=stMain] [data-testid=stCode]")
+    main_code = page.get_by_role("tabpanel").locator("[data-testid=stCode]")  # the open tab (Train has code too)
     assert "nn.LSTM(input_size=3, hidden_size=5, num_layers=2)" in main_code.first.inner_text()
     page.locator(".st-key-learn_use_upload button").click()
     wait_idle(page)
