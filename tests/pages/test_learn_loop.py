@@ -84,6 +84,9 @@ def test_the_shown_loop_follows_the_settings_and_executed_gives_the_pages_weight
         assert shows in code, shows
 
     at.button(key="learn_train").click().run()
+    # while the run goes on, the loop shown is the one the server runs (or, done already, the one that ran)
+    shown = {translate(lang, f"learn.code.{mode}", steps=12) for mode in ("running", "trained")}
+    assert shown & {m.value for m in at.markdown} and "SEED, STEPS = 4, 12" in shown_loop(at)
     finish_training(at, "learn_run", 120)
     assert_app_ok(at)
     trainer = at.session_state["learn_trainer"]
