@@ -3,9 +3,10 @@ W_hh, forget bias 0 vs +1, with the learner's task settings and seeds; the sente
 
 Every run of the comparison is an ordinary Learn run in the server's shared pool (``lessons.jobs``), keyed by
 all its inputs: thirty learners measuring the same settings train each run once, and a run a learner already
-trained with Train is handed over at once. The runs this session follows are
-``st.session_state["learn_init_runs"]``: (comparison key, [(settings, ticket)], steps, {index: the curves of
-the runs finished so far}). Widget key:
+trained with Train is handed over at once. A comparison sends its runs a few at a time (one per worker), so
+the class's Train clicks do not queue behind it. The comparison this session follows is
+``st.session_state["learn_init_runs"]``: (comparison key, [settings of each run], steps, {index: curves of the
+runs finished}, {index: ticket of the runs in the pool}). Widget key:
 ``learn_init_measure`` (button).
 """
 
@@ -29,42 +30,50 @@ def _start(settings: dict) -> None:
     _leave()
     st.session_state.pop(_PROBLEM, None)
     steps = budget(settings)
-    pool, alive, tickets = jobs.shared(), lv.session_alive(), []
-    for spec in plan(settings):
-        trainer = from_settings(spec)
-        ticket = pool.join(run_key(spec, trainer, steps), lv.JOB, (spec, state_bytes(trainer), steps, lv.CHUNKS),
-                           steps=steps, kind=f"learn/{trainer.task.name}/{trainer.config.hidden_size}", alive=alive)
-        tickets.append((spec, ticket))
-    st.session_state[RUNS] = (compare_key(settings, steps), tickets, steps, {})
-    _gather()  # a run handed over finished is read now, before the pool's cache may let it go
+    st.session_state[RUNS] = (compare_key(settings, steps), plan(settings), steps, {}, {})
+    _gather()  # the first runs go to the pool now; runs the pool still holds finished are read at once
 
 
 def _leave() -> None:
     """Stop following the comparison's runs (the pool cancels those nobody else follows)."""
     run = st.session_state.pop(RUNS, None)
-    for _, ticket in run[1] if run else ():
+    for ticket in run[4].values() if run else ():
         jobs.shared().leave(ticket)
 
 
+def _join(spec: dict, steps: int) -> jobs.Ticket:
+    trainer = from_settings(spec)
+    return jobs.shared().join(run_key(spec, trainer, steps), lv.JOB, (spec, state_bytes(trainer), steps, lv.CHUNKS),
+                              steps=steps, kind=f"learn/{trainer.task.name}/{trainer.config.hidden_size}",
+                              alive=lv.session_alive())
+
+
 def _gather() -> tuple[int, int, str | None, bool]:
-    """Read every run that finished since the last look into the session (its curves: small), so a result the
-    pool later lets go of is not lost. Returns (steps done, steps in all, why a run failed or None, every run's
-    result is in). A run reports its last steps before its result arrives: "all steps done" is not "all in"."""
-    _, tickets, steps, got = st.session_state[RUNS]
+    """One look at the comparison's runs: read each run that finished into the session (its curves: small; a
+    result the pool later lets go of is not lost) and send the next runs, at most one per worker in the pool at a
+    time -- so the class's own Train clicks never wait behind a whole comparison. Returns (steps done, steps in
+    all, why a run failed or None, every run's result is in). A run reports its last steps before its result
+    arrives: "all steps done" is not "all in"."""
+    _, specs, steps, got, tickets = st.session_state[RUNS]
+    pool = jobs.shared()
     done, problem = 0, None
-    for k, (_, ticket) in enumerate(tickets):
+    for k, spec in enumerate(specs):
+        if k not in got and k not in tickets:
+            if len(tickets) >= pool.workers:
+                continue
+            tickets[k] = _join(spec, steps)
+        if k in tickets:
+            status = pool.status(tickets[k])
+            if status.state == jobs.DONE:
+                got[k] = curves(status.result["state"])
+                pool.leave(tickets.pop(k))
+            elif status.state in (jobs.FAILED, jobs.CANCELLED):
+                problem = status.error or status.state
+            else:
+                done += status.done
         if k in got:
             done += steps
-            continue
-        status = jobs.shared().status(ticket)
-        if status.state == jobs.DONE:
-            got[k] = curves(status.result["state"])
-            done += steps
-        elif status.state in (jobs.FAILED, jobs.CANCELLED):
-            problem = status.error or status.state
-        else:
-            done += status.done
-    return done, steps * len(tickets), problem, len(got) == len(tickets)
+    return done, steps * len(specs), problem, len(got) == len(specs)
 
 
 def _collect(settings: dict) -> Comparison | None:
@@ -76,8 +85,8 @@ def _collect(settings: dict) -> Comparison | None:
         return None
     if not complete:
         return None
-    key, tickets, steps, got = st.session_state[RUNS]
-    comp = summarize(settings, [(spec, *got[k]) for k, (spec, _) in enumerate(tickets)], steps)
+    key, specs, steps, got, _ = st.session_state[RUNS]
+    comp = summarize(settings, [(spec, *got[k]) for k, spec in enumerate(specs)], steps)
     KEPT.put(key, comp)
     _leave()
     return comp
@@ -90,7 +99,7 @@ def _follow() -> None:
     done, total, problem, complete = _gather()
     if complete or problem is not None:
         st.rerun(scope="app")
-    runs = len(st.session_state[RUNS][1])
+    runs = len(st.session_state[RUNS][1])  # the specs
     st.progress(done / total, text=t("learn.init.progress", done=done, total=total, runs=runs))
 
 
