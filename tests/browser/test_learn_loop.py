@@ -45,7 +45,8 @@ def test_loop_code_and_init_comparison(page, goto, wait_idle, assert_no_exceptio
     expect(lead).to_have_count(1, timeout=120_000)
     wait_idle(page)
     assert_no_exception(page)
-    charts = page.locator("[data-testid=stPlotlyChart]")
-    assert charts.count() == 3  # the (empty) training curve, then the comparison's loss and quality curves
-    assert page.locator("[data-testid=stDataFrame]").count() == 1  # the comparison's table
+    # the (empty) training curve, then the comparison's loss and quality curves; the comparison's table
+    expect(page.locator("[data-testid=stPlotlyChart]")).to_have_count(3)
+    expect(page.locator("[data-testid=stDataFrame]")).to_have_count(1)
+    assert_no_exception(page)
     screenshot(page, f"learn-init-{lang}")
