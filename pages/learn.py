@@ -28,19 +28,19 @@ with train_tab:
     lv.train_panel(trainer)
     lcv.loop_code(trainer)
     if trainer.step > 0:
-        st.subheader(t("learn.changed"))
+        st.header(t("learn.changed"))
         lv.results(trainer)
         if trainer.task.name == "sentiment":
             lv.sentiment_probe(trainer)
-        st.subheader(t("learn.use_title"))
+        st.header(t("learn.use_title"))
         lv.use_button(trainer)
     elif not lv.following():
         st.info(t("learn.press_train"), icon="👆")
     liv.section(cfg)
 
 with weights_tab:
-    st.subheader(t("learn.upload.title"))
+    st.header(t("learn.upload.title"))
     luv.upload_panel()
     st.divider()
-    st.subheader(t("learn.download.title"))
+    st.header(t("learn.download.title"))
     luv.download_panel()

@@ -159,7 +159,7 @@ def show(comp: Comparison, key: str, settings: dict) -> None:
 
 def section(settings: dict) -> None:
     """Measure the tips on this task: a button, the runs' progress, then curves, table and verdicts."""
-    st.subheader(t("learn.init.title"))
+    st.header(t("learn.init.title"))
     st.markdown(t("learn.init.intro"))
     steps = budget(settings)
     key = compare_key(settings, steps)

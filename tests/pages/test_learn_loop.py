@@ -125,7 +125,7 @@ def test_the_init_comparison_shows_the_measured_runs_and_the_sentences_their_num
     assert_app_ok(at)
     settings = at.session_state["learn_trainer"].settings
     runs = len(plan(settings))
-    assert translate(lang, "learn.init.title") in [s.value for s in at.subheader]
+    assert translate(lang, "learn.init.title") in [s.value for s in at.header]
     assert measure(at, pool) == runs == 12  # twelve different runs: init, forget bias, seed differ
     assert_app_ok(at)
 
