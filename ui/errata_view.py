@@ -57,14 +57,15 @@ def render_quote(key: str) -> None:
         st.caption(also)
 
 
-def render_card(key: str) -> None:
+def render_card(key: str, level: int = 3) -> None:
+    """One erratum as a bordered card; its title is a heading of `level` (one below the section it sits in)."""
     try:
         e = _one(key)
     except Exception as err:  # never a traceback on the page
         st.error(t("errata.failed", error=str(err)), icon="⛔")
         return
     with st.container(border=True, key=f"erratum_{key}"):
-        st.markdown(f"#### {cite(e.seed)} · {t(f'errata.{key}.title')}")
+        st.markdown(f"{'#' * level} {cite(e.seed)} · {t(f'errata.{key}.title')}")
         render_quote(key)
         st.markdown(t(f"errata.{key}.claim", **_fmt({**e.actual, **e.claimed})))
         st.caption(t("errata.we_run"))
@@ -77,9 +78,9 @@ def render_card(key: str) -> None:
             st.code(e.fix, language="python", wrap_lines=True)
 
 
-def render_cards(keys=errata.KEYS) -> None:
+def render_cards(keys=errata.KEYS, level: int = 3) -> None:
     for key in keys:
-        render_card(key)
+        render_card(key, level)
 
 
 def render_tutorials() -> None:
