@@ -38,7 +38,7 @@ def test_table_lists_every_parameter(run_app, assert_app_ok):
     at = run_app(page="weights", query=CONFIG)
     assert_app_ok(at)
     sd = _torch_params(**CONFIG)
-    df = at.main.dataframe[0].value
+    df = at.main.table[0].value
     assert list(df["parameter"]) == list(sd)
     assert list(df["shape"]) == [str(tuple(v.shape)) for v in sd.values()]
     assert list(df["numbers"]) == [v.size for v in sd.values()]
