@@ -166,3 +166,20 @@ def test_chain_keeps_the_lit_cell_in_view_on_a_phone(page, goto, assert_no_excep
         return c.left >= b.left - 1 && c.right <= b.right + 1;
     }""")
     assert_no_exception(page)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_pitfall_cards_are_sections_at_a_card_titles_size(page, goto, assert_no_exception, lang):
+    """Each of the ten cards is a section of the page (an h2 right under the h1), drawn smaller than the page's
+    own h2 sections so the cards do not shout: at most the size Streamlit gives an h4 (24 px)."""
+    page.set_viewport_size(LAPTOP)
+    goto("pitfalls", lang=lang)
+    assert_no_exception(page)
+    titles = page.locator("[data-testid=stMain] [class*=st-key-card_] h2")  # the other tab's cards are hidden
+    visible = "[...document.querySelectorAll('[data-testid=stMain] [class*=st-key-card_] h2')]" \
+              ".filter(h => h.getClientRects().length)"
+    # the cards' style arrives with the page's html elements, which Streamlit's frontend may draw a moment later
+    page.wait_for_function(f"() => {visible}.length === 10 && {visible}.every(h => parseFloat("
+                           "getComputedStyle(h).fontSize) <= 24)")
+    assert titles.count() >= 10
+    assert page.locator("[data-testid=stMain] h3, [data-testid=stMain] h4").filter(visible=True).count() == 0
