@@ -38,7 +38,7 @@ for index, names in enumerate(model._all_weights):
             t("weights.col_direction"): t("weights.backward") if d else t("weights.forward"),
             t("weights.col_role"): t(f"weights.role.{kind}", H=H, in_=cfg.layer_input_size(layer)),
         })
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+st.table(pd.DataFrame(rows), hide_index=True)  # static: the long "what it does" wraps, nothing is cut off
 st.caption(t("weights.total", n=sum(int(v.size) for v in params.values())))
 
 c1, c2 = st.columns(2)

@@ -208,7 +208,7 @@ def reading_section(tr: S.Trainer) -> None:
         top = r.ranking[:5]
         st.table(pd.DataFrame({t("sentiment.read.unit"): top,
                                "|Δh|": [f"{abs(h[r.contrast_step][u] - prev[u]):.4f}" for u in top]}),
-                 hide_index=True)
+                 hide_index=True, width="content")
     use_section(tr)
 
 

@@ -84,7 +84,8 @@ BLOCKS = """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')].
   const texts = (sel) => [...chart.querySelectorAll(sel)].filter((t) => t.textContent.trim()).map(box);
   return {chart: box(chart), plot: box(chart.querySelector('.nsewdrag')),
           xticks: texts('.xtick text'), yticks: texts('.ytick text'), bar: texts('.colorbar .cbaxis text, '
-          + '.colorbar text'), title: chart.querySelector('.gtitle')?.textContent || ''};
+          + '.colorbar text'), title: chart.querySelector('.gtitle')?.textContent || '',
+          titleBox: box(chart.querySelector('.gtitle'))};
 })"""
 
 
@@ -98,18 +99,22 @@ def no_overlap(boxes) -> bool:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("size", list(SIZES))
-def test_weights_heatmaps_are_legible(page, goto, assert_no_exception, screenshot, size, lang):
-    """hidden_size 20, input_size 13: the crowded case. Laptop: four blocks in a row. Phone: one per row, each as
-    wide as the main area. Either way the labels of each axis and of the colour bar do not collide."""
+def test_weights_heatmaps_are_legible(page, goto, wait_idle, assert_no_exception, screenshot, size, lang):
+    """hidden_size 20, input_size 13, the backward direction of layer 0 (the longest names): the crowded case.
+    Laptop: four blocks in a row. Phone: one per row, each as wide as the main area. Either way the labels of each
+    axis and of the colour bar do not collide, and every title and label stays inside its chart."""
     width = SIZES[size]["width"]
     page.set_viewport_size(SIZES[size])
-    goto("weights", lang=lang, input_size=13, hidden_size=20)
+    goto("weights", lang=lang, input_size=13, hidden_size=20, bidirectional=True)
     assert_no_exception(page)
+    page.locator("[data-testid=stMain] [data-testid=stRadioOption]").nth(1).click()  # backward
+    expect(page.locator("[data-testid=stMain] h2").filter(has_text="weight_ih_l0_reverse")).to_be_visible()
+    wait_idle(page)
     page.wait_for_function("""() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')].length >= 9
         && [...document.querySelectorAll('[data-testid=stPlotlyChart]')].slice(0, 8)
            .every((c) => c.querySelector('.colorbar text'))""")
     blocks = page.evaluate(BLOCKS)
-    assert [b["title"].split(" = ")[0] for b in blocks] == [f"W_{k}{g}" for k in "ih" for g in "ifgo"]
+    assert [b["title"][:4] for b in blocks] == [f"W_{k}{g}" for k in "ih" for g in "ifgo"]
     main = page.locator("[data-testid=stMain] [data-testid=stMainBlockContainer]").bounding_box()
     for matrix in (blocks[:4], blocks[4:]):
         tops = [b["chart"][1] for b in matrix]
@@ -124,7 +129,8 @@ def test_weights_heatmaps_are_legible(page, goto, assert_no_exception, screensho
         assert 2 <= len(b["xticks"]) <= 8 and 2 <= len(b["yticks"]) <= 8, (len(b["xticks"]), len(b["yticks"]))
         assert no_overlap(b["xticks"]) and no_overlap(b["yticks"]), b
         assert len(b["bar"]) == 3 and no_overlap(b["bar"]), b["bar"]  # −max, 0, +max
-        for label in b["bar"] + b["xticks"]:
+        assert "_l0_reverse[" in b["title"], b["title"]
+        for label in b["bar"] + b["xticks"] + [b["titleBox"]]:
             assert b["chart"][0] - 1 <= label[0] and label[2] <= b["chart"][2] + 1, (label, b["chart"])
     screenshot(page, f"layout-weights-{lang}-{size}")
 
