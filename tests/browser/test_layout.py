@@ -129,9 +129,10 @@ def test_weights_heatmaps_are_legible(page, goto, wait_idle, assert_no_exception
         assert 2 <= len(b["xticks"]) <= 8 and 2 <= len(b["yticks"]) <= 8, (len(b["xticks"]), len(b["yticks"]))
         assert no_overlap(b["xticks"]) and no_overlap(b["yticks"]), b
         assert len(b["bar"]) == 3 and no_overlap(b["bar"]), b["bar"]  # −max, 0, +max
-        assert "_l0_reverse[" in b["title"], b["title"]
-        for label in b["bar"] + b["xticks"] + [b["titleBox"]]:
+        for label in b["bar"] + b["xticks"] + b["yticks"] + [b["titleBox"]]:  # all inside the chart's box
             assert b["chart"][0] - 1 <= label[0] and label[2] <= b["chart"][2] + 1, (label, b["chart"])
+            assert b["chart"][1] - 1 <= label[1] and label[3] <= b["chart"][3] + 1, (label, b["chart"])
+        assert b["titleBox"][3] <= b["plot"][1] + 1  # the title above the heatmap, not over it
     screenshot(page, f"layout-weights-{lang}-{size}")
 
 

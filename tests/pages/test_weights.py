@@ -65,7 +65,7 @@ def test_gate_blocks_equal_torch_slices(run_app, assert_app_ok):
             np.testing.assert_allclose(_arr(trace["z"]), want, rtol=1e-6, atol=0)
             assert list(_arr(trace["y"])) == list(range(k * H, (k + 1) * H))  # global row index in the hover
             assert f"W_{kind}{gate}</b> · {name}[{k * H}:{(k + 1) * H}, :]" in trace["hovertemplate"]
-            assert fig["layout"]["title"]["text"] == f"<b>W_{kind}{gate}</b><br>{name}[{k * H}:{(k + 1) * H}, :]"
+            assert fig["layout"]["title"]["text"] == f"<b>W_{kind}{gate}</b>  [{k * H}:{(k + 1) * H}, :]"
             assert trace["colorscale"][-1][1] == GATE_COLORS[gate]
     assert ih[2]["data"][0]["name"] == "weight_ih_l1_reverse[10:15, :]"
     assert _arr(ih[0]["data"][0]["z"]).shape == (5, 4) and _arr(hh[0]["data"][0]["z"]).shape == (5, 2)

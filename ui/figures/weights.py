@@ -90,10 +90,11 @@ def gate_block_figure(weight: np.ndarray, name: str, hidden_size: int, kind: str
     fig.update_yaxes(autorange="reversed", title_text=y_title, **_int_ticks(hidden_size))
     fig.update_xaxes(title_text=x_title, **_int_ticks(cols))
     height = min(150 + 22 * hidden_size, 600) + COLORBAR_SPACE
-    # the symbol over the slice: two short lines fit a quarter of a laptop's main area, even for _reverse names
-    fig.update_layout(title=dict(text=f"<b>{block_symbol(kind, gate)}</b><br>{sl}", font_size=13, x=0,
-                                 xanchor="left", y=1, yref="container", yanchor="top", pad=dict(t=6)),
-                      height=height + 16, margin=dict(l=50, r=12, t=56, b=44 + COLORBAR_SPACE))
+    # the symbol and its rows: short enough for a quarter of a laptop's main area (the section heading above names
+    # the matrix, the hover gives the whole slice, e.g. weight_ih_l0_reverse[12:18, :])
+    fig.update_layout(title=dict(text=f"<b>{block_symbol(kind, gate)}</b>  [{lo}:{lo + hidden_size}, :]",
+                                 font_size=13, x=0, xanchor="left"),
+                      height=height, margin=dict(l=50, r=12, t=40, b=44 + COLORBAR_SPACE))
     return fig
 
 
