@@ -45,7 +45,7 @@ if trained:
                        file_name=WEIGHTS_FILE, mime="application/octet-stream", key="code_download_weights",
                        icon=":material/download:")
 
-st.subheader(t("code.prints_title"))
+st.header(t("code.prints_title"))
 st.markdown(t("code.prints_intro"))
 st.code("\n".join([*printed, code.DIFF_LINE.format(diff="…"), code.OK_LINE]), language="text", wrap_lines=True)
 st.caption(t("code.prints_caption"))

@@ -31,9 +31,9 @@ with tab_pitfalls:
     for number, key in enumerate(pitfalls.PITFALLS, start=1):
         view.render_card(by_key[key], number)
 with tab_claims:
-    st.subheader(t("tutorials.heading"))
+    st.header(t("tutorials.heading"))
     errata_view.render_tutorials()
     st.markdown(t("pitfalls.claims_intro"))
     for key in pitfalls.CLAIMS:
         view.render_card(by_key[key])
-    errata_view.render_cards()
+    errata_view.render_cards(level=2)

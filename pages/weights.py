@@ -8,6 +8,15 @@ from ui.figures import weights as fw
 from ui.i18n import t
 from ui.state import get_config, get_model
 
+
+def gate_blocks(weight, name: str, hidden_size: int, kind: str, x_title: str) -> None:
+    """The four gate blocks of one stacked matrix in four columns: side by side on a wide screen, one under
+    the other on a phone (Streamlit stacks columns there), so each block keeps the screen's width."""
+    for k, col in enumerate(st.columns(4)):
+        col.plotly_chart(fw.gate_block_figure(weight, name, hidden_size, kind, k, x_title, t("weights.axis_row")),
+                         key=f"weights_{kind}_{k}")
+
+
 st.markdown(t("weights.intro"))
 
 cfg = get_config().lstm
@@ -29,7 +38,7 @@ for index, names in enumerate(model._all_weights):
             t("weights.col_direction"): t("weights.backward") if d else t("weights.forward"),
             t("weights.col_role"): t(f"weights.role.{kind}", H=H, in_=cfg.layer_input_size(layer)),
         })
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+st.table(pd.DataFrame(rows), hide_index=True)  # static: the long "what it does" wraps, nothing is cut off
 st.caption(t("weights.total", n=sum(int(v.size) for v in params.values())))
 
 c1, c2 = st.columns(2)
@@ -51,17 +60,15 @@ else:
     st.info(t("weights.width_upper", layer=layer, n=in_l, h=cfg.h_out,
               sym="P" if cfg.proj_size else "H", prev=layer - 1))
 
-st.subheader(f"weight_ih{suffix}  {params['weight_ih' + suffix].shape}")
+st.header(f"weight_ih{suffix}  {params['weight_ih' + suffix].shape}")
 st.markdown(t("weights.ih_explain", H=H, n=in_l))
-st.plotly_chart(fw.gate_blocks_figure(params["weight_ih" + suffix], "weight_ih" + suffix, H, "ih",
-                                      t("weights.axis_input"), t("weights.axis_row")), key="weights_ih")
+gate_blocks(params["weight_ih" + suffix], "weight_ih" + suffix, H, "ih", t("weights.axis_input"))
 
-st.subheader(f"weight_hh{suffix}  {params['weight_hh' + suffix].shape}")
+st.header(f"weight_hh{suffix}  {params['weight_hh' + suffix].shape}")
 st.markdown(t("weights.hh_explain", H=H, h=cfg.h_out))
-st.plotly_chart(fw.gate_blocks_figure(params["weight_hh" + suffix], "weight_hh" + suffix, H, "hh",
-                                      t("weights.axis_hidden"), t("weights.axis_row")), key="weights_hh")
+gate_blocks(params["weight_hh" + suffix], "weight_hh" + suffix, H, "hh", t("weights.axis_hidden"))
 
-st.subheader(t("weights.bias_title"))
+st.header(t("weights.bias_title"))
 if cfg.bias:
     st.markdown(t("weights.bias_explain"))
     st.plotly_chart(fw.bias_figure(params["bias_ih" + suffix], params["bias_hh" + suffix], "bias_ih" + suffix,
@@ -72,7 +79,7 @@ else:
     st.info(t("weights.no_bias"))
 
 if cfg.proj_size:
-    st.subheader(f"weight_hr{suffix}  {params['weight_hr' + suffix].shape}")
+    st.header(f"weight_hr{suffix}  {params['weight_hr' + suffix].shape}")
     st.markdown(t("weights.hr_explain", P=cfg.proj_size, H=H))
     st.plotly_chart(fw.projection_figure(params["weight_hr" + suffix], "weight_hr" + suffix,
                                          t("weights.axis_hidden_full"), t("weights.axis_proj")),

@@ -14,6 +14,40 @@ from ui.i18n import catalog, current_lang, t
 
 VIEWS = ("time", "layers", "directions")
 
+# A drawing wider than the screen scrolls sideways in its own box (`ui.figures.chain_svg._svg`): on a phone the
+# lit step can sit off to the right. This script, installed once per page, brings the lit cell(s) of every chain
+# to the middle of their box whenever the lit step changes (a new drawing or a new `data-current`), and leaves
+# the box alone otherwise, so the learner can still scroll it by hand. Pure DOM, no library; st.html runs it in
+# the page itself (no iframe) and the style hides the empty element it sits in.
+SCROLL_SCRIPT = """<style>
+[data-testid=stElementContainer]:has(#lstm-chain-scroll) {display: none}
+</style><span id="lstm-chain-scroll" hidden></span><script>
+(() => {
+  if (window.__lstmChainScroll) { window.__lstmChainScroll(); return; }
+  const sync = () => {
+    for (const box of document.querySelectorAll(".lstm-chain")) {
+      const lit = [...box.querySelectorAll("[data-current='1']")];
+      if (!lit.length || !box.clientWidth) continue;
+      const key = box.dataset.view + ":" + lit.map((e) => e.dataset.t).join(",");
+      if (box.dataset.scrolledTo === key) continue;
+      box.dataset.scrolledTo = key;
+      if (box.scrollWidth <= box.clientWidth) continue;
+      const frame = box.getBoundingClientRect(), rects = lit.map((e) => e.getBoundingClientRect());
+      const middle = (Math.min(...rects.map((r) => r.left)) + Math.max(...rects.map((r) => r.right))) / 2;
+      box.scrollLeft = Math.max(0, box.scrollLeft + middle - frame.left - box.clientWidth / 2);
+    }
+  };
+  window.__lstmChainScroll = sync;
+  let queued = false;
+  new MutationObserver(() => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => { queued = false; sync(); });
+  }).observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ["data-current"]});
+  sync();
+})();
+</script>"""
+
 
 def chain_text() -> dict[str, str]:
     """The ``chain.*`` strings of the current language, without the prefix (what the builders take)."""
@@ -22,7 +56,8 @@ def chain_text() -> dict[str, str]:
 
 def show(svg: str) -> None:
     """One drawing, in the page's own DOM (no iframe): readable by screen readers and by tests. Markdown, as
-    st.html's sanitiser drops <svg> elements."""
+    st.html's sanitiser drops <svg> elements. `SCROLL_SCRIPT` keeps its lit step in view."""
+    st.html(SCROLL_SCRIPT, unsafe_allow_javascript=True)
     st.markdown(svg, unsafe_allow_html=True)
 
 

@@ -15,6 +15,18 @@ from lessons.tutorials import ALSO, NUMBERS, QUOTES
 from ui.i18n import t
 from ui.tutorials import tutorial_title
 
+# A card's title is a real section heading (h2 on Pitfalls, h3 under a tour stop: levels step by one for screen
+# readers) drawn at the size of the small card titles it always had (Streamlit's h4), so ten cards do not shout.
+CARD_TITLE_STYLE = """<style>
+:is([class*="st-key-card_"], [class*="st-key-erratum_"]) :is(h2, h3) {
+  font-size: 1.5rem; line-height: 1.2; padding-top: 0.5rem; letter-spacing: normal;
+}
+</style>"""
+
+
+def card_title_style() -> None:
+    st.html(CARD_TITLE_STYLE)  # style only: Streamlit puts it out of the page's flow
+
 
 @st.cache_data(max_entries=len(errata.KEYS), show_spinner=False)
 def _one(key: str) -> errata.Erratum:
@@ -57,14 +69,16 @@ def render_quote(key: str) -> None:
         st.caption(also)
 
 
-def render_card(key: str) -> None:
+def render_card(key: str, level: int = 3) -> None:
+    """One erratum as a bordered card; its title is a heading of `level` (one below the section it sits in)."""
     try:
         e = _one(key)
     except Exception as err:  # never a traceback on the page
         st.error(t("errata.failed", error=str(err)), icon="⛔")
         return
+    card_title_style()
     with st.container(border=True, key=f"erratum_{key}"):
-        st.markdown(f"#### {cite(e.seed)} · {t(f'errata.{key}.title')}")
+        st.markdown(f"{'#' * level} {cite(e.seed)} · {t(f'errata.{key}.title')}")
         render_quote(key)
         st.markdown(t(f"errata.{key}.claim", **_fmt({**e.actual, **e.claimed})))
         st.caption(t("errata.we_run"))
@@ -77,9 +91,9 @@ def render_card(key: str) -> None:
             st.code(e.fix, language="python", wrap_lines=True)
 
 
-def render_cards(keys=errata.KEYS) -> None:
+def render_cards(keys=errata.KEYS, level: int = 3) -> None:
     for key in keys:
-        render_card(key)
+        render_card(key, level)
 
 
 def render_tutorials() -> None:

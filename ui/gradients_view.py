@@ -134,7 +134,7 @@ def render_bptt(lstm_bw, rnn_bw, *, has_proj: bool = False, num_layers: int = 1)
     the plugged-in cell line for one unit. Numbers come from `lessons.bptt` (tested equal to autograd). A
     fragment: a step (or a unit) reruns this lesson only, not the page's three charts above it."""
     T, H = lstm_bw.T, lstm_bw.hidden_size
-    st.subheader(t("gradients.bptt.title"))
+    st.header(t("gradients.bptt.title"))
     st.markdown(t("gradients.bptt.intro"))
     if num_layers > 1:
         st.caption(t("gradients.bptt.top_layer", layer=lstm_bw.layer))

@@ -117,9 +117,10 @@ def render_card(demo: pitfalls.Demo, number: int | None = None) -> None:
     key = f"pitfalls.{demo.key}"
     is_claim = demo.key.startswith("claim_")
     values = display_values(demo)
+    errata_view.card_title_style()
     with st.container(border=True, key=f"card_{demo.key}"):
         prefix = f"{number} · " if number is not None else ""
-        st.markdown(f"#### {prefix}{t(key + '.title')}")
+        st.markdown(f"## {prefix}{t(key + '.title')}")  # h2: each card is a section under the page's h1
         if is_claim:  # the tutorial's words verbatim (lessons.tutorials), then what is tested
             errata_view.render_quote(demo.key)
             st.caption(t(key + ".quote"))

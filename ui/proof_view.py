@@ -112,7 +112,7 @@ def render_report(report: proof.Report) -> None:
 
 
 def render_check_many(dtype: torch.dtype) -> None:
-    st.subheader(t("proof.many_title"))
+    st.header(t("proof.many_title"))
     st.markdown(t("proof.many_intro"))
     c1, c2 = st.columns(2)
     n = int(c1.number_input(t("proof.many_n"), 1, 500, 30, key="proof_n"))
@@ -153,7 +153,7 @@ def _render_summary(summary: proof.Summary, dtype: torch.dtype) -> None:
 
 
 def render_dropout(config, model, batch, seed: int) -> None:
-    st.subheader(t("proof.dropout_title"))
+    st.header(t("proof.dropout_title"))
     st.markdown(t("proof.dropout_intro"))
     data, lengths, trimmed = facts.demo_input(batch.data, batch.lengths)  # the effect shows on a slice
     if trimmed:

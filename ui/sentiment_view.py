@@ -170,7 +170,7 @@ def training_section(tr: S.Trainer) -> None:
     m[3].metric(t("sentiment.train.bow"), f"{bow['test']:.1%}", help=t("sentiment.train.bow_help"))
     st.table(pd.DataFrame({"LSTM": [f"{kinds[k]:.1%}" for k in kinds],
                            t("sentiment.train.bow_short"): [f"{bow['by_kind'][k]:.1%}" for k in kinds]},
-                          index=[t(f"sentiment.kind.{k}") for k in kinds]))
+                          index=pd.Index([t(f"sentiment.kind.{k}") for k in kinds], name=t("sentiment.kind.header"))))
     if tr.losses:
         labels = {"title": t("sentiment.train.loss_title"), "step": t("sentiment.train.step"),
                   "loss": t("sentiment.train.loss_axis")}
@@ -206,8 +206,9 @@ def reading_section(tr: S.Trainer) -> None:
         h = r.values[0, 0]["h"]
         prev = h[r.contrast_step - 1] if r.contrast_step else 0 * h[0]
         top = r.ranking[:5]
-        st.table(pd.DataFrame({"|Δh|": [f"{abs(h[r.contrast_step][u] - prev[u]):.4f}" for u in top]},
-                              index=[t("sentiment.read.unit_row", u=u) for u in top]))
+        st.table(pd.DataFrame({t("sentiment.read.unit"): top,
+                               "|Δh|": [f"{abs(h[r.contrast_step][u] - prev[u]):.4f}" for u in top]}),
+                 hide_index=True, width="content")
     use_section(tr)
 
 
@@ -277,5 +278,6 @@ def mechanics_section(tr: S.Trainer) -> None:
     st.table(pd.DataFrame({t("sentiment.mech.len"): res["lengths"],
                            t("sentiment.mech.alone"): [f"{float(v):.4f}" for v in res["alone"]],
                            t("sentiment.mech.packed"): [f"{float(v):.4f}" for v in res["packed"]],
-                           t("sentiment.mech.padded"): [f"{float(v):.4f}" for v in res["padded"]]}, index=EXAMPLES))
+                           t("sentiment.mech.padded"): [f"{float(v):.4f}" for v in res["padded"]]},
+                          index=pd.Index(EXAMPLES, name=t("sentiment.mech.sentence"))))
     st.markdown(t("sentiment.mech.packed_explain"))

@@ -96,15 +96,23 @@ def render_blocks(rep) -> None:
 
 
 # ------------------------------------------------------------------------------------------- parameters
+def param_kind(name: str) -> str:
+    """weight_ih, weight_hh, bias_ih, bias_hh or weight_hr: what a parameter is, whatever its layer."""
+    return name.split("_l")[0]
+
+
 def param_table(rep, real: dict[str, tuple]) -> pd.DataFrame:
-    rows = []
-    for p in rep.params:
-        kind = p.name.split("_l")[0]  # weight_ih, weight_hh, bias_ih, bias_hh, weight_hr
-        rows.append({t("shapes.col.param"): p.name, t("shapes.col.shape"): shape_str(p.shape),
-                     t("shapes.col.symbolic"): p.symbolic, t("shapes.col.count"): p.count,
-                     t("shapes.col.role"): t(f"shapes.param.{kind}"),
-                     t("shapes.col.torch"): OK if real.get(p.name) == p.shape else BAD})
-    return pd.DataFrame(rows)
+    """One row per parameter: name, shape, in symbols, count, torch check. What each kind is goes in a legend
+    under the table (`param_legend`): the same sentence on every layer's rows made the table too wide to read."""
+    return pd.DataFrame([{t("shapes.col.param"): p.name, t("shapes.col.shape"): shape_str(p.shape),
+                          t("shapes.col.symbolic"): p.symbolic, t("shapes.col.count"): p.count,
+                          t("shapes.col.torch"): OK if real.get(p.name) == p.shape else BAD} for p in rep.params])
+
+
+def param_legend(rep) -> str:
+    """What each kind of parameter is, once per kind present (`weight_ih_l{k}` stands for every layer k)."""
+    kinds = dict.fromkeys(param_kind(p.name) for p in rep.params)
+    return "\n".join(f"- `{kind}_l{{k}}`: {t(f'shapes.param.{kind}')}" for kind in kinds)
 
 
 def sharing_table(rows: list[lesson.Sharing]) -> pd.DataFrame:
@@ -116,8 +124,10 @@ def render_params(rep, model) -> None:
     real = lesson.param_shapes(model)
     table = frame("params", (rep, real), lambda: param_table(rep, real))
     real_total = sum(p.numel() for p in model.parameters())
-    st.dataframe(table, hide_index=True, width="stretch", height="content",
-                 column_config={t("shapes.col.role"): st.column_config.TextColumn(width="large")})
+    # static: every cell's whole text is laid out (wrapping where it has spaces); a table wider than a phone
+    # scrolls sideways in its own box instead of cutting its columns
+    st.table(table, hide_index=True)
+    st.markdown(param_legend(rep))
     col1, col2 = st.columns([1, 2])
     col1.metric(t("shapes.total_params"), f"{rep.total_params:,}")
     if real_total != rep.total_params or BAD in set(table[t("shapes.col.torch")]):

@@ -103,7 +103,7 @@ def your_model() -> None:
 
 
 def presets() -> None:
-    st.subheader(t("start.presets.header"))
+    st.header(t("start.presets.header"))
     st.markdown(t("start.presets.intro"))
     for name, query in lesson.PRESETS.items():
         link(str(query["page"]), query, preset_label(name))  # the sidebar menu's label: tutorial by title
@@ -256,7 +256,7 @@ VIEWS = {"glance": view_glance, "cell": view_cell, "time": view_time, "layers": 
 def render_stop(stop: str) -> None:
     n = lesson.STOPS.index(stop) + 1
     with st.container(border=True):
-        st.subheader(f"{n}. {t(f'start.{stop}.title')}")
+        st.header(f"{n}. {t(f'start.{stop}.title')}")
         if stop not in PICTURE_FIRST:
             _body(stop)
         try:

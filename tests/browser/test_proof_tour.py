@@ -11,14 +11,14 @@ def test_weights_hover_names_the_slice(page, goto, wait_idle, assert_no_exceptio
     goto("weights", lang="en", **CONFIG)
     assert_no_exception(page)
     charts = page.locator("[data-testid=stPlotlyChart]")
-    # Plotly charts are rendered lazily after the script finished: wait for all four
-    page.wait_for_function("document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot').length >= 4",
+    # Plotly charts are rendered lazily after the script finished: wait for all ten
+    page.wait_for_function("document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot').length >= 10",
                            timeout=60_000)
-    assert charts.count() == 4  # weight_ih, weight_hh, biases, weight_hr
-    first = charts.first
-    first.scroll_into_view_if_needed()
-    # hover the middle of the W_if block (second subplot) of weight_ih_l0
-    box = first.locator(".nsewdrag").nth(1).bounding_box()
+    assert charts.count() == 4 + 4 + 2  # weight_ih's four gate blocks, weight_hh's four, biases, weight_hr
+    # hover the middle of the W_if block (the second chart) of weight_ih_l0
+    second = charts.nth(1)
+    second.scroll_into_view_if_needed()
+    box = second.locator(".nsewdrag").first.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     label = page.locator(".hoverlayer .hovertext")
     label.first.wait_for(timeout=10_000)

@@ -19,7 +19,7 @@ def test_every_stop_in_the_browser(page, goto, assert_no_exception, screenshot, 
     for n, stop in enumerate(lesson.STOPS, start=1):
         goto("start", stop=n, lang=lang)
         assert_no_exception(page)
-        page.locator("[data-testid=stMain] h3").filter(has_text=re.compile(rf"^{n}\. ")).wait_for()
+        page.locator("[data-testid=stMain] h2").filter(has_text=re.compile(rf"^{n}\. ")).wait_for()
         assert "⟦" not in main_text(page)
         if lang == "zh":
             assert len(re.findall(r"[\u4e00-\u9fff]", main_text(page))) > 100
@@ -81,15 +81,15 @@ def test_root_opens_start_and_keyboard_moves_on(page, goto, wait_idle, assert_no
     goto("", lang="en")
     assert_no_exception(page)
     assert "/start" in page.url
-    page.locator("[data-testid=stMain] h3").filter(has_text="1. ").wait_for()
+    page.locator("[data-testid=stMain] h2").filter(has_text="1. ").wait_for()
     nxt = page.get_by_role("button", name=re.compile("^Next"))
     nxt.focus()
     page.keyboard.press("Enter")
     wait_idle(page)
-    page.locator("[data-testid=stMain] h3").filter(has_text="2. ").wait_for()
+    page.locator("[data-testid=stMain] h2").filter(has_text="2. ").wait_for()
     page.wait_for_function("() => location.search.includes('stop=2')")
     page.reload()
-    page.locator("[data-testid=stMain] h3").filter(has_text="2. ").wait_for()  # the address keeps the stop
+    page.locator("[data-testid=stMain] h2").filter(has_text="2. ").wait_for()  # the address keeps the stop
 
 
 def test_deeper_link_opens_the_configured_page(page, goto, wait_idle, assert_no_exception):

@@ -63,9 +63,9 @@ def _figures():
     yield "proof", proof.diff_figure(["output", "h_n"], [0.0, 1e-7], [1e-5, 1e-5], [True, True],
                                      translate("zh", "proof.col_diff"), translate("zh", "proof.col_bound"),
                                      translate("zh", "proof.axis_diff"))
-    yield "weights.blocks", weights.gate_blocks_figure(rng.normal(size=(4 * H, 2)), "weight_ih_l0", H, "ih",
-                                                      translate("zh", "weights.axis_input"),
-                                                      translate("zh", "weights.axis_row"))
+    yield "weights.blocks", weights.gate_block_figure(rng.normal(size=(4 * H, 2)), "weight_ih_l0", H, "ih", 1,
+                                                     translate("zh", "weights.axis_input"),
+                                                     translate("zh", "weights.axis_row"))
     yield "weights.bias", weights.bias_figure(rng.normal(size=4 * H), rng.normal(size=4 * H), "bias_ih_l0",
                                               "bias_hh_l0", H, translate("zh", "weights.bias_sum"),
                                               translate("zh", "weights.axis_row"), translate("zh", "weights.gate"))

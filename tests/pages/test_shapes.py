@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from lstm_core import LSTMConfig, shapes
+from ui.i18n import translate
 
 PAGE = "shapes"
 
@@ -29,7 +30,7 @@ def torch_shapes(kw: dict, batch_size: int, seq_len: int) -> dict[str, tuple]:
 
 
 def table(at, index=0) -> dict[str, tuple]:
-    """A tensor table as {tensor: shape}: st.table 0 = batched, 1 = unbatched, 2 = packed."""
+    """A tensor table as {tensor: shape}: st.table 0 = batched, UNBATCHED, PACKED (PARAMS is the parameters')."""
     df = at.table[index].value
     return {name: ast.literal_eval(row.iloc[0]) for name, row in df.iterrows()}
 
@@ -38,8 +39,10 @@ def verdicts(at, index) -> list[str]:
     return list(at.table[index].value.iloc[:, -1])
 
 
+# st.table elements of the page, in order (0 is the batched tensor table)
+PARAMS, UNBATCHED, PACKED = 1, 2, 3
 # st.dataframe elements of the page, in order
-PARAMS, SHARING, CHECKS, VALUES = 0, 1, 2, 3
+SHARING, CHECKS, VALUES = 0, 1, 2
 
 
 CONFIGS = [
@@ -127,7 +130,7 @@ def test_parameter_inventory_matches_torch_and_ignores_seq_len(run_app, assert_a
     kw = dict(input_size=3, hidden_size=4, num_layers=2, bidirectional=True, proj_size=2)
     at = run_app(PAGE, query=kw)
     assert_app_ok(at)
-    params = at.dataframe[PARAMS].value
+    params = at.table[PARAMS].value
     real = {n: tuple(p.shape) for n, p in nn.LSTM(**kw).named_parameters()}
     assert {row.iloc[0]: ast.literal_eval(row.iloc[1]) for _, row in params.iterrows()} == real
     assert list(params.iloc[:, 3]) == [int(torch.tensor(s).prod()) for s in real.values()]
@@ -140,6 +143,22 @@ def test_parameter_inventory_matches_torch_and_ignores_seq_len(run_app, assert_a
     note = [i.value for i in at.info if i.value.startswith("seq_len 5 → 40")]
     out_old, out_new = 5 * 2 * 2 * 2, 40 * 2 * 2 * 2  # (T, B, 2 directions × proj_size 2)
     assert note == [f"seq_len 5 → 40: parameters {total:,} → {total:,}, numbers in output {out_old} → {out_new}."]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("kw", [dict(proj_size=2, hidden_size=4), dict(hidden_size=6, bias=False, num_layers=2)])
+def test_parameter_table_has_five_columns_and_a_legend_of_its_kinds(run_app, assert_app_ok, kw, lang):
+    """Name, shape, symbols, count, torch check; what each kind of parameter is, once per kind torch has for the
+    configuration (no bias rows with bias=False, weight_hr only with proj_size), in a list under the table."""
+    at = run_app(PAGE, query=kw, lang=lang)
+    assert_app_ok(at)
+    params = at.table[PARAMS].value
+    assert list(params.columns) == [translate(lang, f"shapes.col.{c}")
+                                    for c in ("param", "shape", "symbolic", "count", "torch")]
+    kinds = dict.fromkeys(n.split("_l")[0] for n, _ in nn.LSTM(input_size=4, **kw).named_parameters())
+    legend = [m.value for m in at.markdown if m.value.startswith("- `")]
+    assert legend == ["\n".join(f"- `{k}_l{{k}}`: {translate(lang, f'shapes.param.{k}')}" for k in kinds)]
+    assert ("weight_hr" in kinds) == bool(kw.get("proj_size")) and ("bias_ih" in kinds) == kw.get("bias", True)
 
 
 @pytest.mark.parametrize("kw", [dict(num_layers=2, bidirectional=True), dict(batch_first=True, proj_size=3),
@@ -162,8 +181,8 @@ def test_correspondences_hold_with_numbers(run_app, kw):
 def test_unbatched_and_packed_forms(run_app):
     at = run_app(PAGE, query={"batch_size": 3, "seq_len": 4, "bidirectional": True})
     cfg = LSTMConfig(input_size=4, hidden_size=6, bidirectional=True)
-    unbatched = table(at, 1)
-    packed = table(at, 2)
+    unbatched = table(at, UNBATCHED)
+    packed = table(at, PACKED)
     predicted = shapes(cfg, 1, 4, form="unbatched").tensors
     assert unbatched == {name: ts.shape for name, ts in predicted.items()}
     assert unbatched["output"] == (4, 12) and unbatched["h_n"] == (2, 6)
@@ -189,7 +208,7 @@ def test_input_from_the_input_panel_is_used(run_app, assert_app_ok):
     at = run_app(PAGE, session={"input_batch": InputBatch(data=data, lengths=[6, 2, 4])})
     assert_app_ok(at)
     assert table(at)["output"] == (6, 3, 6)
-    assert table(at, 2)["input"] == (6 + 2 + 4, 4)
+    assert table(at, PACKED)["input"] == (6 + 2 + 4, 4)
     facts = [m.value for m in at.markdown if "batch_sizes" in m.value][0]
     assert "`[6, 2, 4]`" in facts and "**0.00e+00**" in facts
 
@@ -232,7 +251,7 @@ def test_a_class_on_the_same_configuration_shares_the_torch_runs(run_app, assert
     second = run_app(page=PAGE, query=query)
     assert_app_ok(second)
     assert lesson.SHARED.misses == computed and lesson.SHARED.hits >= 4
-    for i in range(3):
+    for i in (0, UNBATCHED, PACKED):  # the tensor tables
         assert table(second, i) == table(first, i)
     other = run_app(page=PAGE, query={**query, "hidden_size": 6})
     assert lesson.SHARED.misses >= computed + 4

@@ -47,7 +47,7 @@ def test_every_stop_in_both_languages(run_app, assert_app_ok, app_text, stop, la
     assert at.session_state["stop"] == n
     from ui.i18n import translate
 
-    assert at.subheader[0].value == f"{n}. {translate(lang, f'start.{stop}.title')}"
+    assert at.header[0].value == f"{n}. {translate(lang, f'start.{stop}.title')}"
     page, query = lesson.DEEPER[stop]
     deeper = [h for h in links(at) if h.startswith(page + "?")]
     assert deeper, links(at)
@@ -63,7 +63,7 @@ def test_root_opens_start_and_buttons_move_through_the_stops(run_app, assert_app
     for n in range(2, len(lesson.STOPS) + 1):
         at.button(key="start_next").click().run()
         assert at.session_state["stop"] == n
-        assert at.subheader[0].value.startswith(f"{n}. ")
+        assert at.header[0].value.startswith(f"{n}. ")
     assert at.button(key="start_next").disabled
     at.button(key="start_prev").click().run()
     assert at.session_state["stop"] == len(lesson.STOPS) - 1
@@ -72,7 +72,7 @@ def test_root_opens_start_and_buttons_move_through_the_stops(run_app, assert_app
 def test_bad_stop_in_the_url_falls_back_to_the_first(run_app, assert_app_ok):
     at = run_app(PAGE, query={"stop": "nowhere"})
     assert_app_ok(at)
-    assert at.subheader[0].value.startswith("1. ")
+    assert at.header[0].value.startswith("1. ")
 
 
 def pictures(at, last: bool = False) -> dict:

@@ -1,11 +1,14 @@
 """Pure figure builders for the weights page: parameter arrays in, Plotly figures out (no streamlit).
 
 ``weight_ih_l{k}`` / ``weight_hh_l{k}`` are stacked ``[W_·i | W_·f | W_·g | W_·o]`` along rows (gate order
-i, f, g, o, each block H rows). Each block gets its own heatmap in its gate colour; the y axis carries the
-*global* row index so hovering names the exact slice and element, e.g. ``weight_ih_l1_reverse[12:18, :]``.
+i, f, g, o, each block H rows). Each block gets its own heatmap figure in its gate colour (the page lays the
+four in columns, which stack on a phone); the y axis carries the *global* row index so hovering names the exact
+slice and element, e.g. ``weight_ih_l1_reverse[12:18, :]``.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import plotly.graph_objects as go
@@ -15,6 +18,7 @@ from lstm_core.cell import GATES  # i, f, g, o: the order of the row blocks, tor
 from ui.palette import GATE_COLORS, NEGATIVE_COLOR
 
 BIAS_SUM_COLOR = "#333333"
+MAX_TICKS = 8  # tick labels along an axis at most: a block stays legible at a phone's width
 
 
 def signed_scale(color: str) -> list[list]:
@@ -38,21 +42,21 @@ def _zmax(a: np.ndarray) -> float:
 
 
 def _int_ticks(n: int) -> dict:
-    """Integer ticks (indices), one per row/column when there are few, else every few."""
-    return dict(tickmode="linear", tick0=0, dtick=1 if n <= 12 else max(1, round(n / 8)))
+    """Integer ticks (indices): one per row/column when there are few, else every few (at most MAX_TICKS)."""
+    return dict(tickmode="linear", tick0=0, dtick=1 if n <= MAX_TICKS else math.ceil(n / MAX_TICKS))
 
 
-COLORBAR_SPACE = 46  # px under the x axis title for each heatmap's colour bar
+COLORBAR_SPACE = 58  # px under the x axis title for the block's colour bar
 
 
-def _colorbar(fig: go.Figure, k: int, zmax: float) -> dict:
-    """A horizontal colour bar under subplot k (its width, its gate colour), ticks at −max, 0, +max: the value
-    range shared by the four blocks. Placed from the figure's bottom edge, clear of the axis title."""
-    lo, hi = fig.layout[f"xaxis{k + 1 if k else ''}"].domain
-    return dict(orientation="h", thickness=10, len=hi - lo, lenmode="fraction", x=(lo + hi) / 2, xanchor="center",
-                y=0.0, yref="container", yanchor="bottom", ypad=6, outlinewidth=0,
+def _colorbar(zmax: float) -> dict:
+    """A horizontal colour bar under the block, as wide as its plot, in its gate colour, ticks at −max, 0,
+    +max: the value range shared by the four blocks. Placed from the figure's bottom edge, clear of the axis
+    title."""
+    return dict(orientation="h", thickness=12, len=1.0, lenmode="fraction", x=0.5, xanchor="center",
+                y=0.0, yref="container", yanchor="bottom", ypad=8, outlinewidth=0,
                 tickvals=[-zmax, 0.0, zmax], ticktext=[tick(-zmax), "0", tick(zmax)], tickangle=0,
-                tickfont=dict(size=12))
+                tickfont=dict(size=13))
 
 
 def tick(v: float) -> str:
@@ -60,35 +64,37 @@ def tick(v: float) -> str:
     return f"{v:.2g}".replace("-", "−")
 
 
-def gate_blocks_figure(weight: np.ndarray, name: str, hidden_size: int, kind: str,
-                       x_title: str, y_title: str) -> go.Figure:
-    """Four heatmaps (W_·i, W_·f, W_·g, W_·o) of one stacked (4H, in) weight, one colour range for all.
+def gate_block_figure(weight: np.ndarray, name: str, hidden_size: int, kind: str, gate_index: int,
+                      x_title: str, y_title: str) -> go.Figure:
+    """The heatmap of one gate's block (W_·i, W_·f, W_·g or W_·o) of a stacked (4H, in) weight, on the colour
+    range of the whole matrix (so the four blocks compare), with its own colour bar.
 
+    One figure per block: the page puts the four in columns, side by side on a wide screen and one under the
+    other on a phone (Streamlit stacks columns there), each then as wide as the screen.
     kind: "ih" (columns are input features) or "hh" (columns are units of h_{t-1}).
     """
     weight = np.asarray(weight, dtype=float)
     rows, cols = weight.shape
     assert rows == 4 * hidden_size, (name, weight.shape, hidden_size)
+    gate = GATES[gate_index]
     zmax = _zmax(weight)
-    titles = [f"{block_symbol(kind, g)} = {block_slice(name, k, hidden_size)}" for k, g in enumerate(GATES)]
-    fig = make_subplots(rows=1, cols=4, subplot_titles=titles, horizontal_spacing=0.06)
-    for k, gate in enumerate(GATES):
-        lo = k * hidden_size
-        block = weight[lo:lo + hidden_size]
-        sl = block_slice(name, k, hidden_size)
-        fig.add_trace(go.Heatmap(
-            z=block, x=list(range(cols)), y=list(range(lo, lo + hidden_size)), name=sl,
-            colorscale=signed_scale(GATE_COLORS[gate]), zmin=-zmax, zmax=zmax, zmid=0.0,
-            showscale=True, colorbar=_colorbar(fig, k, zmax), xgap=1, ygap=1,
-            hovertemplate=(f"<b>{block_symbol(kind, gate)}</b> · {sl}<br>{name}[%{{y}}, %{{x}}]"
-                           " = %{z:.5f}<extra></extra>"),
-        ), row=1, col=k + 1)
-        fig.update_yaxes(autorange="reversed", row=1, col=k + 1, title_text=y_title if k == 0 else None,
-                         **_int_ticks(hidden_size))
-        fig.update_xaxes(title_text=x_title, row=1, col=k + 1, **_int_ticks(cols))
-    fig.update_annotations(font_size=12)
-    height = min(160 + 22 * hidden_size, 700) + COLORBAR_SPACE
-    fig.update_layout(height=height, margin=dict(l=40, r=10, t=50, b=40 + COLORBAR_SPACE))
+    lo = gate_index * hidden_size
+    sl = block_slice(name, gate_index, hidden_size)
+    fig = go.Figure(go.Heatmap(
+        z=weight[lo:lo + hidden_size], x=list(range(cols)), y=list(range(lo, lo + hidden_size)), name=sl,
+        colorscale=signed_scale(GATE_COLORS[gate]), zmin=-zmax, zmax=zmax, zmid=0.0,
+        showscale=True, colorbar=_colorbar(zmax), xgap=1, ygap=1,
+        hovertemplate=(f"<b>{block_symbol(kind, gate)}</b> · {sl}<br>{name}[%{{y}}, %{{x}}]"
+                       " = %{z:.5f}<extra></extra>"),
+    ))
+    fig.update_yaxes(autorange="reversed", title_text=y_title, **_int_ticks(hidden_size))
+    fig.update_xaxes(title_text=x_title, **_int_ticks(cols))
+    height = min(150 + 22 * hidden_size, 600) + COLORBAR_SPACE
+    # the symbol and its rows: short enough for a quarter of a laptop's main area (the section heading above names
+    # the matrix, the hover gives the whole slice, e.g. weight_ih_l0_reverse[12:18, :])
+    fig.update_layout(title=dict(text=f"<b>{block_symbol(kind, gate)}</b>  [{lo}:{lo + hidden_size}, :]",
+                                 font_size=13, x=0, xanchor="left"),
+                      height=height, margin=dict(l=50, r=12, t=40, b=44 + COLORBAR_SPACE))
     return fig
 
 
