@@ -116,6 +116,7 @@ POLL_S = 0.5  # how often the page looks at a run in progress (its progress bar 
 POLL_QUEUED_S = 1.5  # ... at a run that waits for a worker: when it is expected to start, at least this late
 POLL_QUEUED_MAX_S = 5.0  # ... and at most this late (an estimate can be long; the start comes sooner)
 JOB = "lessons.learn:train_job"
+LIVE_CURVE_UPDATES = 10  # the live curve is rebuilt this many times per run at most (a build: ~12 ms of the server)
 
 
 def session_alive() -> Callable[[], bool]:
@@ -214,9 +215,10 @@ def _show_run(trainer: Trainer, status: jobs.Status, total: int) -> None:
     if status.done == 0:  # nothing new yet (queued, or just started): the curve the page showed before Train
         key = state_key(trainer)
         fig = _shared_figure(None if key is None else ("curve", key), current_lang(), lambda: curve_figure(trainer))
-    else:
+    else:  # redrawn at each tenth of the run (the progress bar moves at every look): a slow run costs no more
         run = st.session_state.get(RUN)
-        fig = _shared_figure(("live", run[0].key, status.done, total), current_lang(),
+        tenth = status.done * LIVE_CURVE_UPDATES // max(1, status.steps)
+        fig = _shared_figure(("live", run[0].key, tenth, total), current_lang(),
                              lambda: curve_figure(trainer, total, status.partial))
     st.plotly_chart(fig, width="stretch")
 

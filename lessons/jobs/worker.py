@@ -29,7 +29,15 @@ def _worker_init(reports, cancel) -> None:
     global _REPORTS, _CANCEL
     _REPORTS, _CANCEL = reports, cancel
     torch.set_num_threads(1)  # the same single-threaded arithmetic as the server: bitwise-equal results
-    lower_priority(os.environ.get(PRIORITY_ENV) or WORKER_PRIORITY)
+
+
+_LOWERED: str | None = None  # the priority this worker took at its first run (its warm-up ran at normal priority)
+
+
+def _yield_cpu() -> None:
+    global _LOWERED
+    if _LOWERED is None:
+        _LOWERED = lower_priority(os.environ.get(PRIORITY_ENV) or WORKER_PRIORITY)
 
 
 def lower_priority(how: str) -> str:
@@ -70,6 +78,7 @@ def _resolve(name: str) -> Callable:
 
 
 def _run_in_worker(job_id: int, fn: str, args: tuple):
+    _yield_cpu()  # runs yield to the server; the warm-up (imports, a tiny run) did not, so it ends in seconds
     _REPORTS.put((job_id, "start", time.time(), None))
     return _resolve(fn)(Progress(job_id, _REPORTS, _CANCEL), *args)
 
