@@ -257,10 +257,13 @@ def poll_every(status: jobs.Status) -> float:
     """Seconds between two looks at the followed run: a running run every POLL_S (its progress bar moves); a
     queued one backs off to its estimated start: a look lands on it (17 s away: every 4.25 s), at least every
     POLL_QUEUED_MAX_S and at most every POLL_QUEUED_S (thirty waiting learners polled twice a second cost the
-    server's click-answering thread what their pages show them: nothing new)."""
+    server's click-answering thread what their pages show them: nothing new). A queued run shorter than
+    POLL_QUEUED_S is looked at when it should end instead: its learner goes from the queue to the model."""
     if status.state != jobs.QUEUED:
         return POLL_S
     wait = status.starts_in or 0.0
+    if status.eta is not None and status.eta - wait < POLL_QUEUED_S:
+        wait = status.eta  # a short run: look when it should be done (one whole-page rerun, not two)
     if wait <= POLL_QUEUED_S:
         return POLL_QUEUED_S
     return wait / math.ceil(wait / POLL_QUEUED_MAX_S)

@@ -12,8 +12,10 @@ from ui import learn_view as lv
 pool = module_pool("lessons.learn", "lessons.sentiment")  # the server's training workers, fresh for this module
 
 
-def _status(state: str, starts_in: float | None = None) -> jobs.Status:
-    return jobs.Status(state, 1 if state == jobs.QUEUED else None, None, 0, 10, [], None, None, 1, starts_in)
+def _status(state: str, starts_in: float | None = None, run: float = 10.0) -> jobs.Status:
+    """A status; a queued run starts in ``starts_in`` seconds and takes ``run`` seconds."""
+    eta = None if starts_in is None else starts_in + run
+    return jobs.Status(state, 1 if state == jobs.QUEUED else None, eta, 0, 10, [], None, None, 1, starts_in)
 
 
 def test_a_queued_run_is_looked_at_when_it_should_start_within_bounds_a_running_one_every_poll_s():
@@ -22,6 +24,8 @@ def test_a_queued_run_is_looked_at_when_it_should_start_within_bounds_a_running_
     assert lv.poll_every(_status(jobs.QUEUED, 0.2)) == lv.POLL_QUEUED_S  # about to start: not more often
     assert lv.poll_every(_status(jobs.QUEUED, 40.0)) == lv.POLL_QUEUED_MAX_S  # far off: capped
     assert lv.poll_every(_status(jobs.QUEUED, 17.0)) == 17.0 / 4  # the 4th look lands on its start
+    assert lv.poll_every(_status(jobs.QUEUED, 3.0, run=1.0)) == 4.0  # a short run: the look lands on its end
+    assert lv.poll_every(_status(jobs.QUEUED, 11.0, run=1.0)) == 4.0  # ... the 3rd look (12 s away)
     assert lv.poll_every(_status(jobs.QUEUED, None)) == lv.POLL_QUEUED_S
     assert lv.POLL_S < lv.POLL_QUEUED_S < lv.POLL_QUEUED_MAX_S
 
