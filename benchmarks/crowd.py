@@ -8,8 +8,12 @@
 each with its own seed, while one more session (the probe) moves Shapes' hidden_size every 2-3 s. A trainer
 follows its run as the browser does (the page's fragment asks for a rerun every ``auto_rerun`` interval) until
 the page shows the trained steps; its wait is from pressing Train to that page. Printed: each learner's wait
-(median, max), the probe's latency (median, p95), errors, and the memory (PSS) and CPU of the replica with its
-training workers. Each scenario uses seeds nobody trained before, so a finished run of an earlier one is not reused.
+(median, max), the probe's latency (median, p95) over the changes it sent while the runs proceeded (from the press
+to the last model; the ones sent while the class was still opening Learn are printed apart), errors, the memory
+(PSS) and CPU of the replica with its training workers (and of the replica alone), and the load average. Each
+scenario uses seeds nobody trained before, so a finished run of an earlier one is not reused. ``--modes`` runs
+one of the two; ``--first-think S`` lets the first learner read Learn S seconds before pressing Train (the
+workers start when Learn is first opened).
 
 Each learner is a real Streamlit session speaking the browser's protocol over ``/_stcore/stream``
 (protobuf BackMsg / ForwardMsg, as the frontend does): it fetches ``/`` once (nginx sets its affinity
