@@ -92,11 +92,12 @@ def _warm(modules: tuple[str, ...]) -> int:
     return os.getpid()
 
 
-def scheduling(progress=None) -> tuple[str, int]:
-    """This process's scheduling class ("idle" or "normal") and nice value (a job function: what a worker got)."""
+def scheduling(progress=None) -> tuple[str, int, int]:
+    """This process's scheduling class ("idle" or "normal"), nice value and torch threads (a job function: what a
+    worker runs with)."""
     idle = hasattr(os, "sched_getscheduler") and hasattr(os, "SCHED_IDLE") and \
         os.sched_getscheduler(0) == os.SCHED_IDLE
-    return ("idle" if idle else "normal"), (os.nice(0) if hasattr(os, "nice") else 0)
+    return ("idle" if idle else "normal"), (os.nice(0) if hasattr(os, "nice") else 0), torch.get_num_threads()
 
 
 def run_here(fn: str, *args):

@@ -235,7 +235,7 @@ def test_the_pool_is_sized_to_the_cores_a_container_may_use(monkeypatch, tmp_pat
 @pytest.mark.parametrize("setting", [None, "7"])
 def test_workers_yield_the_cpu_to_the_server_idle_class_by_default_or_the_nice_value_set(monkeypatch, setting):
     """A click never waits for training: by default a worker runs in the scheduler's idle class (Linux; nice 19
-    elsewhere); LSTM_EXPLORER_WORKER_PRIORITY=n makes it a nice value instead."""
+    elsewhere), on one torch thread; LSTM_EXPLORER_WORKER_PRIORITY=n makes it a nice value instead."""
     import os
 
     from lessons.jobs import worker
@@ -250,9 +250,10 @@ def test_workers_yield_the_cpu_to_the_server_idle_class_by_default_or_the_nice_v
         ticket = p.join("scheduling-" + str(setting), "lessons.jobs.worker:scheduling", (), steps=1)
         st = p.wait(ticket, WAIT)
         assert st.state == jobs.DONE, st
-        policy, nice = st.result
+        policy, nice, threads = st.result
     finally:
         p.close()
+    assert threads == 1  # one torch thread per worker: workers never compete with each other inside a run
     if setting is not None:
         assert (policy, nice) == ("normal", min(19, base + 7))
     elif hasattr(os, "SCHED_IDLE"):
