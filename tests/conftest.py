@@ -34,6 +34,10 @@ import torch
 # The app's policy (app.py): one intra-op thread. Its tensors are tiny, and with xdist workers on 2 cores a
 # second thread spinning at every op barrier made sequential LSTM steps 10-30x slower (measured).
 torch.set_num_threads(1)
+# Training workers default to the scheduler's idle class (lessons/jobs/worker.py): on a machine kept busy by other
+# tests they would get no CPU at all. Tests (and the servers they start) give them nice 5, a share of a busy machine;
+# tests/lessons/test_jobs.py checks the default itself.
+os.environ.setdefault("LSTM_EXPLORER_WORKER_PRIORITY", "5")
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"

@@ -113,9 +113,11 @@ def curve_figure(trainer: Trainer, total: int | None = None, partial: list = ())
 # already done is handed over at once. The page polls the run from a fragment, so clicks elsewhere stay quick.
 RUN = "learn_run"  # (ticket, the trainer it trains, steps) of the run this session follows
 jobs.shared()  # the first visit to Learn or Sentiment starts the workers (seconds) while the learner reads
-POLL_S = 0.5  # how often the page looks at a run in progress
-POLL_QUEUED_S = 1.5  # ... and at a run that waits for a worker
+POLL_S = 0.5  # how often the page looks at a run in progress (its progress bar moves)
+POLL_QUEUED_S = 1.5  # ... at a run that waits for a worker: when it is expected to start, at least this late
+POLL_QUEUED_MAX_S = 5.0  # ... and at most this late (an estimate can be long; the start comes sooner)
 JOB = "lessons.learn:train_job"
+LIVE_CURVE_UPDATES = 10  # the live curve is rebuilt this many times per run at most (a build: ~12 ms of the server)
 
 
 def session_alive() -> Callable[[], bool]:
@@ -211,9 +213,14 @@ def _show_run(trainer: Trainer, status: jobs.Status, total: int) -> None:
         st.progress(done / max(1, status.steps), text=t("learn.training", step=start + done, total=total))
     if status.waiters > 1:
         st.caption(t("learn.shared_run", n=status.waiters))
-    run = st.session_state.get(RUN)
-    fig = _shared_figure(("live", run[0].key, status.done, total), current_lang(),
-                         lambda: curve_figure(trainer, total, status.partial))
+    if status.done == 0:  # nothing new yet (queued, or just started): the curve the page showed before Train
+        key = state_key(trainer)
+        fig = _shared_figure(None if key is None else ("curve", key), current_lang(), lambda: curve_figure(trainer))
+    else:  # redrawn at each tenth of the run (the progress bar moves at every look): a slow run costs no more
+        run = st.session_state.get(RUN)
+        tenth = status.done * LIVE_CURVE_UPDATES // max(1, status.steps)
+        fig = _shared_figure(("live", run[0].key, tenth, total), current_lang(),
+                             lambda: curve_figure(trainer, total, status.partial))
     st.plotly_chart(fig, width="stretch")
 
 
@@ -247,20 +254,31 @@ def _poll(state: str) -> None:
     _show_run(trainer, status, trainer.step + run[2])
 
 
-@st.fragment(run_every=POLL_S)
-def _follow_running() -> None:
-    _poll(jobs.RUNNING)
+def poll_every(status: jobs.Status) -> float:
+    """Seconds between two looks at the followed run: a running run every POLL_S (its progress bar moves); a
+    queued one backs off to its estimated start: a look lands on it (17 s away: every 4.25 s), at least every
+    POLL_QUEUED_MAX_S and at most every POLL_QUEUED_S (thirty waiting learners polled twice a second cost the
+    server's click-answering thread what their pages show them: nothing new). A queued run shorter than
+    POLL_QUEUED_S is looked at when it should end instead: its learner goes from the queue to the model."""
+    if status.state != jobs.QUEUED:
+        return POLL_S
+    wait = status.starts_in or 0.0
+    if status.eta is not None and status.eta - wait < POLL_QUEUED_S:
+        wait = status.eta  # a short run: look when it should be done (one whole-page rerun, not two)
+    if wait <= POLL_QUEUED_S:
+        return POLL_QUEUED_S
+    return wait / math.ceil(wait / POLL_QUEUED_MAX_S)
 
 
-@st.fragment(run_every=POLL_QUEUED_S)
-def _follow_queued() -> None:
-    _poll(jobs.QUEUED)
+def follow(status: jobs.Status, poll: Callable[[str], None]) -> None:
+    """Run ``poll(state)`` as a fragment now and every ``poll_every(status)`` seconds after (Learn and Sentiment).
+    The interval is chosen when the whole page runs; ``poll`` reruns the whole page when the run's state is no
+    longer ``state`` (it started: the quicker interval takes over; it ended: the page shows the result)."""
+    st.fragment(run_every=poll_every(status))(poll)(status.state)
 
 
 def _follow(status: jobs.Status) -> None:
-    """Follow the run: a queued one is looked at every POLL_QUEUED_S (thirty waiting learners cost the server
-    little), a running one every POLL_S (its progress bar moves)."""
-    (_follow_queued if status.state == jobs.QUEUED else _follow_running)()
+    follow(status, _poll)
 
 
 def _train_clicked() -> None:

@@ -120,13 +120,13 @@ def _show_run(tr: S.Trainer, status, total: int) -> None:
         st.caption(t("learn.shared_run", n=status.waiters))
 
 
-@st.fragment(run_every=lv.POLL_S)
-def _follow() -> None:
+def _poll(state: str) -> None:
+    """One look at the followed run, from a fragment (ui.learn_view.follow: a queued run less often)."""
     tr, run = st.session_state.get("sentiment_trainer"), st.session_state.get(RUN)
     if tr is None or run is None:
         return
     status = jobs.shared().status(run[0])
-    if status.state not in (jobs.QUEUED, jobs.RUNNING):
+    if status.state != state:  # it started (the quicker poll takes over) or ended (the whole page shows it)
         st.rerun(scope="app")
     _show_run(tr, status, tr.step + run[2])
 
@@ -155,7 +155,7 @@ def training_section(tr: S.Trainer) -> None:
     c3.button(t("sentiment.train.stop"), key="sentiment_stop", help=t("sentiment.train.stop_help"),
               on_click=leave_run)
     if status is not None:
-        _follow()
+        lv.follow(status, _poll)
     elif go:
         st.progress(1.0, text=t("sentiment.train.progress", done=steps, total=steps))
     scores, kinds = _scores(tr)

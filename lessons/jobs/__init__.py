@@ -17,8 +17,10 @@ The job function runs in a worker process (``spawn``: no state inherited from th
 ``fn(progress, *args)``; it calls ``progress.report(done, partial, snapshot)`` between chunks (the steps done,
 what the page draws meanwhile, and the state so far, which a learner who stops keeps) and stops early when
 ``progress.cancelled()``. Waiters give an ``alive()`` callable (their session is still open); a monitor thread
-drops the waiters whose session ended and cancels a run nobody waits for any more. Nothing here imports
-streamlit.
+drops the waiters whose session ended and cancels a run nobody waits for any more. A worker trains in the
+scheduler's idle class (``worker.WORKER_PRIORITY``; ``LSTM_EXPLORER_WORKER_PRIORITY=n`` for a nice value): the
+server's clicks never wait for training. ``Status.starts_in`` says when a queued run should start, so a page can
+look at it then instead of every half second. Nothing here imports streamlit.
 """
 
 from __future__ import annotations

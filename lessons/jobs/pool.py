@@ -67,6 +67,7 @@ class Status:
     result: object
     error: str | None
     waiters: int
+    starts_in: float | None = None  # seconds until a queued run is expected to start (queued only)
 
 
 def _result_bytes(result) -> int:
@@ -136,14 +137,15 @@ class Pool:
             job = self._by_id.get(ticket.job_id)
             if job is None:
                 return Status(CANCELLED, None, None, 0, 0, [], None, "unknown run", 0)
-            place = eta = None
+            place = eta = starts_in = None
             if job.state == QUEUED:
                 place = self._pending.index(job) + 1
                 eta = self._eta(job)
+                starts_in = max(0.0, eta - self._remaining(job))
             elif job.state == RUNNING:
                 eta = self._remaining(job)
             return Status(job.state, place, eta, job.done, job.steps, list(job.partial), job.result, job.error,
-                          len(job.waiters))
+                          len(job.waiters), starts_in)
 
     def leave(self, ticket: Ticket) -> bytes | None:
         """Stop following: returns the run's latest state (all of it when finished). The run is cancelled when

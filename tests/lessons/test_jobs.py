@@ -230,3 +230,33 @@ def test_the_pool_is_sized_to_the_cores_a_container_may_use(monkeypatch, tmp_pat
     assert jobs.default_workers() == min(cores, jobs.MAX_WORKERS)
     monkeypatch.setenv("LSTM_EXPLORER_WORKERS", "3")
     assert jobs.default_workers() == 3
+
+
+@pytest.mark.parametrize("setting", [None, "7"])
+def test_workers_yield_the_cpu_to_the_server_idle_class_by_default_or_the_nice_value_set(monkeypatch, setting):
+    """A click never waits for training: by default a worker runs in the scheduler's idle class (Linux; nice 19
+    elsewhere), on one torch thread; LSTM_EXPLORER_WORKER_PRIORITY=n makes it a nice value instead."""
+    import os
+
+    from lessons.jobs import worker
+
+    if setting is None:
+        monkeypatch.delenv(worker.PRIORITY_ENV, raising=False)
+    else:
+        monkeypatch.setenv(worker.PRIORITY_ENV, setting)
+    base = os.nice(0)  # the workers start from this process's nice value
+    p = jobs.Pool(1, monitor_every=3600)
+    try:
+        ticket = p.join("scheduling-" + str(setting), "lessons.jobs.worker:scheduling", (), steps=1)
+        st = p.wait(ticket, WAIT)
+        assert st.state == jobs.DONE, st
+        policy, nice, threads = st.result
+    finally:
+        p.close()
+    assert threads == 1  # one torch thread per worker: workers never compete with each other inside a run
+    if setting is not None:
+        assert (policy, nice) == ("normal", min(19, base + 7))
+    elif hasattr(os, "SCHED_IDLE"):
+        assert (policy, nice) == ("idle", base)
+    else:
+        assert (policy, nice) == ("normal", min(19, base + 19))

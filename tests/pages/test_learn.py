@@ -18,7 +18,7 @@ from lessons.learn import Trainer
 from lessons.tasks import make_task
 from lstm_core import LSTMConfig, trace
 from lstm_core.limits import MAX_UPLOAD_BYTES
-from tests.helpers import finish_training
+from tests.helpers import finish_training, module_pool
 from ui.i18n import translate
 
 QUICK = {"learn_steps": 12}
@@ -45,15 +45,7 @@ def curve(at) -> dict:
     return {d["meta"]: d for d in found[0]["data"]}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def pool():
-    """The server's pool of training workers, fresh for this module (its counters start at zero)."""
-    saved = jobs._SHARED
-    jobs._SHARED = jobs.Pool(2, warm=("lessons.learn",))
-    jobs._SHARED.warm_up()
-    yield jobs._SHARED
-    jobs._SHARED.close()
-    jobs._SHARED = saved
+pool = module_pool("lessons.learn")  # the server's training workers, fresh for this module
 
 
 def finish(at):

@@ -6,19 +6,10 @@ import torch
 
 from lessons import jobs
 from lessons import sentiment as S
-from tests.helpers import finish_training, traces_by_meta
+from tests.helpers import block_worker, finish_training, module_pool, traces_by_meta
 from ui.i18n import translate
 
-
-@pytest.fixture(scope="module", autouse=True)
-def pool():
-    """The server's pool of training workers, fresh for this module (its counters start at zero)."""
-    saved = jobs._SHARED
-    jobs._SHARED = jobs.Pool(2, warm=("lessons.sentiment",))
-    jobs._SHARED.warm_up()
-    yield jobs._SHARED
-    jobs._SHARED.close()
-    jobs._SHARED = saved
+pool = module_pool("lessons.sentiment")  # the server's training workers, fresh for this module
 
 
 def finish(at):
@@ -75,19 +66,9 @@ def test_the_page_says_what_a_server_restart_loses(run_app, assert_app_ok, lang)
     assert translate(lang, "deploy.session_note") in [c.value for c in at.caption]
 
 
-def _block(pool, seed: int):
-    """A long Learn run of another learner that keeps a worker busy until it is left."""
-    from lessons.learn import from_settings, run_key, state_bytes
-
-    cfg = dict(name="adding", seq_len=60, hidden=32, seed=seed, lr=0.01, forget_bias=0.0)
-    tr = from_settings(cfg)
-    return pool.join(run_key(cfg, tr, 2000), "lessons.learn:train_job", (cfg, state_bytes(tr), 2000, 200),
-                     steps=2000, kind="blocker")
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_queued_run_shows_its_place_and_an_estimate(run_app, assert_app_ok, pool, lang):
-    blockers = [_block(pool, 800 + i) for i in range(2)]  # both workers busy: ours is 1st in line
+    blockers = [block_worker(pool, 800 + i) for i in range(2)]  # both workers busy: ours is 1st in line
     try:
         pool.wait_for(blockers[1], lambda s: s.state == jobs.RUNNING, 60)
         at = run_app(page="sentiment", lang=lang, query={"seed": 7 if lang == "en" else 8}, timeout=120)
