@@ -18,7 +18,7 @@ from lessons.learn import Trainer
 from lessons.tasks import make_task
 from lstm_core import LSTMConfig, trace
 from lstm_core.limits import MAX_UPLOAD_BYTES
-from tests.helpers import finish_training, module_pool
+from tests.helpers import block_worker, finish_training, module_pool
 from ui.i18n import translate
 
 QUICK = {"learn_steps": 12}
@@ -278,19 +278,9 @@ def test_the_page_says_what_a_server_restart_loses(run_app, assert_app_ok, lang)
     assert translate(lang, "deploy.session_note") in [c.value for c in at.caption]
 
 
-def _block(pool, seed: int):
-    """A long run of another learner (other settings) that keeps a worker busy until it is left."""
-    cfg = dict(name="adding", seq_len=60, hidden=32, seed=seed, lr=0.01, forget_bias=0.0)
-    from lessons.learn import from_settings, run_key, state_bytes
-
-    tr = from_settings(cfg)
-    return pool.join(run_key(cfg, tr, 2000), "lessons.learn:train_job", (cfg, state_bytes(tr), 2000, 200),
-                     steps=2000, kind="blocker")
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_queued_run_shows_its_place_and_an_estimate_then_trains(run_app, assert_app_ok, pool, lang):
-    blockers = [_block(pool, 900 + i) for i in range(3)]  # two run, one waits: ours is 2nd in line
+    blockers = [block_worker(pool, 900 + i) for i in range(3)]  # two run, one waits: ours is 2nd in line
     try:
         pool.wait_for(blockers[1], lambda s: s.state == jobs.RUNNING, 60)
         seed = 50 if lang == "en" else 51  # a run nobody trained before (a finished one is handed over at once)
