@@ -75,7 +75,7 @@ def test_a_page_switch_keeps_the_sidebar(run_app, assert_app_ok):
     assert at.title[0].value.startswith("权重")
     assert (at.slider(key="hidden_size").value, at.toggle(key="bidirectional").value) == (9, True)
     assert at.slider(key="seq_len").value == 7
-    assert "weight_ih_l0_reverse" in at.dataframe[0].value.iloc[:, 0].tolist()
+    assert "weight_ih_l0_reverse" in at.table[0].value.iloc[:, 0].tolist()
 
 
 @pytest.mark.parametrize("key,value", [("hidden_size", "abc"), ("hidden_size", "0"), ("seq_len", "100000"),
