@@ -35,7 +35,7 @@ from lessons.code import torch_call
 from lessons.sources import InputBatch, random_batch
 from lstm_core import LSTMConfig, engine_name, limits
 from ui import model_source, parse
-from ui.i18n import LANG_NAMES, LANGS, browser_lang, t
+from ui.i18n import LANG_NAMES, LANGS, browser_lang, current_lang, t
 from ui.model_source import fingerprint  # noqa: F401  (the one cache fingerprint, re-exported for pages)
 
 MAX_SEED = 2**31 - 1
@@ -199,7 +199,7 @@ def publish(keys, values: dict | None = None) -> None:
 def switch_page(page) -> None:
     """``st.switch_page`` from a page (its widgets drawn): only the language is handed over. Bound values
     cannot be passed, and need not be: Streamlit writes them back to the new page's address itself."""
-    st.switch_page(page, query_params={"lang": st.session_state.get("lang", "en")})
+    st.switch_page(page, query_params={"lang": current_lang()})
 
 
 def show_url_notices() -> None:
