@@ -22,6 +22,7 @@ rep = shapes(cfg.lstm, batch_size=batch_size, seq_len=seq_len)
 
 st.markdown(t("shapes.intro", call=torch_call(cfg.lstm), B=batch_size, T=seq_len))
 
+view.shape_column_style()
 st.header(t("shapes.tensors.header"))
 st.markdown(t("shapes.tensors.intro"))
 view.render_tensors(model, rep, data)

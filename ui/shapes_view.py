@@ -52,6 +52,20 @@ def tensor_table(rep, actual: dict[str, tuple] | None) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index(t("shapes.col.tensor"))
 
 
+# The shape column (the second of every table on this page) stays on one line: on a phone "(5, 2, 4)" otherwise
+# wraps one number per line while the wordy columns take the width; a table wider than the phone scrolls sideways
+# in its own box.
+SHAPE_COLUMN_STYLE = """<style>
+[data-testid=stTable] :is(td, th):nth-child(2), [data-testid=stTable] :is(td, th):nth-child(2) * {
+  white-space: nowrap;
+}
+</style>"""
+
+
+def shape_column_style() -> None:
+    st.html(SHAPE_COLUMN_STYLE)  # style only: Streamlit puts it out of the page's flow
+
+
 def render_tensor_table(rep, actual: dict | None, error: str | None = None) -> bool:
     """Table of the six tensors with the torch check (``actual``: `lessons.shapes.real_shapes`, or None and
     the ``error`` torch raised); returns whether every shape matched."""

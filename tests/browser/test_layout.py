@@ -79,6 +79,38 @@ def test_shapes_parameter_table_reads_whole(page, goto, assert_no_exception, scr
     screenshot(page, f"layout-shapes-{lang}-{size}")
 
 
+# The tensor table and the parameter table (found by a name in them): per data row, the text of its shape column
+# (the row's second cell) and on how many lines that text's characters lie.
+SHAPE_LINES = """() => ['h_0', 'weight_ih_l0'].map((name) => {
+  const table = [...document.querySelectorAll('[data-testid=stTable] table')]
+    .find((t) => [...t.querySelectorAll('th, td')].some((c) => c.innerText.trim() === name));
+  return [...table.querySelectorAll('tbody tr')].map((row) => {
+    const cell = row.children[1], walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT), tops = new Set();
+    for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
+    }
+    return {text: cell.innerText.trim(), lines: tops.size};
+  });
+})"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_shapes_keep_each_shape_on_one_line_on_a_phone(page, goto, assert_no_exception, lang):
+    page.set_viewport_size(PHONE)
+    goto("shapes", lang=lang, num_layers=2, bidirectional=True, proj_size=3)
+    assert_no_exception(page)
+    expect(page.locator("[data-testid=stTable] td", has_text="weight_ih_l0").first).to_be_visible()
+    tensors, params = page.evaluate(SHAPE_LINES)
+    # input, h_0, c_0, output, h_n, c_n
+    assert [row["text"] for row in tensors] == ["(5, 2, 4)", "(4, 2, 3)", "(4, 2, 6)", "(5, 2, 6)", "(4, 2, 3)",
+                                                "(4, 2, 6)"]
+    assert len(params) == 20 and params[0]["text"] == "(24, 4)"
+    for row in tensors + params:
+        assert row["lines"] == 1, row
+
+
 BLOCKS = """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')].slice(0, 8).map((chart) => {
   const box = (el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
   const texts = (sel) => [...chart.querySelectorAll(sel)].filter((t) => t.textContent.trim()).map(box);
