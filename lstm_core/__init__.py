@@ -5,6 +5,14 @@ layers, directions and steps, is `recurrence.run_layers`. Plain torch, different
 torch + numpy only; never imports streamlit or plotly. What the pages teach with it lives in ``lessons/``.
 """
 
+try:
+    import torch  # noqa: F401  (the only thing the engine needs beyond numpy: no compiler, no build step)
+except ModuleNotFoundError as err:
+    raise ModuleNotFoundError(
+        "LSTM Explorer's engine is plain PyTorch and needs torch in this Python. `bash scripts/run` (or "
+        "`bash scripts/test`) installs it into the clone's .venv: run the app that way, or use .venv/bin/python.",
+        name="torch") from err
+
 from . import limits
 from .cell import GATES, CellStep, cell_step, param_name
 from .gru import GRU, GRUTrace, gru_trace
