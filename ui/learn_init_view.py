@@ -19,6 +19,7 @@ from lessons import jobs
 from lessons.learn import curves, from_settings, run_key, state_bytes
 from lessons.learn_init import KEPT, Comparison, budget, compare_key, plan, seeds, summarize, verdicts
 from ui import learn_view as lv
+from ui import run_follow as rf
 from ui.figures import learn_init as fli
 from ui.i18n import current_lang, t
 
@@ -45,7 +46,7 @@ def _join(spec: dict, steps: int) -> jobs.Ticket:
     trainer = from_settings(spec)
     return jobs.shared().join(run_key(spec, trainer, steps), lv.JOB, (spec, state_bytes(trainer), steps, lv.CHUNKS),
                               steps=steps, kind=f"learn/{trainer.task.name}/{trainer.config.hidden_size}",
-                              alive=lv.session_alive())
+                              alive=rf.session_alive())
 
 
 def _gather() -> tuple[int, int, str | None, bool]:
@@ -92,7 +93,7 @@ def _collect(settings: dict) -> Comparison | None:
     return comp
 
 
-@st.fragment(run_every=lv.POLL_S)
+@st.fragment(run_every=rf.POLL_S)
 def _follow() -> None:
     if st.session_state.get(RUNS) is None:
         return

@@ -12,20 +12,16 @@ run this session follows is ``st.session_state["learn_run"]``.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-
 import pandas as pd
 import streamlit as st
 import torch
-from streamlit.runtime import Runtime
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lessons import jobs
 from lessons import sources as src
 from lessons.learn import Trainer, from_settings, gate_stats, load_state, run_key, state_bytes, task_unit
 from lessons.tasks import EMBED_SEED, TASK_NAMES, load_corpus, make_task
 from ui import model_source
+from ui import run_follow as rf
 from ui.figures import learn as fl
 from ui.i18n import current_lang, t
 from ui.state import switch_page
@@ -113,20 +109,8 @@ def curve_figure(trainer: Trainer, total: int | None = None, partial: list = ())
 # already done is handed over at once. The page polls the run from a fragment, so clicks elsewhere stay quick.
 RUN = "learn_run"  # (ticket, the trainer it trains, steps) of the run this session follows
 jobs.shared()  # the first visit to Learn or Sentiment starts the workers (seconds) while the learner reads
-POLL_S = 0.5  # how often the page looks at a run in progress (its progress bar moves)
-POLL_QUEUED_S = 1.5  # ... at a run that waits for a worker: when it is expected to start, at least this late
-POLL_QUEUED_MAX_S = 5.0  # ... and at most this late (an estimate can be long; the start comes sooner)
 JOB = "lessons.learn:train_job"
 LIVE_CURVE_UPDATES = 10  # the live curve is rebuilt this many times per run at most (a build: ~12 ms of the server)
-
-
-def session_alive() -> Callable[[], bool]:
-    """Is this browser session still open? (A closed tab: Streamlit's runtime no longer has it active.)"""
-    ctx = get_script_run_ctx()
-    if ctx is None or not Runtime.exists():  # AppTest: no server, the session lives as long as the test
-        return lambda: True
-    runtime, session_id = Runtime.instance(), ctx.session_id
-    return lambda: runtime.is_active_session(session_id)
 
 
 def start_run(trainer: Trainer, n: int) -> None:
@@ -134,7 +118,7 @@ def start_run(trainer: Trainer, n: int) -> None:
     ticket = jobs.shared().join(run_key(trainer.settings, trainer, n), JOB,
                                 (trainer.settings, state_bytes(trainer), int(n), CHUNKS), steps=int(n),
                                 kind=f"learn/{trainer.task.name}/{trainer.config.hidden_size}",
-                                alive=session_alive())
+                                alive=rf.session_alive())
     st.session_state[RUN] = (ticket, trainer, int(n))
 
 
@@ -191,22 +175,9 @@ def settle_run(trainer: Trainer) -> jobs.Status | None:
 _RUN_PROBLEM = "_learn_run_problem"
 
 
-def place_text(status: jobs.Status) -> str:
-    """"2nd in line, about 6 s" in the learner's language."""
-    place = t(f"learn.place.{_ordinal(status.place)}", n=status.place)
-    return t("learn.queue", place=place, seconds=max(1, math.ceil(status.eta or 0)))
-
-
-def _ordinal(n: int) -> str:
-    """English ordinal suffix: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st (the zh catalog says 第 n 位 for all)."""
-    if 11 <= n % 100 <= 13:
-        return "th"
-    return {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-
-
 def _show_run(trainer: Trainer, status: jobs.Status, total: int) -> None:
     if status.state == jobs.QUEUED:
-        st.info(place_text(status), icon="⏳")
+        st.info(rf.place_text(status), icon="⏳")
     else:
         done = status.done
         start = trainer.step
@@ -242,45 +213,6 @@ def state_key(trainer: Trainer):
     return getattr(trainer, "state_key", None)
 
 
-def _poll(state: str) -> None:
-    """One look at the followed run, from a fragment (only it is redrawn: the page's other elements stay)."""
-    trainer = st.session_state.get(TRAINER)
-    run = st.session_state.get(RUN)
-    if trainer is None or run is None:
-        return
-    status = jobs.shared().status(run[0])
-    if status.state != state:  # it started (the quicker poll takes over) or ended (the whole page shows it)
-        st.rerun(scope="app")
-    _show_run(trainer, status, trainer.step + run[2])
-
-
-def poll_every(status: jobs.Status) -> float:
-    """Seconds between two looks at the followed run: a running run every POLL_S (its progress bar moves); a
-    queued one backs off to its estimated start: a look lands on it (17 s away: every 4.25 s), at least every
-    POLL_QUEUED_MAX_S and at most every POLL_QUEUED_S (thirty waiting learners polled twice a second cost the
-    server's click-answering thread what their pages show them: nothing new). A queued run shorter than
-    POLL_QUEUED_S is looked at when it should end instead: its learner goes from the queue to the model."""
-    if status.state != jobs.QUEUED:
-        return POLL_S
-    wait = status.starts_in or 0.0
-    if status.eta is not None and status.eta - wait < POLL_QUEUED_S:
-        wait = status.eta  # a short run: look when it should be done (one whole-page rerun, not two)
-    if wait <= POLL_QUEUED_S:
-        return POLL_QUEUED_S
-    return wait / math.ceil(wait / POLL_QUEUED_MAX_S)
-
-
-def follow(status: jobs.Status, poll: Callable[[str], None]) -> None:
-    """Run ``poll(state)`` as a fragment now and every ``poll_every(status)`` seconds after (Learn and Sentiment).
-    The interval is chosen when the whole page runs; ``poll`` reruns the whole page when the run's state is no
-    longer ``state`` (it started: the quicker interval takes over; it ended: the page shows the result)."""
-    st.fragment(run_every=poll_every(status))(poll)(status.state)
-
-
-def _follow(status: jobs.Status) -> None:
-    follow(status, _poll)
-
-
 def _train_clicked() -> None:
     trainer = st.session_state.get(TRAINER)
     if trainer is not None and not following():
@@ -302,7 +234,7 @@ def train_panel(trainer: Trainer) -> None:
     if st.session_state.get(_RUN_PROBLEM):
         st.error(t("learn.error", error=st.session_state[_RUN_PROBLEM]), icon="⛔")
     if status is not None:
-        _follow(status)
+        rf.follow(status, TRAINER, RUN, _show_run)
     else:
         if go:
             st.progress(1.0, text=t("learn.trained", step=trainer.step))

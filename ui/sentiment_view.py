@@ -17,8 +17,8 @@ from lessons import jobs
 from lessons import sentiment as S
 from lessons.sources import InputBatch
 from lstm_core import limits
-from ui import learn_view as lv
 from ui import model_source
+from ui import run_follow as rf
 from ui.figures.sentiment import loss_figure, token_figure
 from ui.i18n import t
 
@@ -69,7 +69,7 @@ def _train_clicked() -> None:
     n = int(st.session_state.get("sentiment_steps", 60))
     ticket = jobs.shared().join(S.run_key(tr, n, data_key(tr.seed)), JOB,
                                 (tr.data, tr.seed, tr.batch, tr.lr, S.state_bytes(tr), n, CHUNK), steps=n,
-                                kind="sentiment", alive=lv.session_alive())
+                                kind="sentiment", alive=rf.session_alive())
     st.session_state[RUN] = (ticket, tr, n)
 
 
@@ -112,23 +112,12 @@ def settle_run(tr: S.Trainer):
 
 def _show_run(tr: S.Trainer, status, total: int) -> None:
     if status.state == jobs.QUEUED:
-        st.info(lv.place_text(status), icon="⏳")
+        st.info(rf.place_text(status), icon="⏳")
     else:
         done = tr.step + status.done
         st.progress(status.done / max(1, status.steps), text=t("sentiment.train.progress", done=done, total=total))
     if status.waiters > 1:
         st.caption(t("learn.shared_run", n=status.waiters))
-
-
-def _poll(state: str) -> None:
-    """One look at the followed run, from a fragment (ui.learn_view.follow: a queued run less often)."""
-    tr, run = st.session_state.get("sentiment_trainer"), st.session_state.get(RUN)
-    if tr is None or run is None:
-        return
-    status = jobs.shared().status(run[0])
-    if status.state != state:  # it started (the quicker poll takes over) or ended (the whole page shows it)
-        st.rerun(scope="app")
-    _show_run(tr, status, tr.step + run[2])
 
 
 def _scores(tr: S.Trainer) -> tuple[dict, dict]:
@@ -155,7 +144,7 @@ def training_section(tr: S.Trainer) -> None:
     c3.button(t("sentiment.train.stop"), key="sentiment_stop", help=t("sentiment.train.stop_help"),
               on_click=leave_run)
     if status is not None:
-        lv.follow(status, _poll)
+        rf.follow(status, "sentiment_trainer", RUN, _show_run)
     elif go:
         st.progress(1.0, text=t("sentiment.train.progress", done=steps, total=steps))
     scores, kinds = _scores(tr)

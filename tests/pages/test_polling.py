@@ -7,7 +7,7 @@ import streamlit as st
 
 from lessons import jobs
 from tests.helpers import block_worker, module_pool
-from ui import learn_view as lv
+from ui import run_follow as rf
 
 pool = module_pool("lessons.learn", "lessons.sentiment")  # the server's training workers, fresh for this module
 
@@ -19,15 +19,15 @@ def _status(state: str, starts_in: float | None = None, run: float = 10.0) -> jo
 
 
 def test_a_queued_run_is_looked_at_when_it_should_start_within_bounds_a_running_one_every_poll_s():
-    assert lv.poll_every(_status(jobs.RUNNING)) == lv.POLL_S
-    assert lv.poll_every(_status(jobs.QUEUED, 3.0)) == 3.0  # the estimate of its start
-    assert lv.poll_every(_status(jobs.QUEUED, 0.2)) == lv.POLL_QUEUED_S  # about to start: not more often
-    assert lv.poll_every(_status(jobs.QUEUED, 40.0)) == lv.POLL_QUEUED_MAX_S  # far off: capped
-    assert lv.poll_every(_status(jobs.QUEUED, 17.0)) == 17.0 / 4  # the 4th look lands on its start
-    assert lv.poll_every(_status(jobs.QUEUED, 3.0, run=1.0)) == 4.0  # a short run: the look lands on its end
-    assert lv.poll_every(_status(jobs.QUEUED, 11.0, run=1.0)) == 4.0  # ... the 3rd look (12 s away)
-    assert lv.poll_every(_status(jobs.QUEUED, None)) == lv.POLL_QUEUED_S
-    assert lv.POLL_S < lv.POLL_QUEUED_S < lv.POLL_QUEUED_MAX_S
+    assert rf.poll_every(_status(jobs.RUNNING)) == rf.POLL_S
+    assert rf.poll_every(_status(jobs.QUEUED, 3.0)) == 3.0  # the estimate of its start
+    assert rf.poll_every(_status(jobs.QUEUED, 0.2)) == rf.POLL_QUEUED_S  # about to start: not more often
+    assert rf.poll_every(_status(jobs.QUEUED, 40.0)) == rf.POLL_QUEUED_MAX_S  # far off: capped
+    assert rf.poll_every(_status(jobs.QUEUED, 17.0)) == 17.0 / 4  # the 4th look lands on its start
+    assert rf.poll_every(_status(jobs.QUEUED, 3.0, run=1.0)) == 4.0  # a short run: the look lands on its end
+    assert rf.poll_every(_status(jobs.QUEUED, 11.0, run=1.0)) == 4.0  # ... the 3rd look (12 s away)
+    assert rf.poll_every(_status(jobs.QUEUED, None)) == rf.POLL_QUEUED_S
+    assert rf.POLL_S < rf.POLL_QUEUED_S < rf.POLL_QUEUED_MAX_S
 
 
 def test_the_pool_estimates_when_a_queued_run_starts(pool):
@@ -51,7 +51,9 @@ def test_the_pool_estimates_when_a_queued_run_starts(pool):
 
 @pytest.fixture
 def intervals(monkeypatch):
-    """The run_every of every polling fragment the pages register (st.fragment, spied)."""
+    """The run_every of every polling fragment the pages register for the followed run (st.fragment, spied)."""
+    import ui.learn_init_view  # noqa: F401  (its comparison's own fragment is declared at import: not a run's poll)
+
     seen = []
     real = st.fragment
 
@@ -77,13 +79,13 @@ def test_learn_polls_a_queued_run_less_often_than_a_running_one(run_app, assert_
         ticket = at.session_state["learn_run"][0]
         assert pool.status(ticket).state == jobs.QUEUED
         # its start is a whole blocker run away (tens of seconds): a long interval, between half the cap and it
-        assert lv.POLL_QUEUED_MAX_S / 2 <= intervals[0] <= lv.POLL_QUEUED_MAX_S and len(intervals) == 1
+        assert rf.POLL_QUEUED_MAX_S / 2 <= intervals[0] <= rf.POLL_QUEUED_MAX_S and len(intervals) == 1
         for blocker in blockers:
             pool.leave(blocker)
         pool.wait_for(ticket, lambda s: s.state != jobs.QUEUED, 60)
         at.run()
         assert pool.status(ticket).state == jobs.RUNNING
-        assert intervals[1:] == [lv.POLL_S] and intervals[0] > intervals[1]
+        assert intervals[1:] == [rf.POLL_S] and intervals[0] > intervals[1]
     finally:
         for blocker in blockers:
             pool.leave(blocker)
@@ -102,13 +104,13 @@ def test_sentiment_polls_a_queued_run_less_often_than_a_running_one(run_app, ass
         assert_app_ok(at)
         ticket = at.session_state["sentiment_run"][0]
         assert pool.status(ticket).state == jobs.QUEUED
-        assert lv.POLL_QUEUED_MAX_S / 2 <= intervals[0] <= lv.POLL_QUEUED_MAX_S and len(intervals) == 1
+        assert rf.POLL_QUEUED_MAX_S / 2 <= intervals[0] <= rf.POLL_QUEUED_MAX_S and len(intervals) == 1
         for blocker in blockers:
             pool.leave(blocker)
         pool.wait_for(ticket, lambda s: s.state != jobs.QUEUED, 60)
         at.run(timeout=120)
         assert pool.status(ticket).state == jobs.RUNNING
-        assert intervals[1:] == [lv.POLL_S] and intervals[0] > intervals[1]
+        assert intervals[1:] == [rf.POLL_S] and intervals[0] > intervals[1]
     finally:
         for blocker in blockers:
             pool.leave(blocker)
