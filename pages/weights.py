@@ -6,6 +6,7 @@ import streamlit as st
 from lstm_core.cell import param_name
 from ui.figures import weights as fw
 from ui.i18n import t
+from ui.shapes_view import shape_column_style
 from ui.state import get_config, get_model
 
 
@@ -17,6 +18,7 @@ def gate_blocks(weight, name: str, hidden_size: int, kind: str, x_title: str) ->
                          key=f"weights_{kind}_{k}")
 
 
+shape_column_style()  # shapes such as "(24, 4)" stay on one line in the table on a phone
 st.markdown(t("weights.intro"))
 
 cfg = get_config().lstm

@@ -81,7 +81,7 @@ def test_shapes_parameter_table_reads_whole(page, goto, assert_no_exception, scr
 
 # The tensor table and the parameter table (found by a name in them): per data row, the text of its shape column
 # (the row's second cell) and on how many lines that text's characters lie.
-SHAPE_LINES = """() => ['h_0', 'weight_ih_l0'].map((name) => {
+SHAPE_LINES = """(names) => names.map((name) => {
   const table = [...document.querySelectorAll('[data-testid=stTable] table')]
     .find((t) => [...t.querySelectorAll('th, td')].some((c) => c.innerText.trim() === name));
   return [...table.querySelectorAll('tbody tr')].map((row) => {
@@ -102,12 +102,24 @@ def test_shapes_keep_each_shape_on_one_line_on_a_phone(page, goto, assert_no_exc
     goto("shapes", lang=lang, num_layers=2, bidirectional=True, proj_size=3)
     assert_no_exception(page)
     expect(page.locator("[data-testid=stTable] td", has_text="weight_ih_l0").first).to_be_visible()
-    tensors, params = page.evaluate(SHAPE_LINES)
+    tensors, params = page.evaluate(SHAPE_LINES, ["h_0", "weight_ih_l0"])
     # input, h_0, c_0, output, h_n, c_n
     assert [row["text"] for row in tensors] == ["(5, 2, 4)", "(4, 2, 3)", "(4, 2, 6)", "(5, 2, 6)", "(4, 2, 3)",
                                                 "(4, 2, 6)"]
     assert len(params) == 20 and params[0]["text"] == "(24, 4)"
     for row in tensors + params:
+        assert row["lines"] == 1, row
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_weights_parameter_table_keeps_each_shape_on_one_line_on_a_phone(page, goto, assert_no_exception, lang):
+    page.set_viewport_size(PHONE)
+    goto("weights", lang=lang)
+    assert_no_exception(page)
+    expect(page.locator("[data-testid=stTable] td", has_text="weight_ih_l0").first).to_be_visible()
+    (params,) = page.evaluate(SHAPE_LINES, ["weight_ih_l0"])
+    assert [row["text"] for row in params] == ["(24, 4)", "(24, 6)", "(24,)", "(24,)"]  # the default nn.LSTM(4, 6)
+    for row in params:
         assert row["lines"] == 1, row
 
 
