@@ -27,10 +27,12 @@ def structure_section(model, sbs: G.SideBySide) -> None:
     m3.metric(t("gru.struct.count_gru"), f"{sbs.gru_count:,}")
     names = list(dict.fromkeys([*sbs.lstm_params, *sbs.gru_params]))
     st.table(pd.DataFrame({"LSTM": [str(sbs.lstm_params.get(n, "—")) for n in names],
-                           "GRU": [str(sbs.gru_params.get(n, "—")) for n in names]}, index=names))
+                           "GRU": [str(sbs.gru_params.get(n, "—")) for n in names]},
+                          index=pd.Index(names, name=t("gru.col.param"))))
     rows = ("output", "h_n", "c_n")
     st.table(pd.DataFrame({"LSTM": [str(sbs.lstm_shapes[k]) for k in rows],
-                           "GRU": [str(sbs.gru_shapes.get(k, t("gru.struct.no_c"))) for k in rows]}, index=rows))
+                           "GRU": [str(sbs.gru_shapes.get(k, t("gru.struct.no_c"))) for k in rows]},
+                          index=pd.Index(rows, name=t("gru.col.tensor"))))
     if model.proj_size > 0:
         st.info(t("gru.struct.proj", proj=model.proj_size), icon="ℹ️")
 
@@ -106,5 +108,6 @@ def seed_section() -> None:
     c1.metric(t("gru.seed.to_ours"), f"{m.seed_to_ours:.1e}")
     c2.metric(t("gru.seed.to_torch"), f"{m.seed_to_torch:.1e}")
     c3.metric(t("gru.seed.back"), f"{m.torch_to_seed:.1e}")
-    st.table(pd.DataFrame({t("gru.seed.shape"): [str(s) for s in m.shapes.values()]}, index=list(m.shapes)))
+    st.table(pd.DataFrame({t("gru.seed.shape"): [str(s) for s in m.shapes.values()]},
+                          index=pd.Index(list(m.shapes), name=t("gru.col.param"))))
     st.markdown(t("gru.seed.biases"))

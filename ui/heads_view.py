@@ -35,7 +35,7 @@ def _vector_table(rows: dict) -> pd.DataFrame:
     """One row per named vector (rows may differ in width: missing cells stay empty)."""
     width = max(len(vec) for vec in rows.values())
     cells = [[float(v) for v in vec] + [float("nan")] * (width - len(vec)) for vec in rows.values()]
-    return pd.DataFrame(cells, index=list(rows))
+    return pd.DataFrame(cells, index=pd.Index(list(rows), name=t("heads.col.vector")))
 
 
 def _cmp_labels(right: str, wrong: str) -> dict:
@@ -48,7 +48,7 @@ def tagging_section(r: H.Run, seed: int, b: int, names: list[str]) -> None:
     tag = H.tagging(r, seed)
     st.markdown(chain_md(tag.chain))
     classes = [t("heads.tag.class", c=c) for c in range(H.TAG_CLASSES)]
-    df = pd.DataFrame(tag.logits[b].numpy(), index=names, columns=classes)
+    df = pd.DataFrame(tag.logits[b].numpy(), index=pd.Index(names, name=t("heads.col.step")), columns=classes)
     df[t("heads.tag.col_tag")] = tag.tags[b].numpy()
     st.dataframe(df.style.format(precision=4), key="heads_tag_table")
     if r.packed:

@@ -186,7 +186,7 @@ def render_final_values(last) -> None:
     st.dataframe(frame("final", last, lambda: pd.DataFrame({
         t("shapes.vec.output_last"): last.seq0_output_last,
         t("shapes.vec.h_n_top", index=last.top): last.seq0_h_n_top,
-    }).T.round(5)), width="stretch")
+    }).T.round(5).rename_axis(t("shapes.col.vector"))), width="stretch")
 
 
 # ------------------------------------------------------------------------------------ unbatched, packed

@@ -244,10 +244,11 @@ OWN_MODEL = ("learn", "quiz", "sentiment")
 def render_sidebar() -> AppConfig:
     """Draw the language selector and the nn.LSTM arguments from `PARAMS`; validate; keep the last valid."""
     sb, ss = st.sidebar, st.session_state
-    if ss.get("lang") not in LANGS:  # a new session, or a page switch that dropped the widget's value: the
-        asked = st.query_params.get("lang")  # address (every hand-over writes ?lang=) before the browser's
+    if ss.get("lang") not in LANGS:  # a new session: the address (every hand-over writes ?lang=), else the
+        asked = st.query_params.get("lang")  # browser's language
         ss["lang"] = asked if asked in LANGS else browser_lang()
-    sb.selectbox(t("shell.language"), LANGS, key="lang", format_func=LANG_NAMES.get)
+    # Streamlit keeps it across page switches (without, leaving the Stepper lost it in 1 of 3 new sessions)
+    sb.selectbox(t("shell.language"), LANGS, key="lang", format_func=LANG_NAMES.get, persist_state="session")
     _reassert_bound()
     lock = model_source.locked()  # a trained/uploaded model fixes the architecture widgets
     for area in ("model", "input"):

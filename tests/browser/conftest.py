@@ -20,8 +20,9 @@ Fixtures:
 * ``goto(page_path, **query)``: open ``/<page_path>?<query>`` on ``page`` and wait until the app is idle.
   ``page_path`` is the page name from app.py (``"shapes"``) or ``""`` for the default page.
 * ``wait_idle(page, timeout=30_000)``: wait until the app is idle — connected, the script not running
-  (``[data-testid=stApp][data-test-script-state=notRunning]``), nothing stale, and every rerun the page asked
-  for finished (the websocket watch ``RUN_WATCH``, installed in every context by the ``browser`` fixture).
+  (``[data-testid=stApp][data-test-script-state=notRunning]``), nothing stale or still loading, and every rerun
+  the page asked for finished (the websocket watch ``RUN_WATCH``, installed in every context by the ``browser``
+  fixture).
 * ``assert_no_exception(page)``: fail, with the exception text, if any ``stException`` element is shown.
 * ``screenshot(page, name)``: full-length PNG of the app under test-artifacts/; returns its Path.
 """
@@ -151,6 +152,8 @@ RUN_WATCH = """(() => {
 IDLE_NOW = """(idle) => {
   const app = document.querySelector(idle);
   if (!app || document.querySelector('[data-stale=true]')) return false;
+  // an element whose code Streamlit still loads (a table, a slider... the first time in a page) is a skeleton
+  if (document.querySelector('[data-testid=stSkeleton]')) return false;
   if (app.closest('[data-test-connection-state]')?.dataset.testConnectionState !== 'CONNECTED') return false;
   // client-side components (st.components.v2) have put in their HTML, and the Stepper has drawn its step (it
   // sets data-k when it draws)
@@ -171,7 +174,8 @@ IDLE_FRAMES = 3
 
 
 def _wait_idle(page, timeout: float = 30_000) -> None:
-    """Wait until the app is idle: connected, its script not running, nothing stale, no file upload in flight,
+    """Wait until the app is idle: connected, its script not running, nothing stale or still loading (a
+    skeleton: Streamlit fetches an element's code the first time a page shows it), no file upload in flight,
     every rerun the page requested and every run the server started finished (RUN_WATCH), and the Stepper
     component drawn — on IDLE_FRAMES animation frames in a row. No fixed pause: the frames let an event the test
     just sent reach the app's handlers (a widget sends its rerun request from React's effects, after the
