@@ -110,7 +110,7 @@ def test_trace_equals_the_models_own_outputs(kw):
     torch.testing.assert_close(tr.c_n, c_n)
     for key, ref in (("output", tr.output), ("h_n", tr.h_n), ("c_n", tr.c_n)):
         mine = {"output": out, "h_n": h_n, "c_n": c_n}[key]
-        assert tr.checked[key] == pytest.approx(float((ref.double() - mine.double()).abs().max()), abs=1e-12)
+        assert tr.checked[key] == pytest.approx(float((ref.double() - mine.double()).abs().max().detach()), abs=1e-12)
         assert tr.checked[key] < 1e-5
     # the last layer's h, both directions, is the module's output (batch-first: transposed)
     out_tm = out.transpose(0, 1) if m.batch_first else out
