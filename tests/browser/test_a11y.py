@@ -1,16 +1,18 @@
 """Accessibility, checked by an external standard: axe-core (Deque's WCAG rule engine, vendored from the npm
 registry in tests/browser/vendor/axe-core) runs in Chromium over every page of the menu in both languages at
-1366×768. No critical or serious violation may remain, nor any of the rules in BLOCKING_RULES whatever their
-impact (headings that skip a level: a screen reader's outline of the page); the other moderate and minor ones
-are listed at the end of the run."""
+1366×768 (so this is also the test that every page opens, in each language, without an exception). No critical
+or serious violation may remain, nor any of the rules in BLOCKING_RULES whatever their impact (headings that
+skip a level: a screen reader's outline of the page); the other moderate and minor ones are listed at the end of
+the run."""
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+
+from tests.pages.test_shell import page_names
 
 pytestmark = pytest.mark.browser
 
@@ -24,16 +26,7 @@ def blocks(violation: dict) -> bool:
     return violation["impact"] in BLOCKING or violation["id"] in BLOCKING_RULES
 
 
-def menu_pages() -> list[str]:
-    """The page names of app.py's PAGES, in menu order (read from the source: importing app.py runs it)."""
-    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "PAGES":
-            return [entry.elts[0].value for entry in node.value.elts]
-    raise AssertionError("app.py has no PAGES list")
-
-
-PAGES = menu_pages()
+PAGES = page_names()
 
 
 def test_every_page_of_the_menu_is_checked():
@@ -68,6 +61,7 @@ def test_no_blocking_violation(request, wide_page, server_url, wait_idle, assert
         wait_idle(page)
         page.wait_for_selector("[data-testid=lstm-stepper][data-drawn]")  # hidden until drawn (stepper.css)
     assert_no_exception(page)
+    assert f"page={name}" in page.url  # the page it was asked for (this test also opens every page, in en and zh)
     # every chart has drawn its SVG (axe checks what a learner sees, not a placeholder; wait_idle has waited for
     # the Stepper, which labels its controls when it draws)
     page.wait_for_function("""() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
