@@ -46,12 +46,10 @@ def test_on_a_phone_the_menu_is_in_the_sidebar(page, goto, wait_idle, assert_no_
     screenshot(page, "menu-390x844-zh")
 
 
-
-
 def test_the_language_survives_leaving_the_stepper(browser, server_url, wait_idle, assert_no_exception):
-    """A new session's first way out of the Stepper (its data already cached by an earlier session) dropped the
-    language selector's value in 4 of 12 sessions, and the next page fell back on the browser's English.
-    Streamlit keeps it now (persist_state="session"); without it, this test failed in each of six runs."""
+    """Start → Stepper → Weights through the menu in a new 中文 session dropped the language selector's value in 4
+    of 12 sessions, and Weights fell back on the browser's English. Streamlit keeps it now
+    (persist_state="session"); without it, this test failed in each of six runs."""
     for _ in range(4):
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
         page = context.new_page()

@@ -22,10 +22,10 @@ def test_url_parameters_are_applied_and_kept(page, goto, assert_no_exception):
     assert "bidirectional=true" in page.url and "page=shapes" in page.url, page.url
 
 
-def press_sidebar_slider(page, key: str, press: str = "ArrowRight") -> None:
-    """Press a key on the sidebar slider of `key` (found by its key, not its place: under load the sidebar can
-    still be filling in, and the second slider found was once dropout, not hidden_size)."""
-    page.locator(f"[data-testid=stSidebar] .st-key-{key}").get_by_role("slider").press(press)
+def step_sidebar_slider(page, key: str) -> None:
+    """One step right on the sidebar slider of `key` (found by its key, not its place: the second slider found
+    was once dropout, not hidden_size, while the first ones were still loading)."""
+    page.locator(f"[data-testid=stSidebar] .st-key-{key}").get_by_role("slider").press("ArrowRight")
 
 
 def sidebar_call(page) -> str:
@@ -50,7 +50,7 @@ def test_root_link_forwards_and_survives_switch_and_reload(page, goto, wait_idle
     assert title in page.locator("[data-testid=stMain] h1").first.inner_text()
     assert "hidden_size=8" in sidebar_call(page) and "bidirectional=True" in sidebar_call(page)
     # a sidebar change, then another page: the values follow, in the sidebar and in the address
-    press_sidebar_slider(page, "num_layers")
+    step_sidebar_slider(page, "num_layers")
     wait_idle(page)
     wait_for_query(page, "num_layers=2")
     open_menu_page(page, "weights")
@@ -68,7 +68,7 @@ def test_root_link_forwards_and_survives_switch_and_reload(page, goto, wait_idle
 
 def test_language_switch_keeps_a_changed_slider(page, goto, wait_idle, assert_no_exception):
     goto("shapes", lang="en")
-    press_sidebar_slider(page, "hidden_size")
+    step_sidebar_slider(page, "hidden_size")
     wait_idle(page)
     wait_for_query(page, "hidden_size=7")
     page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").first.click()
