@@ -180,6 +180,20 @@ def test_weights_heatmaps_are_legible(page, goto, wait_idle, assert_no_exception
     screenshot(page, f"layout-weights-{lang}-{size}")
 
 
+# The unrolled chain's lit cell (step `t`) lies inside the chain's own scrolling box.
+LIT_CELL_IN_BOX = """(t) => {
+    const box = document.querySelector('.lstm-chain[data-view=unrolled]');
+    const cell = box && box.querySelector(`g.chain-cell[data-current='1'][data-t='${t}']`);
+    if (!cell) return false;
+    const b = box.getBoundingClientRect(), c = cell.getBoundingClientRect();
+    return c.left >= b.left - 1 && c.right <= b.right + 1;
+}"""
+
+
+def wait_for_lit_cell_in_its_box(page, t: int) -> None:
+    page.wait_for_function(LIT_CELL_IN_BOX, arg=t)
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_chain_keeps_the_lit_cell_in_view_on_a_phone(page, goto, assert_no_exception, wait_idle, lang):
     page.set_viewport_size(PHONE)
@@ -196,26 +210,14 @@ def test_chain_keeps_the_lit_cell_in_view_on_a_phone(page, goto, assert_no_excep
     expect(lit).to_have_attribute("data-t", "4")
     box.scroll_into_view_if_needed()  # the page scrolls down to it; sideways nothing but the app has moved
     # the cell is inside its box (waits for the scroll the page makes when the lit step changes)
-    page.wait_for_function("""() => {
-        const box = document.querySelector('.lstm-chain[data-view=unrolled]');
-        const cell = box && box.querySelector("g.chain-cell[data-current='1'][data-t='4']");
-        if (!cell) return false;
-        const b = box.getBoundingClientRect(), c = cell.getBoundingClientRect();
-        return c.left >= b.left - 1 && c.right <= b.right + 1;
-    }""")
+    wait_for_lit_cell_in_its_box(page, 4)
     assert box.evaluate("b => b.scrollLeft") > 0
     # back to the start: the first cell comes back into view
     page.locator("[data-testid=lstm-stepper]").focus()
     page.keyboard.press("Home")
     page.wait_for_function("() => /[?&]timestep=0(&|$)/.test(location.search)")
     wait_idle(page)
-    page.wait_for_function("""() => {
-        const box = document.querySelector('.lstm-chain[data-view=unrolled]');
-        const cell = box && box.querySelector("g.chain-cell[data-current='1'][data-t='0']");
-        if (!cell) return false;
-        const b = box.getBoundingClientRect(), c = cell.getBoundingClientRect();
-        return c.left >= b.left - 1 && c.right <= b.right + 1;
-    }""")
+    wait_for_lit_cell_in_its_box(page, 0)
     assert_no_exception(page)
 
 
